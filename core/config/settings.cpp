@@ -1,0 +1,158 @@
+#include "core/config/settings.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace bscbot::core::config {
+
+namespace {
+
+// Defaults are the operations manual's numbers; its appendix "Key Metrics Reference" gives the
+// thresholds.
+const std::vector<Setting> k_settings = {
+    // --- deployment ---
+    {"NODE_ENV", Type::choice, "development", "Deployment environment; 'production' tightens the audit and refuses DISABLE_AUTH", 0, 0, {"development", "production", "test"}, false, "general"},
+    {"HOST", Type::text, "127.0.0.1", "Address bscbotd listens on", 0, 0, {}, false, "server"},
+    {"PORT", Type::integer, "10001", "HTTP and WebSocket port of bscbotd", 1, 65535, {}, false, "server"},
+    {"HTTP_THREADS", Type::integer, "2", "Threads serving HTTP requests", 1, 64, {}, false, "server"},
+    {"MAX_REQUEST_BYTES", Type::integer, "1048576", "Largest HTTP request (headers and body) accepted", 1024, 67108864, {}, false, "server"},
+    {"REQUEST_TIMEOUT_MS", Type::integer, "30000", "Time allowed to receive a request or send a response", 100, 600000, {}, false, "server"},
+    {"KEEPALIVE_TIMEOUT_MS", Type::integer, "60000", "Idle time after which a keep-alive connection is closed", 100, 3600000, {}, false, "server"},
+    {"SHUTDOWN_TIMEOUT_MS", Type::integer, "10000", "Time in-flight requests get to finish on SIGTERM", 100, 600000, {}, false, "server"},
+    {"LOOP_STALL_MS", Type::integer, "10000", "Main-loop tick age after which /api/health answers 503", 1000, 3600000, {}, false, "server"},
+    {"PID_FILE", Type::path, "", "Pid file of bscbotd (default: DATA_DIR/bscbotd.pid)", 0, 0, {}, false, "server"},
+    {"BSCBOTD_PATH", Type::path, "", "bscbotd executable started by `bscbot daemon start` (default: beside bscbot)", 0, 0, {}, false, "server"},
+    {"CORS_ORIGINS", Type::list, "", "Origins allowed by CORS, comma-separated; '*' is refused by the audit in production", 0, 0, {}, false, "server"},
+    // --- database ---
+    {"DB_CLIENT", Type::choice, "sqlite", "Database backend", 0, 0, {"sqlite", "pg"}, false, "database"},
+    {"DATA_DIR", Type::path, "data", "Folder of the database and pid file", 0, 0, {}, false, "database"},
+    {"DB_PATH", Type::path, "", "SQLite database file (default: DATA_DIR/trading-bot.sqlite)", 0, 0, {}, false, "database"},
+    {"DATABASE_URL", Type::url, "", "PostgreSQL URL, e.g. postgresql://user:pass@localhost:5432/bsc_trading_bot", 0, 0, {}, true, "database"},
+    {"DB_PASSWORD", Type::text, "", "Database password (checked for strength by the audit)", 0, 0, {}, true, "database"},
+    {"DB_POOL_MIN", Type::integer, "2", "Database connections opened at start", 1, 64, {}, false, "database"},
+    {"DB_POOL_MAX", Type::integer, "5", "Most database connections in use at once", 1, 64, {}, false, "database"},
+    {"DB_BUSY_TIMEOUT_MS", Type::integer, "5000", "How long a statement waits for a lock before failing", 0, 600000, {}, false, "database"},
+    {"SLOW_QUERY_MS", Type::integer, "100", "Queries slower than this are logged as 'Query took'", 0, 600000, {}, false, "database"},
+    {"AUTO_MIGRATE", Type::boolean, "true", "bscbotd applies pending migrations at start", 0, 0, {}, false, "database"},
+    {"RETENTION_DAYS", Type::integer, "90", "Age after which `db cleanup` deletes trades", 1, 36500, {}, false, "database"},
+    // --- logs ---
+    {"LOG_LEVEL", Type::choice, "info", "Log level", 0, 0, {"trace", "debug", "info", "warn", "error", "critical", "off"}, false, "logs"},
+    {"LOG_DIR", Type::path, "logs", "Folder of api-server.log", 0, 0, {}, false, "logs"},
+    {"LOG_MAX_SIZE_MB", Type::integer, "10", "Size at which api-server.log rotates", 1, 10240, {}, false, "logs"},
+    {"LOG_MAX_FILES", Type::integer, "5", "Rotated log files kept", 1, 1000, {}, false, "logs"},
+    {"LOG_ARCHIVE_DAYS", Type::integer, "30", "Age after which `logs archive` moves logs into a tar.gz", 1, 36500, {}, false, "logs"},
+    // --- auth ---
+    {"JWT_SECRET", Type::text, "", "HS256 secret for API tokens; at least 64 characters in production", 0, 0, {}, true, "auth"},
+    {"DISABLE_AUTH", Type::boolean, "false", "Serve trading routes without a token (refused in production)", 0, 0, {}, false, "auth"},
+    {"JWT_TTL_SECONDS", Type::integer, "86400", "Lifetime of tokens minted by `bscbot token issue`", 60, 31536000, {}, false, "auth"},
+    // --- chain ---
+    {"BSC_RPC_URL", Type::url, "https://bsc-dataseed.binance.org/", "Primary BSC JSON-RPC endpoint", 0, 0, {}, false, "chain"},
+    {"BSC_RPC_URLS", Type::url_list, "", "Fallback JSON-RPC endpoints, comma-separated, tried in order", 0, 0, {}, false, "chain"},
+    {"CHAIN_ID", Type::integer, "56", "Expected chain id; the node's answer must match", 1, 4294967295.0, {}, false, "chain"},
+    {"RPC_TIMEOUT_MS", Type::integer, "5000", "Timeout of one JSON-RPC call", 100, 120000, {}, false, "chain"},
+    {"RPC_RETRIES", Type::integer, "2", "Retries per endpoint before failing over", 0, 10, {}, false, "chain"},
+    {"CHAIN_ENABLED", Type::boolean, "false", "Start the chain client and trade queue in bscbotd", 0, 0, {}, false, "chain"},
+    {"ROUTER_ADDRESS", Type::address, "0x10ED43C718714eb63d5aA57B78B54704E256024E", "PancakeSwap V2 router", 0, 0, {}, false, "chain"},
+    {"FACTORY_ADDRESS", Type::address, "0xcA143Ce32Fe78f1f7019d7d551a6402fC5350c73", "PancakeSwap V2 factory", 0, 0, {}, false, "chain"},
+    {"WBNB_ADDRESS", Type::address, "0xbb4CdB9CBd36B01bD1cBaEBF2De08d9173bc095c", "Wrapped BNB token", 0, 0, {}, false, "chain"},
+    {"TRADING_KEY_FILE", Type::path, "", "File holding the trading private key (mode 600 required)", 0, 0, {}, false, "chain"},
+    {"TRADING_PRIVATE_KEY", Type::text, "", "Trading private key as hex (prefer TRADING_KEY_FILE)", 0, 0, {}, true, "chain"},
+    {"RECEIPT_TIMEOUT_MS", Type::integer, "120000", "Time a sent swap may wait for its receipt before it counts as dropped", 1000, 3600000, {}, false, "chain"},
+    // --- trading ---
+    {"DEFAULT_GAS_LIMIT", Type::integer, "500000", "Gas limit of a swap when estimation is off", 21000, 30000000, {}, false, "trading"},
+    {"GAS_PRICE_MULTIPLIER", Type::number, "1.0", "eth_gasPrice is multiplied by this", 0.1, 10, {}, false, "trading"},
+    {"DEFAULT_SLIPPAGE", Type::number, "0.5", "Slippage tolerance in percent", 0, 50, {}, false, "trading"},
+    {"DEFAULT_DEADLINE_SECONDS", Type::integer, "1200", "Swap deadline after sending", 10, 86400, {}, false, "trading"},
+    {"TRADE_QUEUE_MAX", Type::integer, "1000", "Most swaps waiting in the queue", 1, 1000000, {}, false, "trading"},
+    // --- cache and websocket ---
+    {"PRICE_CACHE_TTL_MS", Type::integer, "30000", "Price cache time-to-live", 100, 3600000, {}, false, "cache"},
+    {"PRICE_CACHE_MAX_REQUESTS", Type::integer, "40", "Most RPC price requests per rate-limit window", 1, 100000, {}, false, "cache"},
+    {"PRICE_CACHE_WINDOW_MS", Type::integer, "60000", "Length of the price rate-limit window", 100, 3600000, {}, false, "cache"},
+    {"WEBSOCKET_ENABLED", Type::boolean, "true", "Serve the /ws WebSocket", 0, 0, {}, false, "websocket"},
+    {"HEARTBEAT_INTERVAL_MS", Type::integer, "30000", "WebSocket ping interval", 100, 3600000, {}, false, "websocket"},
+    {"MAX_CONNECTIONS", Type::integer, "100", "Most WebSocket clients at once", 1, 100000, {}, false, "websocket"},
+    // --- backups and reports ---
+    {"BACKUP_DIR", Type::path, "backups", "Folder of database backups", 0, 0, {}, false, "backup"},
+    {"BACKUP_KEEP_DAILY_DAYS", Type::integer, "30", "Days daily backups are kept", 1, 36500, {}, false, "backup"},
+    {"BACKUP_KEEP_WEEKLY_DAYS", Type::integer, "90", "Days weekly (Sunday) backups are kept", 1, 36500, {}, false, "backup"},
+    {"BACKUP_KEEP_MONTHLY_DAYS", Type::integer, "365", "Days monthly (1st) backups are kept", 1, 36500, {}, false, "backup"},
+    {"BACKUP_MAX_AGE_HOURS", Type::integer, "24", "Newest good backup older than this is a finding", 1, 8760, {}, false, "backup"},
+    {"REPORTS_DIR", Type::path, "reports", "Folder of incident, audit and weekly reports", 0, 0, {}, false, "backup"},
+    {"RECOVERY_TARGET_MINUTES", Type::integer, "30", "Recovery time target of the disaster-recovery drill", 1, 1440, {}, false, "backup"},
+    // --- thresholds: the manual's key metrics table ---
+    {"RESPONSE_TIME_WARN_MS", Type::integer, "200", "API response time warning level", 1, 600000, {}, false, "thresholds"},
+    {"RESPONSE_TIME_CRIT_MS", Type::integer, "500", "API response time critical level", 1, 600000, {}, false, "thresholds"},
+    {"SUCCESS_RATE_WARN_PCT", Type::number, "95", "Trade success rate below this warns", 0, 100, {}, false, "thresholds"},
+    {"SUCCESS_RATE_CRIT_PCT", Type::number, "90", "Trade success rate below this is critical", 0, 100, {}, false, "thresholds"},
+    {"DB_QUERY_P95_WARN_MS", Type::integer, "300", "Database query P95 warning level", 1, 600000, {}, false, "thresholds"},
+    {"DB_QUERY_P95_CRIT_MS", Type::integer, "1000", "Database query P95 critical level", 1, 600000, {}, false, "thresholds"},
+    {"MEMORY_WARN_MB", Type::integer, "512", "Daemon memory warning level", 1, 1048576, {}, false, "thresholds"},
+    {"MEMORY_CRIT_MB", Type::integer, "1024", "Daemon memory critical level", 1, 1048576, {}, false, "thresholds"},
+    {"CPU_WARN_PCT", Type::number, "30", "CPU usage warning level", 0, 100, {}, false, "thresholds"},
+    {"CPU_CRIT_PCT", Type::number, "70", "CPU usage critical level", 0, 100, {}, false, "thresholds"},
+    {"WS_CONNECTIONS_WARN", Type::integer, "100", "WebSocket connections warning level", 1, 1000000, {}, false, "thresholds"},
+    {"WS_CONNECTIONS_CRIT", Type::integer, "500", "WebSocket connections critical level", 1, 1000000, {}, false, "thresholds"},
+    {"CACHE_HIT_RATE_WARN_PCT", Type::number, "70", "Cache hit rate below this warns", 0, 100, {}, false, "thresholds"},
+    {"CACHE_HIT_RATE_CRIT_PCT", Type::number, "50", "Cache hit rate below this is critical", 0, 100, {}, false, "thresholds"},
+    {"ERROR_RATE_WARN_PCT", Type::number, "1", "HTTP error rate warning level", 0, 100, {}, false, "thresholds"},
+    {"ERROR_RATE_CRIT_PCT", Type::number, "5", "HTTP error rate critical level", 0, 100, {}, false, "thresholds"},
+    {"DISK_USAGE_WARN_PCT", Type::number, "70", "Disk usage warning level of the data and log folders", 0, 100, {}, false, "thresholds"},
+    {"DISK_USAGE_CRIT_PCT", Type::number, "90", "Disk usage critical level", 0, 100, {}, false, "thresholds"},
+    {"LOG_ERRORS_WARN", Type::integer, "10", "Error lines per day in the log that warn", 0, 1000000, {}, false, "thresholds"},
+    {"LOG_ERRORS_CRIT", Type::integer, "100", "Error lines per day in the log that are critical", 0, 1000000, {}, false, "thresholds"},
+    {"UNAUTHORIZED_WARN", Type::integer, "50", "401/403 answers per week that warn", 0, 1000000, {}, false, "thresholds"},
+    {"SUSPICIOUS_AMOUNT_WEI", Type::wei, "1000000000000000000000", "Trades with amount_in above this (wei; 1000 BNB) are suspicious", 0, 0, {}, false, "thresholds"},
+};
+
+}  // namespace
+
+std::span<const Setting> all_settings() { return k_settings; }
+
+const Setting* find_setting(std::string_view name) {
+  for (const Setting& s : k_settings) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+namespace {
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t prev = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cur = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      prev = cur;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::string closest_setting(std::string_view name) {
+  std::string upper(name);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::string best;
+  std::size_t best_distance = 4;
+  for (const Setting& s : k_settings) {
+    const std::size_t d = edit_distance(upper, s.name);
+    if (d < best_distance) {
+      best_distance = d;
+      best = std::string(s.name);
+    }
+  }
+  return best;
+}
+
+std::string yaml_key(std::string_view name) {
+  std::string key(name);
+  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return key;
+}
+
+}  // namespace bscbot::core::config

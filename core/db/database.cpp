@@ -1,0 +1,62 @@
+#include "core/db/database.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+
+#include "core/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace bscbot::core::db {
+
+std::unique_ptr<SQLite::Database> open_database(const fs::path& path, Access access, int busy_timeout_ms) {
+  if (access != Access::create && !fs::exists(path)) {
+    throw Error(ErrorKind::not_found,
+                fmt::format("database {} does not exist; run `bscbot init` or `bscbot db migrate`", path.string()));
+  }
+  if (access == Access::create && path.has_parent_path()) {
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
+    if (ec) throw Error(ErrorKind::io, fmt::format("cannot create {}: {}", path.parent_path().string(), ec.message()));
+  }
+  const int flags = access == Access::read_only ? SQLite::OPEN_READONLY
+                    : access == Access::read_write ? SQLite::OPEN_READWRITE
+                                                   : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
+  try {
+    auto db = std::make_unique<SQLite::Database>(path.string(), flags, busy_timeout_ms);
+    db->exec("PRAGMA foreign_keys = ON");
+    if (access != Access::read_only) {
+      const std::string mode = db->execAndGet("PRAGMA journal_mode = WAL").getString();
+      if (mode != "wal") {
+        throw Error(ErrorKind::database, fmt::format("database {} refused WAL mode (journal_mode is {})", path.string(), mode));
+      }
+      // NORMAL is durable in WAL mode except for the last transactions on power loss.
+      db->exec("PRAGMA synchronous = NORMAL");
+    }
+    return db;
+  } catch (const SQLite::Exception& e) {
+    throw Error(ErrorKind::database, fmt::format("cannot open database {}: {}", path.string(), e.what()));
+  }
+}
+
+std::string check_integrity(SQLite::Database& db, bool full) {
+  SQLite::Statement q(db, full ? "PRAGMA integrity_check" : "PRAGMA quick_check");
+  std::string result;
+  while (q.executeStep()) {
+    if (!result.empty()) result += "; ";
+    result += q.getColumn(0).getString();
+  }
+  return result;
+}
+
+std::string journal_mode(SQLite::Database& db) { return db.execAndGet("PRAGMA journal_mode").getString(); }
+
+bool looks_like_sqlite(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  char header[16] = {};
+  in.read(header, sizeof header);
+  return in.gcount() == 16 && std::string(header, 16) == std::string("SQLite format 3\0", 16);
+}
+
+}  // namespace bscbot::core::db

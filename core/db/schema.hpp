@@ -1,0 +1,95 @@
+#pragma once
+// The SQL of each migration. Amounts are uint256 wei as canonical decimal text (lossless);
+// timestamps are SQLite datetime() text in UTC.
+#include <string_view>
+
+namespace bscbot::core::db::schema {
+
+inline constexpr std::string_view k_initial = R"SQL(
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  username TEXT NOT NULL UNIQUE,
+  email TEXT,
+  role TEXT NOT NULL DEFAULT 'trader' CHECK (role IN ('admin', 'trader', 'viewer')),
+  password_hash TEXT,
+  created_at DATETIME NOT NULL DEFAULT (datetime('now')),
+  updated_at DATETIME NOT NULL DEFAULT (datetime('now'))
+);
+
+CREATE TABLE wallets (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+  address TEXT NOT NULL UNIQUE CHECK (length(address) = 42 AND address GLOB '0x*'),
+  label TEXT,
+  is_active INTEGER NOT NULL DEFAULT 1,
+  created_at DATETIME NOT NULL DEFAULT (datetime('now')),
+  updated_at DATETIME NOT NULL DEFAULT (datetime('now'))
+);
+
+CREATE TABLE trades (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  tx_hash TEXT,
+  wallet_address TEXT NOT NULL,
+  token_in TEXT NOT NULL,
+  token_out TEXT NOT NULL,
+  amount_in TEXT NOT NULL
+    CHECK (amount_in <> '' AND amount_in NOT GLOB '*[^0-9]*' AND length(amount_in) <= 78),
+  amount_out TEXT
+    CHECK (amount_out IS NULL OR (amount_out <> '' AND amount_out NOT GLOB '*[^0-9]*' AND length(amount_out) <= 78)),
+  amount_out_min TEXT,
+  quoted_amount_out TEXT,
+  path TEXT NOT NULL DEFAULT '',
+  slippage_bps INTEGER,
+  deadline INTEGER,
+  gas_limit INTEGER,
+  gas_price TEXT,
+  gas_used INTEGER,
+  gas_fee TEXT
+    CHECK (gas_fee IS NULL OR (gas_fee <> '' AND gas_fee NOT GLOB '*[^0-9]*' AND length(gas_fee) <= 78)),
+  nonce INTEGER,
+  chain_id INTEGER,
+  block_number INTEGER,
+  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'completed', 'failed')),
+  error TEXT,
+  created_at DATETIME NOT NULL DEFAULT (datetime('now')),
+  updated_at DATETIME NOT NULL DEFAULT (datetime('now')),
+  finalized_at DATETIME
+);
+
+-- The manual's indexes ("Index Optimization"), plus created_at for the 24 h business queries.
+CREATE INDEX idx_trades_wallet_created ON trades(wallet_address, created_at DESC);
+CREATE INDEX idx_trades_status ON trades(status);
+CREATE UNIQUE INDEX idx_trades_tx_hash ON trades(tx_hash);
+CREATE INDEX idx_trades_created_at ON trades(created_at);
+
+-- Any change to a row moves updated_at, so the audit can spot records edited after they were
+-- finalised (updated_at later than finalized_at), whoever made the edit.
+CREATE TRIGGER trades_touch_updated_at AFTER UPDATE ON trades
+FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+BEGIN
+  UPDATE trades SET updated_at = datetime('now') WHERE id = NEW.id;
+END;
+
+CREATE TRIGGER wallets_touch_updated_at AFTER UPDATE ON wallets
+FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+BEGIN
+  UPDATE wallets SET updated_at = datetime('now') WHERE id = NEW.id;
+END;
+
+CREATE TRIGGER users_touch_updated_at AFTER UPDATE ON users
+FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+BEGIN
+  UPDATE users SET updated_at = datetime('now') WHERE id = NEW.id;
+END;
+)SQL";
+
+// The daemon's durable state: the next nonce per account survives restarts.
+inline constexpr std::string_view k_daemon_state = R"SQL(
+CREATE TABLE daemon_state (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at DATETIME NOT NULL DEFAULT (datetime('now'))
+);
+)SQL";
+
+}  // namespace bscbot::core::db::schema

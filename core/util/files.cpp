@@ -1,0 +1,124 @@
+#include "core/util/files.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace bscbot::core {
+
+namespace {
+
+[[noreturn]] void throw_errno(const std::string& what, const fs::path& path) {
+  const int err = errno;
+  throw Error(ErrorKind::io, fmt::format("{} {}: {}", what, path.string(), std::strerror(err)));
+}
+
+class Fd {
+public:
+  explicit Fd(int fd) : m_fd(fd) {}
+  ~Fd() {
+    if (m_fd >= 0) ::close(m_fd);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return m_fd; }
+  int release() {
+    const int fd = m_fd;
+    m_fd = -1;
+    return fd;
+  }
+
+private:
+  int m_fd;
+};
+
+}  // namespace
+
+fs::path temp_path_beside(const fs::path& path) {
+  static std::atomic<unsigned> counter{0};
+  return path.parent_path() /
+         fmt::format(".{}.tmp-{}-{}", path.filename().string(), ::getpid(), counter++);
+}
+
+void fsync_path(const fs::path& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) throw_errno("cannot open", path);
+  if (::fsync(fd.get()) != 0) throw_errno("cannot fsync", path);
+}
+
+void durable_rename(const fs::path& from, const fs::path& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) throw_errno("cannot rename to", to);
+  const fs::path dir = to.parent_path().empty() ? fs::path(".") : to.parent_path();
+  fsync_path(dir);
+}
+
+void atomic_write_file(const fs::path& path, std::string_view content, fs::perms mode) {
+  const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  const fs::path tmp = temp_path_beside(path);
+  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+               static_cast<mode_t>(mode) & 07777));
+  if (fd.get() < 0) throw_errno("cannot create", tmp);
+  // umask may have narrowed the mode; set it exactly.
+  ::fchmod(fd.get(), static_cast<mode_t>(mode) & 07777);
+  const char* data = content.data();
+  std::size_t left = content.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd.get(), data, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::unlink(tmp.c_str());
+      errno = err;
+      throw_errno("cannot write", path);
+    }
+    data += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd.get()) != 0 || ::close(fd.release()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    errno = err;
+    throw_errno("cannot flush", path);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    errno = err;
+    throw_errno("cannot rename to", path);
+  }
+  fsync_path(dir);
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (!fs::exists(path)) throw Error(ErrorKind::not_found, fmt::format("{} does not exist", path.string()));
+    throw_errno("cannot read", path);
+  }
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+std::uintmax_t available_bytes(const fs::path& path) {
+  std::error_code ec;
+  fs::path probe = path;
+  while (!probe.empty() && !fs::exists(probe, ec)) probe = probe.parent_path();
+  if (probe.empty()) probe = ".";
+  const fs::space_info info = fs::space(probe, ec);
+  if (ec) throw Error(ErrorKind::io, fmt::format("cannot stat filesystem of {}: {}", path.string(), ec.message()));
+  return info.available;
+}
+
+}  // namespace bscbot::core
