@@ -42,7 +42,10 @@ void load_yaml(Config& cfg, const fs::path& file) {
   } catch (const YAML::BadFile&) {
     throw Error(ErrorKind::config, fmt::format("cannot read config file {}", name));
   }
-  if (root.IsNull()) return;  // an empty file is a valid, empty config
+  if (root.IsNull()) {  // an empty (or all-comment) file is a valid, empty config
+    cfg.add_file(name);
+    return;
+  }
   if (!root.IsMap()) {
     throw Error(ErrorKind::config, fmt::format("{}:{}:{}: the config file must be a mapping of settings", name,
                                                root.Mark().line + 1, root.Mark().column + 1));

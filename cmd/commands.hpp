@@ -1,0 +1,12 @@
+#pragma once
+// Every subcommand's registration, one per file; the table in main.cpp lists them.
+#include "cmd/context.hpp"
+
+namespace bscbot::cmd {
+
+void setup_init(CLI::App& command, Context& ctx);
+void setup_config(CLI::App& command, Context& ctx);
+void setup_daemon(CLI::App& command, Context& ctx);
+void setup_db(CLI::App& command, Context& ctx);
+
+}  // namespace bscbot::cmd

@@ -1,0 +1,51 @@
+#pragma once
+// What every subcommand gets: the global flags, the configuration (loaded on first use, so
+// `--help` works with a broken config), output helpers, and the daemon controller.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/config/config.hpp"
+#include "core/process/daemon_control.hpp"
+#include "cmd/output.hpp"
+
+namespace bscbot::cmd {
+
+struct GlobalOptions {
+  bool json = false;
+  bool quiet = false;
+  std::string config_file;
+  std::string data_dir;
+};
+
+class Context {
+public:
+  GlobalOptions options;
+
+  const core::config::Config& config();
+  Output& out();
+  core::process::DaemonControl daemon();
+
+  // Settings given on the command line (e.g. --data-dir), passed on to a daemon we start.
+  std::map<std::string, std::string> overrides() const;
+
+  // The action of the chosen subcommand; returns the exit code.
+  std::function<int()> run;
+
+private:
+  std::optional<core::config::Config> m_config;
+  std::unique_ptr<Output> m_out;
+};
+
+// One row of the subcommand table in main.cpp: registering a command adds its CLI11
+// subcommand, flags and action.
+struct Command {
+  const char* name;
+  const char* summary;
+  void (*setup)(CLI::App& command, Context& ctx);
+};
+
+}  // namespace bscbot::cmd

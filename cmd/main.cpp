@@ -1,0 +1,55 @@
+// bscbot: the operator's command line. Subcommands are registered from one table, so --help,
+// the man pages and the completions list the same commands; errors become one line on stderr
+// and an exit code here, and nowhere else.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cmd/commands.hpp"
+#include "core/error.hpp"
+#include "core/version.hpp"
+
+namespace {
+
+using bscbot::cmd::Command;
+
+const Command k_commands[] = {
+    {"init", "Create config, data and log folders and a migrated database", bscbot::cmd::setup_init},
+    {"config", "Show or check the effective configuration", bscbot::cmd::setup_config},
+    {"daemon", "Start, stop and inspect bscbotd", bscbot::cmd::setup_daemon},
+    {"db", "Database migrations, statistics and maintenance", bscbot::cmd::setup_db},
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"bscbot - operate the BSC PancakeSwap trading daemon"};
+  app.set_version_flag("--version", std::string("bscbot ") + bscbot::k_version);
+  app.require_subcommand(1);
+  app.fallthrough();
+  bscbot::cmd::Context ctx;
+  app.add_flag("--json", ctx.options.json, "Print one JSON document instead of text");
+  app.add_flag("-q,--quiet", ctx.options.quiet, "Print only results, no progress or notes");
+  app.add_option("-c,--config", ctx.options.config_file, "Config file (default: BSCBOT_CONFIG or ./bscbot.yaml)");
+  app.add_option("--data-dir", ctx.options.data_dir, "Folder of the database and pid file (DATA_DIR)");
+  for (const Command& c : k_commands) c.setup(*app.add_subcommand(c.name, c.summary), ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    if (!ctx.run) {
+      std::cerr << "bscbot: choose a subcommand; see `bscbot --help`\n";
+      return 64;
+    }
+    return ctx.run();
+  } catch (const bscbot::core::Error& e) {
+    std::cerr << "bscbot: " << e.what() << "\n";
+    return bscbot::core::exit_code_for(e.kind());
+  } catch (const std::exception& e) {
+    std::cerr << "bscbot: unexpected error: " << e.what() << "\n";
+    return 70;
+  }
+}

@@ -1,0 +1,81 @@
+// GET /api/health: the manual's first probe. It answers from state the worker loop keeps fresh,
+// so it is cheap, and it says 503 when the database is unusable or the loop is stuck.
+#include <unistd.h>
+
+#include "core/util/clock.hpp"
+#include "core/version.hpp"
+#include "daemon/api/routes.hpp"
+#include "daemon/app.hpp"
+
+namespace bscbot::daemon::api {
+
+namespace {
+
+http::Response health(App& app) {
+  const auto now = std::chrono::steady_clock::now();
+  const DbProbe db = app.state.db();
+  const auto tick_age = app.state.tick_age();
+  const auto stall_limit = std::chrono::milliseconds(app.cfg.integer("LOOP_STALL_MS"));
+  const bool stalled = tick_age > stall_limit;
+
+  std::vector<std::string> problems;
+  if (db.state != DbState::ok) {
+    problems.push_back(db.state == DbState::unknown ? std::string("database not checked yet")
+                                                    : "database " + std::string(to_string(db.state)) +
+                                                          (db.error.empty() ? "" : ": " + db.error));
+  }
+  if (stalled) problems.push_back("main loop stalled: last tick " + std::to_string(tick_age.count()) + " ms ago");
+  if (app.state.stopping) problems.push_back("shutting down");
+
+  const auto hits = app.state.cache_hits.load();
+  const auto misses = app.state.cache_misses.load();
+  nlohmann::json body = {
+      {"status", problems.empty() ? "ok" : "error"},
+      {"timestamp", core::to_iso8601(core::system_clock().now())},
+      {"websocket_connections", app.state.websocket_connections.load()},
+      {"uptime_seconds", std::chrono::duration<double>(now - app.state.started()).count()},
+      {"version", k_version},
+      {"pid", ::getpid()},
+      {"environment", app.cfg.text("NODE_ENV")},
+      {"loop", {{"last_tick_age_ms", tick_age.count()}, {"stall_threshold_ms", stall_limit.count()}, {"stalled", stalled}}},
+      {"database",
+       {{"state", to_string(db.state)},
+        {"writable", db.state == DbState::ok},
+        {"locked", db.state == DbState::locked},
+        {"disk_full", db.state == DbState::disk_full},
+        {"error", db.error},
+        {"checked_ms_ago", db.checked == std::chrono::steady_clock::time_point{} ? -1
+                                : std::chrono::duration_cast<std::chrono::milliseconds>(now - db.checked).count()},
+        {"path", app.db_path},
+        {"size_bytes", db.file_bytes},
+        {"free_bytes", db.free_bytes},
+        {"schema_version", app.schema_version},
+        {"pool_used", app.pool.in_use()},
+        {"pool_max", app.pool.max_size()}}},
+      {"chain", {{"enabled", app.cfg.boolean("CHAIN_ENABLED")}, {"state", app.cfg.boolean("CHAIN_ENABLED") ? "unknown" : "disabled"}}},
+      {"trade_queue_length", app.state.trade_queue_length.load()},
+      {"cache",
+       {{"size", app.state.cache_size.load()},
+        {"hits", hits},
+        {"misses", misses},
+        {"hit_rate", hits + misses == 0 ? nlohmann::json(nullptr) : nlohmann::json(static_cast<double>(hits) / static_cast<double>(hits + misses))}}},
+  };
+  if (!problems.empty()) {
+    std::string reason;
+    for (const auto& p : problems) reason += (reason.empty() ? "" : "; ") + p;
+    body["reason"] = reason;
+  }
+  auto response = http::Response::json(problems.empty() ? 200 : 503, body);
+  response.headers["Cache-Control"] = "no-store";
+  return response;
+}
+
+}  // namespace
+
+std::vector<http::Route> health_routes(App& app) {
+  return {
+      {"GET", "/api/health", http::Auth::none, "Liveness, database and main-loop state", [&app](const http::Request&) { return health(app); }},
+  };
+}
+
+}  // namespace bscbot::daemon::api

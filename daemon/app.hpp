@@ -1,0 +1,32 @@
+#pragma once
+// The parts of a running daemon that request handlers and the worker loop share.
+#include <spdlog/logger.h>
+
+#include <memory>
+#include <string>
+
+#include "core/config/config.hpp"
+#include "core/db/pool.hpp"
+#include "core/db/trade_repository.hpp"
+#include "daemon/metrics.hpp"
+#include "daemon/state.hpp"
+
+namespace bscbot::daemon {
+
+class WsHub;
+
+struct App {
+  const core::config::Config& cfg;
+  std::shared_ptr<spdlog::logger> log;
+  Metrics& metrics;
+  RuntimeState& state;
+  core::db::ConnectionPool& pool;
+  std::string db_path;
+  int schema_version = 0;
+  WsHub* hub = nullptr;  // set once the hub exists (the hub refers back to the App)
+
+  // Times each query into the P95 histogram and logs the slow ones as "Query took".
+  core::db::QueryObserver query_observer() const;
+};
+
+}  // namespace bscbot::daemon

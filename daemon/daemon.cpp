@@ -1,0 +1,149 @@
+#include "daemon/daemon.hpp"
+
+#include <fmt/format.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+#include <condition_variable>
+#include <thread>
+
+#include "core/db/database.hpp"
+#include "core/db/migrations.hpp"
+#include "core/db/pool.hpp"
+#include "core/error.hpp"
+#include "core/process/pid_file.hpp"
+#include "core/version.hpp"
+#include "daemon/api/routes.hpp"
+#include "daemon/app.hpp"
+#include "daemon/http/server.hpp"
+#include "daemon/logging.hpp"
+#include "daemon/metrics.hpp"
+#include "daemon/worker.hpp"
+#include "daemon/ws/hub.hpp"
+
+namespace net = boost::asio;
+
+namespace bscbot::daemon {
+
+using core::Error;
+using core::ErrorKind;
+
+namespace {
+
+void refuse_unsafe_settings(const core::config::Config& cfg) {
+  if (cfg.text("DB_CLIENT") != "sqlite") {
+    throw Error(ErrorKind::config,
+                fmt::format("DB_CLIENT={} (from {}) is not available in this build; use DB_CLIENT=sqlite",
+                            cfg.text("DB_CLIENT"), cfg.source("DB_CLIENT").describe()));
+  }
+  if (cfg.production() && cfg.boolean("DISABLE_AUTH")) {
+    throw Error(ErrorKind::config, fmt::format("DISABLE_AUTH=true (from {}) is refused with NODE_ENV=production",
+                                               cfg.source("DISABLE_AUTH").describe()));
+  }
+}
+
+// Brings the schema up to date (or refuses a newer one) and returns its version.
+int prepare_database(const core::config::Config& cfg, spdlog::logger& log) {
+  const std::string path = cfg.db_path().string();
+  auto db = core::db::open_database(cfg.db_path(), core::db::Access::create, static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS")));
+  auto status = core::db::schema_status(*db);
+  core::db::require_known_schema(status, path);
+  if (!status.pending.empty()) {
+    if (!cfg.boolean("AUTO_MIGRATE")) {
+      throw Error(ErrorKind::conflict, fmt::format("database {} needs {} migration(s) and AUTO_MIGRATE=false; run `bscbot db migrate`",
+                                                   path, status.pending.size()));
+    }
+    for (const std::string& name : core::db::migrate(*db, path)) log.info("Applied migration {}", name);
+    status = core::db::schema_status(*db);
+  }
+  return status.current;
+}
+
+}  // namespace
+
+int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
+  refuse_unsafe_settings(cfg);
+  const auto pid_path = cfg.pid_file();
+  if (const auto other = core::process::read_pid_file(pid_path); other && *other != ::getpid() &&
+                                                                  core::process::is_running_program(*other, "bscbotd")) {
+    throw Error(ErrorKind::conflict, fmt::format("bscbotd is already running (pid {}, pid file {})", *other, pid_path.string()));
+  }
+  auto log = make_logger(cfg, log_to_stderr);
+  log->info("bscbotd {} starting (pid {}, NODE_ENV={})", k_version, ::getpid(), cfg.text("NODE_ENV"));
+  if (cfg.boolean("DISABLE_AUTH")) {
+    log->warn("DISABLE_AUTH=true: trading routes accept requests WITHOUT a token. Never run like this in production.");
+  }
+
+  const int schema_version = prepare_database(cfg, *log);
+  core::db::ConnectionPool pool(cfg.db_path(), static_cast<int>(cfg.integer("DB_POOL_MIN")),
+                                static_cast<int>(cfg.integer("DB_POOL_MAX")), static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS")));
+  Metrics metrics;
+  RuntimeState state;
+  net::io_context ioc(static_cast<int>(cfg.integer("HTTP_THREADS")));
+  App app{cfg, log, metrics, state, pool, cfg.db_path().string(), schema_version};
+  WsHub hub(app);
+  app.hub = &hub;
+
+  http::Router router;
+  router.add(api::health_routes(app));
+  router.add(api::metrics_routes(app));
+  router.add(api::trading_routes(app));
+
+  // The worker's first turn probes the database before the first request can ask about it.
+  Worker worker(app);
+  worker.start();
+  http::Server server(ioc, app, router);
+  server.listen();
+  core::process::write_pid_file(pid_path, ::getpid());
+
+  std::mutex done_mutex;
+  std::condition_variable done_cv;
+  bool done = false;
+  std::thread deadline;
+
+  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    log->info("Received {}; finishing in-flight requests (up to {} ms)", signo == SIGTERM ? "SIGTERM" : "SIGINT",
+              cfg.integer("SHUTDOWN_TIMEOUT_MS"));
+    sd_notify(0, "STOPPING=1");
+    state.stopping = true;
+    server.stop();
+    hub.close_all();
+    signals.clear();  // a second signal now ends the process at once
+    deadline = std::thread([&] {
+      std::unique_lock lock(done_mutex);
+      if (!done_cv.wait_for(lock, std::chrono::milliseconds(cfg.integer("SHUTDOWN_TIMEOUT_MS")), [&] { return done; })) {
+        log->warn("Shutdown timeout reached; closing remaining connections");
+        ioc.stop();
+      }
+    });
+  });
+
+  log->info("Listening on {}:{} (database {}, schema version {})", cfg.text("HOST"), server.port(), cfg.db_path().string(),
+            schema_version);
+  sd_notify(0, "READY=1");
+
+  std::vector<std::thread> threads;
+  for (std::int64_t i = 1; i < cfg.integer("HTTP_THREADS"); ++i) threads.emplace_back([&] { ioc.run(); });
+  ioc.run();
+  for (auto& t : threads) t.join();
+  {
+    std::lock_guard lock(done_mutex);
+    done = true;
+  }
+  done_cv.notify_all();
+  if (deadline.joinable()) deadline.join();
+
+  worker.stop();
+  core::process::remove_pid_file(pid_path, ::getpid());
+  log->info("bscbotd stopped");
+  log->flush();
+  spdlog::shutdown();
+  return 0;
+}
+
+}  // namespace bscbot::daemon

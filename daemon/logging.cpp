@@ -1,0 +1,32 @@
+#include "daemon/logging.hpp"
+
+#include <spdlog/async.h>
+#include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+namespace bscbot::daemon {
+
+std::shared_ptr<spdlog::logger> make_logger(const core::config::Config& cfg, bool also_stderr) {
+  std::filesystem::create_directories(cfg.log_dir());
+  // A background thread writes the lines, so a slow disk does not slow the request threads.
+  spdlog::init_thread_pool(8192, 1);
+  std::vector<spdlog::sink_ptr> sinks;
+  sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+      cfg.log_file().string(), static_cast<std::size_t>(cfg.integer("LOG_MAX_SIZE_MB")) * 1024 * 1024,
+      static_cast<std::size_t>(cfg.integer("LOG_MAX_FILES"))));
+  if (also_stderr) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger = std::make_shared<spdlog::async_logger>("bscbotd", sinks.begin(), sinks.end(), spdlog::thread_pool(),
+                                                       spdlog::async_overflow_policy::block);
+  // UTC timestamps, like every other time bscbot writes.
+  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e [%l] %v", spdlog::pattern_time_type::utc);
+  logger->set_level(spdlog::level::from_str(cfg.text("LOG_LEVEL")));
+  logger->flush_on(spdlog::level::warn);
+  spdlog::register_logger(logger);
+  spdlog::flush_every(std::chrono::seconds(1));
+  return logger;
+}
+
+}  // namespace bscbot::daemon

@@ -1,0 +1,104 @@
+#include "daemon/metrics.hpp"
+
+#include <prometheus/text_serializer.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace bscbot::daemon {
+
+namespace {
+
+prometheus::Gauge& gauge(prometheus::Registry& r, const std::string& name, const std::string& help) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(r).Add({});
+}
+
+const prometheus::Histogram::BucketBoundaries& latency_buckets() {
+  static const prometheus::Histogram::BucketBoundaries b = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                           0.1,    0.2,   0.3,    0.5,   1.0,  2.5,   5.0};
+  return b;
+}
+
+}  // namespace
+
+Metrics::Metrics()
+    : m_registry(std::make_shared<prometheus::Registry>()),
+      m_requests(prometheus::BuildCounter().Name("http_requests_total").Help("HTTP requests answered, by method, route and status").Register(*m_registry)),
+      m_request_duration(prometheus::BuildHistogram().Name("http_request_duration_seconds").Help("Time to answer an HTTP request").Register(*m_registry)),
+      m_query_duration(prometheus::BuildHistogram().Name("db_query_duration_seconds").Help("Time of database queries, by query").Register(*m_registry)),
+      m_rss(gauge(*m_registry, "process_resident_memory_bytes", "Resident memory of bscbotd")),
+      m_cpu(gauge(*m_registry, "process_cpu_seconds_total", "CPU time used by bscbotd")),
+      m_start_time(gauge(*m_registry, "process_start_time_seconds", "Start time of bscbotd since the epoch")),
+      m_ws(gauge(*m_registry, "websocket_connections", "WebSocket clients connected")),
+      m_ws_opened(prometheus::BuildCounter().Name("websocket_connections_opened_total").Help("WebSocket connections accepted").Register(*m_registry).Add({})),
+      m_queue(gauge(*m_registry, "trade_queue_length", "Swaps waiting in the trade queue")),
+      m_cache_hit_rate(gauge(*m_registry, "cache_hit_rate", "Price cache hits over lookups since start (0..1)")),
+      m_cache_size(gauge(*m_registry, "cache_size", "Entries in the price cache")),
+      m_pool_used(gauge(*m_registry, "db_pool_used", "Database connections in use")),
+      m_pool_max(gauge(*m_registry, "db_pool_max", "Database connection pool size")),
+      m_db_errors(gauge(*m_registry, "db_connection_errors", "Failures to get or keep a database connection since start")),
+      m_tick_age(gauge(*m_registry, "bscbotd_loop_tick_age_seconds", "Age of the worker loop's last turn")),
+      m_db_up(gauge(*m_registry, "bscbotd_database_up", "1 when the database is writable")) {}
+
+void Metrics::observe_request(const std::string& method, const std::string& route, int status, double seconds) {
+  m_requests.Add({{"method", method}, {"route", route}, {"status", std::to_string(status)}}).Increment();
+  m_request_duration.Add({{"method", method}, {"route", route}}, latency_buckets()).Observe(seconds);
+}
+
+void Metrics::observe_query(std::string_view name, double seconds) {
+  m_query_duration.Add({{"query", std::string(name)}}, latency_buckets()).Observe(seconds);
+}
+
+void Metrics::count_websocket_open() { m_ws_opened.Increment(); }
+
+std::string Metrics::render(const MetricsSnapshot& s) {
+  m_rss.Set(s.resident_memory_bytes);
+  m_cpu.Set(s.cpu_seconds);
+  m_start_time.Set(s.start_time_seconds);
+  m_ws.Set(s.websocket_connections);
+  m_queue.Set(s.trade_queue_length);
+  m_cache_hit_rate.Set(s.cache_hit_rate);
+  m_cache_size.Set(s.cache_size);
+  m_pool_used.Set(s.db_pool_used);
+  m_pool_max.Set(s.db_pool_max);
+  m_db_errors.Set(s.db_connection_errors);
+  m_tick_age.Set(s.loop_tick_age_seconds);
+  m_db_up.Set(s.db_ok ? 1 : 0);
+  return prometheus::TextSerializer().Serialize(m_registry->Collect());
+}
+
+void read_process_usage(double& rss_bytes, double& cpu_seconds, double& start_time_seconds) {
+  const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
+  const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  {
+    std::ifstream statm("/proc/self/statm");
+    long size = 0, resident = 0;
+    if (statm >> size >> resident) rss_bytes = static_cast<double>(resident) * page;
+  }
+  std::ifstream stat("/proc/self/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return;
+  const auto close = line.rfind(')');
+  if (close == std::string::npos) return;
+  std::istringstream fields(line.substr(close + 2));
+  std::string field;
+  // Fields after "(comm)": state is 3; utime 14, stime 15, starttime 22 (1-based, man proc).
+  double utime = 0, stime = 0, start = 0;
+  for (int i = 3; fields >> field; ++i) {
+    if (i == 14) utime = std::stod(field);
+    if (i == 15) stime = std::stod(field);
+    if (i == 22) {
+      start = std::stod(field);
+      break;
+    }
+  }
+  cpu_seconds = (utime + stime) / ticks;
+  std::ifstream uptime_file("/proc/uptime");
+  double uptime = 0;
+  uptime_file >> uptime;
+  const double boot = static_cast<double>(std::time(nullptr)) - uptime;
+  start_time_seconds = boot + start / ticks;
+}
+
+}  // namespace bscbot::daemon

@@ -1,0 +1,65 @@
+#pragma once
+// What the daemon knows about itself right now, shared between the worker loop (which writes
+// it) and the request threads (which read it for /api/health and /api/metrics).
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <string>
+
+#include "core/db/probe.hpp"
+
+namespace bscbot::daemon {
+
+using core::db::DbState;
+
+struct DbProbe {
+  DbState state = DbState::unknown;
+  std::string error;                               // the last failure, verbatim
+  std::chrono::steady_clock::time_point checked{}; // when the worker last probed
+  std::uintmax_t file_bytes = 0;
+  std::uintmax_t free_bytes = 0;
+};
+
+class RuntimeState {
+public:
+  RuntimeState() : m_started(std::chrono::steady_clock::now()), m_last_tick_ns(now_ns()) {}
+
+  // The worker loop calls this once per turn; its age is how /api/health spots a stuck loop.
+  void tick() { m_last_tick_ns.store(now_ns()); }
+  std::chrono::milliseconds tick_age() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(now_ns() - m_last_tick_ns.load()));
+  }
+  std::chrono::steady_clock::time_point started() const { return m_started; }
+
+  void set_db(DbProbe probe) {
+    std::lock_guard lock(m_mutex);
+    m_db = std::move(probe);
+  }
+  DbProbe db() const {
+    std::lock_guard lock(m_mutex);
+    return m_db;
+  }
+
+  std::atomic<int> websocket_connections{0};
+  std::atomic<std::uint64_t> websocket_opened{0};
+  std::atomic<std::uint64_t> websocket_pings{0};    // heartbeat pings sent
+  std::atomic<std::uint64_t> websocket_pongs{0};    // pongs received
+  std::atomic<std::uint64_t> websocket_dropped{0};  // clients dropped for a missed pong
+  std::atomic<int> trade_queue_length{0};
+  std::atomic<std::uint64_t> cache_hits{0};
+  std::atomic<std::uint64_t> cache_misses{0};
+  std::atomic<int> cache_size{0};
+  std::atomic<std::uint64_t> unauthorized{0};      // 401 and 403 answers
+  std::atomic<bool> stopping{false};
+
+private:
+  static std::int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  }
+  std::chrono::steady_clock::time_point m_started;
+  std::atomic<std::int64_t> m_last_tick_ns;
+  mutable std::mutex m_mutex;
+  DbProbe m_db;
+};
+
+}  // namespace bscbot::daemon

@@ -1,0 +1,56 @@
+#pragma once
+// The daemon's main loop, on its own thread: it ticks (so /api/health can tell a stuck loop from
+// a live socket), probes the database, reports the WebSocket heartbeat and pets the systemd
+// watchdog. Trading work is scheduled here too.
+#include <SQLiteCpp/Database.h>
+#include <sys/types.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <memory>
+#include <thread>
+
+namespace bscbot::daemon {
+
+struct App;
+
+class Worker {
+public:
+  explicit Worker(App& app);
+  ~Worker();
+
+  void start();
+  void stop();
+
+  // Runs `job` on the loop's thread every `period`; call before start().
+  void every(std::chrono::milliseconds period, std::function<void()> job);
+
+  boost::asio::io_context& context() { return m_ioc; }
+
+private:
+  struct Job {
+    boost::asio::steady_timer timer;
+    std::chrono::milliseconds period;
+    std::function<void()> run;
+  };
+
+  void turn();
+  void schedule(Job& job);
+  void probe_database();
+  void report_heartbeat();
+
+  App& m_app;
+  boost::asio::io_context m_ioc;
+  std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> m_guard;
+  boost::asio::steady_timer m_timer;
+  std::vector<std::unique_ptr<Job>> m_jobs;
+  std::thread m_thread;
+  std::unique_ptr<SQLite::Database> m_db;
+  ino_t m_inode = 0;
+  std::chrono::steady_clock::time_point m_last_heartbeat_report;
+  std::uint64_t m_reported_pings = 0, m_reported_pongs = 0, m_reported_dropped = 0;
+  bool m_watchdog = false;
+};
+
+}  // namespace bscbot::daemon

@@ -1,0 +1,146 @@
+#include "daemon/ws/session.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/util/clock.hpp"
+#include "daemon/app.hpp"
+#include "daemon/ws/hub.hpp"
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+
+namespace bscbot::daemon {
+
+namespace {
+
+// Beyond this many queued messages a client is too slow to keep; it is dropped rather than
+// letting its backlog grow without bound.
+constexpr std::size_t k_max_queue = 1024;
+
+std::uint64_t next_id() {
+  static std::atomic<std::uint64_t> id{0};
+  return ++id;
+}
+
+}  // namespace
+
+WsSession::WsSession(net::ip::tcp::socket socket, WsHub& hub)
+    : m_ws(std::move(socket)), m_hub(hub), m_heartbeat(m_ws.get_executor()), m_id(next_id()) {}
+
+void WsSession::start(beast::http::request<beast::http::string_body> request) {
+  m_ws.read_message_max(64 * 1024);
+  m_ws.set_option(websocket::stream_base::timeout{std::chrono::seconds(30), websocket::stream_base::none(), false});
+  m_ws.control_callback([this](websocket::frame_type kind, beast::string_view) {
+    if (kind == websocket::frame_type::pong) {
+      m_awaiting_pong = false;
+      m_hub.app().state.websocket_pongs++;
+      m_hub.app().log->debug("WebSocket client {}: pong", m_id);
+    }
+  });
+  m_ws.async_accept(request, beast::bind_front_handler(&WsSession::on_accept, shared_from_this()));
+}
+
+void WsSession::on_accept(beast::error_code ec) {
+  if (ec) {
+    m_hub.app().log->warn("WebSocket handshake failed: {}", ec.message());
+    return;
+  }
+  m_hub.join(shared_from_this());
+  m_ws.text(true);
+  send(std::make_shared<const std::string>(
+      nlohmann::json{{"type", "welcome"}, {"client", m_id}, {"heartbeat_ms", m_hub.app().cfg.integer("HEARTBEAT_INTERVAL_MS")}}.dump()));
+  read();
+  schedule_heartbeat();
+}
+
+void WsSession::read() { m_ws.async_read(m_buffer, beast::bind_front_handler(&WsSession::on_read, shared_from_this())); }
+
+void WsSession::on_read(beast::error_code ec, std::size_t) {
+  if (ec) {
+    finish();
+    return;
+  }
+  const std::string text = beast::buffers_to_string(m_buffer.data());
+  m_buffer.consume(m_buffer.size());
+  const auto msg = nlohmann::json::parse(text, nullptr, false);
+  nlohmann::json reply;
+  if (msg.is_discarded() || !msg.is_object() || !msg.contains("type") || !msg["type"].is_string()) {
+    reply = {{"type", "error"}, {"error", "messages are JSON objects with a \"type\" (ping, subscribe)"}};
+  } else if (msg["type"] == "ping") {
+    reply = {{"type", "pong"}, {"timestamp", core::to_iso8601(core::system_clock().now())}};
+  } else if (msg["type"] == "subscribe") {
+    reply = {{"type", "subscribed"}, {"channels", {"prices", "trades"}}};
+  } else {
+    reply = {{"type", "error"}, {"error", "unknown message type " + msg["type"].get<std::string>()}};
+  }
+  send(std::make_shared<const std::string>(reply.dump()));
+  read();
+}
+
+void WsSession::send(std::shared_ptr<const std::string> message) {
+  net::post(m_ws.get_executor(), [self = shared_from_this(), message = std::move(message)] {
+    if (self->m_closing || self->m_finished) return;
+    if (self->m_queue.size() >= k_max_queue) {
+      self->m_hub.app().log->warn("WebSocket client {} is too slow ({} messages queued); dropping it", self->m_id, k_max_queue);
+      self->close();
+      return;
+    }
+    self->m_queue.push_back(message);
+    if (self->m_queue.size() == 1) self->write_next();
+  });
+}
+
+void WsSession::write_next() {
+  m_ws.async_write(net::buffer(*m_queue.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    if (ec) {
+      self->finish();
+      return;
+    }
+    self->m_queue.pop_front();
+    if (!self->m_queue.empty() && !self->m_closing) self->write_next();
+  });
+}
+
+void WsSession::schedule_heartbeat() {
+  m_heartbeat.expires_after(std::chrono::milliseconds(m_hub.app().cfg.integer("HEARTBEAT_INTERVAL_MS")));
+  m_heartbeat.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec) self->on_heartbeat();
+  });
+}
+
+void WsSession::on_heartbeat() {
+  if (m_finished || m_closing) return;
+  if (m_awaiting_pong) {
+    // No pong since the last ping: the peer is gone without a close frame (code 1006).
+    m_hub.app().state.websocket_dropped++;
+    m_hub.app().log->warn("WebSocket client {} missed its pong; terminating", m_id);
+    beast::get_lowest_layer(m_ws).close();
+    return;
+  }
+  m_awaiting_pong = true;
+  m_hub.app().state.websocket_pings++;
+  m_hub.app().log->debug("WebSocket client {}: ping", m_id);
+  m_ws.async_ping({}, [self = shared_from_this()](beast::error_code ec) {
+    if (ec) return;
+    self->schedule_heartbeat();
+  });
+}
+
+void WsSession::close() {
+  net::post(m_ws.get_executor(), [self = shared_from_this()] {
+    if (self->m_closing || self->m_finished) return;
+    self->m_closing = true;
+    self->m_heartbeat.cancel();
+    self->m_ws.async_close(websocket::close_code::going_away, [self](beast::error_code) { self->finish(); });
+  });
+}
+
+void WsSession::finish() {
+  if (m_finished) return;
+  m_finished = true;
+  m_heartbeat.cancel();
+  m_hub.leave(this);
+}
+
+}  // namespace bscbot::daemon
