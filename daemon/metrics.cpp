@@ -28,7 +28,7 @@ Metrics::Metrics()
       m_request_duration(prometheus::BuildHistogram().Name("http_request_duration_seconds").Help("Time to answer an HTTP request").Register(*m_registry)),
       m_query_duration(prometheus::BuildHistogram().Name("db_query_duration_seconds").Help("Time of database queries, by query").Register(*m_registry)),
       m_rss(gauge(*m_registry, "process_resident_memory_bytes", "Resident memory of bscbotd")),
-      m_cpu(gauge(*m_registry, "process_cpu_seconds_total", "CPU time used by bscbotd")),
+      m_cpu(prometheus::BuildCounter().Name("process_cpu_seconds_total").Help("CPU time used by bscbotd").Register(*m_registry).Add({})),
       m_start_time(gauge(*m_registry, "process_start_time_seconds", "Start time of bscbotd since the epoch")),
       m_ws(gauge(*m_registry, "websocket_connections", "WebSocket clients connected")),
       m_ws_opened(prometheus::BuildCounter().Name("websocket_connections_opened_total").Help("WebSocket connections accepted").Register(*m_registry).Add({})),
@@ -54,7 +54,11 @@ void Metrics::count_websocket_open() { m_ws_opened.Increment(); }
 
 std::string Metrics::render(const MetricsSnapshot& s) {
   m_rss.Set(s.resident_memory_bytes);
-  m_cpu.Set(s.cpu_seconds);
+  {
+    // A counter only moves forward: add what was used since the last scrape.
+    std::lock_guard lock(m_cpu_mutex);
+    if (s.cpu_seconds > m_cpu.Value()) m_cpu.Increment(s.cpu_seconds - m_cpu.Value());
+  }
   m_start_time.Set(s.start_time_seconds);
   m_ws.Set(s.websocket_connections);
   m_queue.Set(s.trade_queue_length);

@@ -8,6 +8,7 @@
 #include <prometheus/registry.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace bscbot::daemon {
@@ -54,7 +55,8 @@ private:
   prometheus::Family<prometheus::Histogram>& m_request_duration;
   prometheus::Family<prometheus::Histogram>& m_query_duration;
   prometheus::Gauge& m_rss;
-  prometheus::Gauge& m_cpu;
+  prometheus::Counter& m_cpu;
+  std::mutex m_cpu_mutex;
   prometheus::Gauge& m_start_time;
   prometheus::Gauge& m_ws;
   prometheus::Counter& m_ws_opened;

@@ -67,9 +67,13 @@ SchemaStatus schema_status(SQLite::Database& db, std::span<const Migration> migr
 void require_known_schema(const SchemaStatus& status, std::string_view db_name) {
   if (!status.newer()) return;
   const std::string& first = status.unknown.front();
+  // Ours are named "NNNN_snake_case"; anything else came from another tool.
+  const bool ours = first.size() > 5 && first[4] == '_' &&
+                    std::all_of(first.begin(), first.begin() + 4, [](char c) { return c >= '0' && c <= '9'; }) &&
+                    std::all_of(first.begin() + 5, first.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
   int version = 0;
-  std::from_chars(first.data(), first.data() + first.size(), version);
-  if (version > status.latest) {
+  std::from_chars(first.data(), first.data() + 4, version);
+  if (ours && version > status.latest) {
     throw Error(ErrorKind::conflict,
                 fmt::format("database {} has schema version {} but this bscbot knows only up to {} "
                             "(migration '{}'); upgrade bscbot or restore an older backup",

@@ -1,0 +1,178 @@
+// bscbot init, config, daemon and db, run as an operator runs them.
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/harness.hpp"
+#include "tests/support/scratch.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace bscbot;
+using bscbot::test::Scratch;
+
+TEST_SUITE("cli") {
+
+TEST_CASE("cli: init creates everything once and never overwrites") {
+  Scratch s("cli-init");
+  auto r = test::bscbot({"init"}, s.path());
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  for (const char* p : {"bscbot.yaml", ".env", "data/trading-bot.sqlite", "logs", "backups", "reports"}) CHECK_MESSAGE(fs::exists(s / p), p);
+  struct stat st {};
+  ::stat((s / ".env").c_str(), &st);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(test::read_text(s / ".env").find("JWT_SECRET=") != std::string::npos);
+  s.write("bscbot.yaml", "port: 10555\n");
+  const std::string env_before = test::read_text(s / ".env");
+  {
+    SQLite::Database db((s / "data/trading-bot.sqlite").string(), SQLite::OPEN_READWRITE);
+    db.exec("INSERT INTO users (username) VALUES ('alice')");
+  }
+  r = test::bscbot({"init", "--json"}, s.path());
+  REQUIRE(r.exit_code == 0);
+  const auto doc = json::parse(r.out);
+  for (const auto& step : doc["steps"]) CHECK(step["result"].get<std::string>().find("kept") != std::string::npos);
+  CHECK(test::read_text(s / "bscbot.yaml") == "port: 10555\n");
+  CHECK(test::read_text(s / ".env") == env_before);
+  SQLite::Database db((s / "data/trading-bot.sqlite").string());
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM users").getInt() == 1);
+}
+
+TEST_CASE("cli: config show masks secrets and names sources; check rejects bad values") {
+  Scratch s("cli-config");
+  s.write("bscbot.yaml", "port: 10777\n");
+  s.write(".env", "JWT_SECRET=supersecretvalue-that-must-not-print\n");
+  auto r = test::bscbot({"config", "show"}, s.path());
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("supersecretvalue") == std::string::npos);
+  CHECK(r.out.find("PORT") != std::string::npos);
+  CHECK(r.out.find("10777") != std::string::npos);
+  CHECK(r.out.find("bscbot.yaml") != std::string::npos);
+  r = test::bscbot({"--json", "config", "show"}, s.path());
+  const auto doc = json::parse(r.out);
+  CHECK(doc["settings"]["PORT"]["source"] == "bscbot.yaml");
+  CHECK(doc["settings"]["JWT_SECRET"]["value"].get<std::string>().find("supersecret") == std::string::npos);
+  CHECK(doc["settings"]["DEFAULT_GAS_LIMIT"]["value"] == "500000");
+  r = test::bscbot({"config", "check"}, s.path());
+  CHECK(r.exit_code == 0);
+  s.write("bscbot.yaml", "port: 70000\n");
+  r = test::bscbot({"config", "check"}, s.path());
+  CHECK(r.exit_code == 78);
+  CHECK(r.err.find("PORT") != std::string::npos);
+  CHECK(r.err.find("70000") != std::string::npos);
+  CHECK(r.err.find("bscbot.yaml") != std::string::npos);
+  CHECK(r.err.find('\n') == r.err.size() - 1);  // one line
+  r = test::bscbot({"--config", "missing.yaml", "config", "check"}, s.path());
+  CHECK(r.exit_code == 78);
+}
+
+TEST_CASE("cli: daemon start, status, restart and stop through the pid file") {
+  Scratch s("cli-daemon");
+  const std::map<std::string, std::string> env = {{"PORT", std::to_string(test::free_port())}};
+  REQUIRE(test::bscbot({"init", "-q"}, s.path(), env).exit_code == 0);
+  auto r = test::bscbot({"daemon", "status"}, s.path(), env);
+  CHECK(r.exit_code == 3);
+  r = test::bscbot({"daemon", "start"}, s.path(), env);
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  r = test::bscbot({"daemon", "status"}, s.path(), env);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("running") != std::string::npos);
+  r = test::bscbot({"--json", "daemon", "status"}, s.path(), env);
+  const auto status = json::parse(r.out);
+  CHECK(status["running"] == true);
+  CHECK(status["health"]["status"] == "ok");
+  const int first_pid = status["pid"];
+  r = test::bscbot({"daemon", "start"}, s.path(), env);
+  CHECK(r.exit_code == 75);
+  CHECK(r.err.find("already running") != std::string::npos);
+  r = test::bscbot({"daemon", "restart"}, s.path(), env);
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  const int second_pid = json::parse(test::bscbot({"--json", "daemon", "status"}, s.path(), env).out)["pid"];
+  CHECK(second_pid != first_pid);
+  r = test::bscbot({"daemon", "stop"}, s.path(), env);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("stopped") != std::string::npos);
+  CHECK(test::bscbot({"daemon", "status"}, s.path(), env).exit_code == 3);
+  CHECK(test::bscbot({"daemon", "stop"}, s.path(), env).out.find("was not running") != std::string::npos);
+}
+
+TEST_CASE("cli: daemon start reports a daemon that dies during start-up") {
+  Scratch s("cli-daemon-dies");
+  const std::map<std::string, std::string> env = {{"PORT", std::to_string(test::free_port())}};
+  REQUIRE(test::bscbot({"init", "-q"}, s.path(), env).exit_code == 0);
+  SQLite::Database db((s / "data/trading-bot.sqlite").string(), SQLite::OPEN_READWRITE);
+  db.exec("INSERT INTO knex_migrations (name, batch) VALUES ('0077_future', 3)");
+  const auto r = test::bscbot({"daemon", "start", "--timeout", "10s"}, s.path(), env);
+  CHECK(r.exit_code == 69);
+  CHECK(r.err.find("schema version 77") != std::string::npos);
+}
+
+TEST_CASE("cli: a stale pid file does not fool status or stop") {
+  Scratch s("cli-stale");
+  const std::map<std::string, std::string> env = {{"PORT", std::to_string(test::free_port())}};
+  REQUIRE(test::bscbot({"init", "-q"}, s.path(), env).exit_code == 0);
+  s.write("data/bscbotd.pid", "1\n");  // pid 1 is not bscbotd
+  auto r = test::bscbot({"--json", "daemon", "status"}, s.path(), env);
+  CHECK(r.exit_code == 3);
+  CHECK(json::parse(r.out)["stale_pid_file"] == true);
+  r = test::bscbot({"daemon", "stop"}, s.path(), env);
+  CHECK(r.exit_code == 0);
+  CHECK_FALSE(fs::exists(s / "data/bscbotd.pid"));
+}
+
+TEST_CASE("cli: db migrate, status, stats, cleanup, vacuum, analyze, check") {
+  Scratch s("cli-db");
+  auto r = test::bscbot({"db", "migrate", "--dry-run"}, s.path());
+  CHECK(r.exit_code == 66);  // nothing to look at yet
+  r = test::bscbot({"db", "migrate"}, s.path());
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(r.out.find("applied 0001_initial_schema") != std::string::npos);
+  r = test::bscbot({"db", "migrate"}, s.path());
+  CHECK(r.out.find("applied") == r.out.find("applied 0001") );  // nothing new
+  {
+    SQLite::Database db((s / "data/trading-bot.sqlite").string(), SQLite::OPEN_READWRITE);
+    for (int i = 0; i < 10; ++i) {
+      db.exec("INSERT INTO trades (wallet_address, token_in, token_out, amount_in, status, created_at, updated_at) VALUES "
+              "('0x1111111111111111111111111111111111111111', 'a', 'b', '1', 'completed', datetime('now', '-100 days'), datetime('now', '-100 days'))");
+    }
+    db.exec("INSERT INTO trades (wallet_address, token_in, token_out, amount_in, status, created_at, updated_at) VALUES "
+            "('0x1111111111111111111111111111111111111111', 'a', 'b', '1', 'pending', datetime('now', '-100 days'), datetime('now', '-100 days'))");
+    db.exec("INSERT INTO trades (wallet_address, token_in, token_out, amount_in) VALUES ('0x1111111111111111111111111111111111111111', 'a', 'b', '1')");
+  }
+  r = test::bscbot({"--json", "db", "stats"}, s.path());
+  REQUIRE(r.exit_code == 0);
+  CHECK(json::parse(r.out)["tables"]["trades"] == 12);
+  r = test::bscbot({"db", "cleanup", "--older-than", "90d", "--dry-run"}, s.path());
+  CHECK(r.out.find("would delete 10 trade(s)") != std::string::npos);
+  CHECK(r.out.find("kept 1 pending") != std::string::npos);
+  r = test::bscbot({"--json", "db", "cleanup", "--older-than", "90d"}, s.path());
+  CHECK(json::parse(r.out)["deleted"] == 10);
+  r = test::bscbot({"db", "cleanup", "--older-than", "ninety"}, s.path());
+  CHECK(r.exit_code == 64);
+  CHECK(r.err.find("'ninety' is not a duration") != std::string::npos);
+  CHECK(test::bscbot({"db", "vacuum"}, s.path()).exit_code == 0);
+  CHECK(test::bscbot({"db", "analyze"}, s.path()).exit_code == 0);
+  r = test::bscbot({"db", "check", "--full"}, s.path());
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("integrity_check: ok") != std::string::npos);
+  r = test::bscbot({"db", "status"}, s.path());
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("pending") == std::string::npos);
+}
+
+TEST_CASE("cli: --version, --help and a missing subcommand") {
+  Scratch s("cli-help");
+  auto r = test::bscbot({"--version"}, s.path());
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("bscbot ") == 0);
+  r = test::bscbot({"--help"}, s.path());
+  for (const char* c : {"init", "daemon", "db", "config"}) CHECK(r.out.find(c) != std::string::npos);
+  r = test::bscbot({}, s.path());
+  CHECK(r.exit_code != 0);
+  r = test::bscbot({"daemon", "frobnicate"}, s.path());
+  CHECK(r.exit_code != 0);
+}
+
+}  // TEST_SUITE
