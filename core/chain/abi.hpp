@@ -28,9 +28,12 @@ Bytes32 event_topic(std::string_view signature);
 // (arrays, bytes) in the tail with their offsets in the head.
 class AbiEncoder {
 public:
+  // Static arguments: one 32-byte word each (addresses left-padded, bool as 0 or 1).
   AbiEncoder& uint256(const U256& value);
   AbiEncoder& address(const Address& value);
   AbiEncoder& boolean(bool value);
+
+  // Dynamic arguments: a swap path (address[]) or raw bytes, placed in the tail.
   AbiEncoder& address_array(std::span<const Address> values);
   AbiEncoder& bytes(ByteView value);
 
@@ -57,6 +60,7 @@ public:
 
   // The raw word at `slot`.
   Bytes32 word(std::size_t slot) const;
+  // Static values at `slot`, each checked to be a canonical encoding of its type.
   U256 uint256(std::size_t slot) const;
   // A uintN (N < 256) word, refused when it does not fit N bits.
   U256 uint_n(std::size_t slot, unsigned bits) const;
@@ -126,6 +130,7 @@ struct SwapEvent {
   U256 amount1_out;
 };
 
+// topics[0] of the two events a swap receipt is read for.
 const Bytes32& transfer_topic();
 const Bytes32& swap_topic();
 

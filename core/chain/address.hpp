@@ -38,7 +38,9 @@ public:
   // EIP-55 mixed-case form, for people to read and compare.
   std::string to_checksum() const;
 
+  // The 20 bytes, for RLP and ABI encoding.
   const Raw& bytes() const { return m_bytes; }
+  // The zero address: the burn address, and "no recipient" in some APIs.
   bool is_zero() const;
 
   auto operator<=>(const Address&) const = default;

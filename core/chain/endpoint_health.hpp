@@ -39,10 +39,14 @@ public:
   // primary endpoint is preferred whenever it is as healthy as the rest.
   std::vector<std::size_t> order() const;
 
+  // Accounts one attempt on endpoint `index`: an answer raises its score and ends its failure
+  // streak; a failure lowers the score and keeps `error` for the operator.
   void record_success(std::size_t index, std::chrono::milliseconds latency);
   void record_failure(std::size_t index, const std::string& error, std::chrono::milliseconds latency);
 
   std::size_t size() const { return m_endpoints.size(); }
+
+  // Every endpoint's state with its current (time-recovered) score, in configured order.
   std::vector<EndpointStatus> snapshot() const;
 
 private:

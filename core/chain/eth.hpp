@@ -30,13 +30,20 @@ struct Receipt {
 
 class Eth {
 public:
+  // `rpc` must outlive this object; calls go through its failover and retries.
   explicit Eth(RpcClient& rpc) : m_rpc(rpc) {}
 
   // eth_chainId: checked at start-up against the configured chain so a mainnet key is never
   // used on the wrong network.
   std::uint64_t chain_id() const;
+
+  // The head block, for freshness checks and deadlines.
   std::uint64_t block_number() const;
+
+  // The node's suggested gas price in wei, for legacy transactions.
   U256 gas_price() const;
+
+  // The BNB balance of `account` in wei.
   U256 get_balance(const Address& account, BlockTag tag = BlockTag::latest) const;
 
   // The next nonce for `account`: `pending` counts transactions still in the node's pool.

@@ -89,6 +89,8 @@ RpcClient::RpcClient(std::vector<std::string> urls, RpcOptions options, std::sha
   if (m_urls.empty()) throw Error(ErrorKind::config, "no JSON-RPC endpoint configured (set BSC_RPC_URL)");
   if (!m_transport) throw Error(ErrorKind::internal, "RpcClient needs a transport");
   if (m_options.retries < 0) throw Error(ErrorKind::config, "RPC retries must not be negative");
+  // curl reads a zero timeout as "wait forever", which would hang the trading loop.
+  if (m_options.timeout.count() <= 0) throw Error(ErrorKind::config, "RPC timeout must be positive");
 }
 
 void RpcClient::wait(std::chrono::milliseconds delay) const {

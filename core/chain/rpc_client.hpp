@@ -38,6 +38,8 @@ class RpcError : public Error {
 public:
   RpcError(std::string method, std::int64_t code, std::string node_message, nlohmann::json data);
 
+  // What the node said, as it said it: callers branch on `code` (3 = revert with data,
+  // -32000 = geth's generic refusal such as "nonce too low") and log `node_message`.
   const std::string& method() const { return m_method; }
   std::int64_t code() const { return m_code; }
   const std::string& node_message() const { return m_node_message; }

@@ -387,7 +387,12 @@ TEST_CASE("chain: rpc client is safe to share between threads") {
   CHECK(status[0].failures == status[0].calls);
 }
 
-TEST_CASE("chain: rpc client needs at least one endpoint") {
+TEST_CASE("chain: rpc client refuses unusable options") {
   Harness h([](const std::string&, const json& request) { return result_for(request, 1); });
   CHECK_THROWS_WITH_AS(h.client({}), doctest::Contains("no JSON-RPC endpoint"), Error);
+  h.options.timeout = milliseconds(0);
+  CHECK_THROWS_WITH_AS(h.client({"http://a"}), doctest::Contains("timeout must be positive"), Error);
+  h.options.timeout = milliseconds(100);
+  h.options.retries = -1;
+  CHECK_THROWS_WITH_AS(h.client({"http://a"}), doctest::Contains("retries"), Error);
 }
