@@ -18,6 +18,8 @@ const Command k_commands[] = {
     {"config", "Show or check the effective configuration", bscbot::cmd::setup_config},
     {"daemon", "Start, stop and inspect bscbotd", bscbot::cmd::setup_daemon},
     {"db", "Database migrations, statistics and maintenance", bscbot::cmd::setup_db},
+    {"completion", "Print the shell completion script for bash, zsh or fish", bscbot::cmd::setup_completion},
+    {"__generate-docs", "Write man pages and completions (used by the build)", bscbot::cmd::setup_generate_docs},
 };
 
 }  // namespace
