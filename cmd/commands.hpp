@@ -9,6 +9,8 @@ void setup_config(CLI::App& command, Context& ctx);
 void setup_daemon(CLI::App& command, Context& ctx);
 void setup_db(CLI::App& command, Context& ctx);
 void setup_completion(CLI::App& command, Context& ctx);
+void setup_playbook(CLI::App& command, Context& ctx);
+void setup_logs(CLI::App& command, Context& ctx);
 void setup_generate_docs(CLI::App& command, Context& ctx);
 
 }  // namespace bscbot::cmd

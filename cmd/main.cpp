@@ -18,6 +18,8 @@ const Command k_commands[] = {
     {"config", "Show or check the effective configuration", bscbot::cmd::setup_config},
     {"daemon", "Start, stop and inspect bscbotd", bscbot::cmd::setup_daemon},
     {"db", "Database migrations, statistics and maintenance", bscbot::cmd::setup_db},
+    {"logs", "Tail the daemon's log, list recent errors, archive old logs", bscbot::cmd::setup_logs},
+    {"playbook", "Run the manual's checklists and incident flows as runbooks", bscbot::cmd::setup_playbook},
     {"completion", "Print the shell completion script for bash, zsh or fish", bscbot::cmd::setup_completion},
     {"__generate-docs", "Write man pages and completions (used by the build)", bscbot::cmd::setup_generate_docs},
 };

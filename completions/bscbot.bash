@@ -3,7 +3,7 @@
 # Words that may follow a command path.
 _bscbot_words() {
   case "$1" in
-    '') echo 'init config daemon db completion --help -h --version --json --quiet -q --config -c --data-dir' ;;
+    '') echo 'init config daemon db logs playbook completion --help -h --version --json --quiet -q --config -c --data-dir' ;;
     'init') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
     'config') echo 'show check --help -h --version --json --quiet -q --config -c --data-dir' ;;
     'config show') echo '--help -h --changed --version --json --quiet -q --config -c --data-dir' ;;
@@ -22,6 +22,14 @@ _bscbot_words() {
     'db vacuum') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
     'db analyze') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
     'db check') echo '--help -h --full --version --json --quiet -q --config -c --data-dir' ;;
+    'logs') echo 'tail errors archive --help -h --version --json --quiet -q --config -c --data-dir' ;;
+    'logs tail') echo '--help -h --lines -n --follow -f --version --json --quiet -q --config -c --data-dir' ;;
+    'logs errors') echo '--help -h --scan --version --json --quiet -q --config -c --data-dir' ;;
+    'logs archive') echo '--help -h --older-than --dry-run --version --json --quiet -q --config -c --data-dir' ;;
+    'playbook') echo 'list show run --help -h --version --json --quiet -q --config -c --data-dir' ;;
+    'playbook list') echo '--help -h --dir --version --json --quiet -q --config -c --data-dir' ;;
+    'playbook show') echo '--help -h --dir --version --json --quiet -q --config -c --data-dir' ;;
+    'playbook run') echo '--help -h --dir --var --dry-run --at --version --json --quiet -q --config -c --data-dir' ;;
     'completion') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
     *) echo '' ;;
   esac
@@ -32,14 +40,14 @@ _bscbot() {
   [ "$COMP_CWORD" -gt 0 ] && prev="${COMP_WORDS[COMP_CWORD-1]}"
   # Options whose value is a file, and options whose value is anything else.
   case "$prev" in
-    --config|--data-dir|-c) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
-    --older-than|--timeout) COMPREPLY=(); return 0 ;;
+    --config|--data-dir|--dir|-c) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+    --at|--lines|--older-than|--scan|--timeout|--var|-n) COMPREPLY=(); return 0 ;;
   esac
   # Walk the words typed so far, descending into subcommands and skipping options and values.
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="${COMP_WORDS[i]}"
     case "$word" in
-      --older-than|--timeout|--config|--data-dir|-c) ((i++)); continue ;;
+      --at|--lines|--older-than|--scan|--timeout|--var|-n|--config|--data-dir|--dir|-c) ((i++)); continue ;;
       -*) continue ;;
     esac
     case " $(_bscbot_words "$path") " in

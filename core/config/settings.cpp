@@ -77,7 +77,12 @@ const std::vector<Setting> k_settings = {
     {"BACKUP_KEEP_WEEKLY_DAYS", Type::integer, "90", "Days weekly (Sunday) backups are kept", 1, 36500, {}, false, "backup"},
     {"BACKUP_KEEP_MONTHLY_DAYS", Type::integer, "365", "Days monthly (1st) backups are kept", 1, 36500, {}, false, "backup"},
     {"BACKUP_MAX_AGE_HOURS", Type::integer, "24", "Newest good backup older than this is a finding", 1, 8760, {}, false, "backup"},
+    {"BACKUP_COMPRESSION", Type::choice, "none", "Compression of database backups", 0, 0, {"none", "gzip", "zstd"}, false, "backup"},
+    {"BACKUP_CHECK", Type::choice, "quick", "Check run on each new backup before it is kept (quick_check or the full integrity_check)", 0, 0, {"quick", "full", "none"}, false, "backup"},
+    {"BACKUP_STEP_PAGES", Type::integer, "1024", "Database pages copied per step of an online backup", 1, 1048576, {}, false, "backup"},
+    {"BACKUP_STEP_SLEEP_MS", Type::integer, "0", "Pause between the steps of an online backup, to leave disk bandwidth to the daemon", 0, 10000, {}, false, "backup"},
     {"REPORTS_DIR", Type::path, "reports", "Folder of incident, audit and weekly reports", 0, 0, {}, false, "backup"},
+    {"PLAYBOOK_DIR", Type::path, "", "Folder of playbooks (default: ./playbooks, then the installed share/bscbot/playbooks)", 0, 0, {}, false, "backup"},
     {"RECOVERY_TARGET_MINUTES", Type::integer, "30", "Recovery time target of the disaster-recovery drill", 1, 1440, {}, false, "backup"},
     // --- thresholds: the manual's key metrics table ---
     {"RESPONSE_TIME_WARN_MS", Type::integer, "200", "API response time warning level", 1, 600000, {}, false, "thresholds"},
@@ -102,6 +107,18 @@ const std::vector<Setting> k_settings = {
     {"LOG_ERRORS_CRIT", Type::integer, "100", "Error lines per day in the log that are critical", 0, 1000000, {}, false, "thresholds"},
     {"UNAUTHORIZED_WARN", Type::integer, "50", "401/403 answers per week that warn", 0, 1000000, {}, false, "thresholds"},
     {"SUSPICIOUS_AMOUNT_WEI", Type::wei, "1000000000000000000000", "Trades with amount_in above this (wei; 1000 BNB) are suspicious", 0, 0, {}, false, "thresholds"},
+    {"UNAUTHORIZED_CRIT", Type::integer, "500", "401/403 answers per week that are critical", 0, 1000000, {}, false, "thresholds"},
+    {"HOST_MEMORY_WARN_PCT", Type::number, "80", "Host memory in use (MemTotal - MemAvailable) warning level", 0, 100, {}, false, "thresholds"},
+    {"HOST_MEMORY_CRIT_PCT", Type::number, "95", "Host memory in use critical level", 0, 100, {}, false, "thresholds"},
+    {"TRADE_QUEUE_WARN_PCT", Type::number, "80", "Trade queue filled to this share of TRADE_QUEUE_MAX warns (full is critical)", 0, 100, {}, false, "thresholds"},
+    {"TRADES_PER_HOUR_WARN", Type::integer, "1000", "Trades created in the last hour above this warn (the manual's HighTradeVolume)", 1, 100000000, {}, false, "thresholds"},
+    {"DB_CONNECTION_ERRORS_CRIT", Type::integer, "10", "Database connection errors since bscbotd started above this are critical", 0, 1000000, {}, false, "thresholds"},
+    {"DB_FULL_WARN_DAYS", Type::number, "30", "Days until the database fills its disk, at the last day's growth, that warn", 0, 36500, {}, false, "thresholds"},
+    {"DB_FULL_CRIT_DAYS", Type::number, "7", "Days until the database fills its disk that are critical", 0, 36500, {}, false, "thresholds"},
+    {"JWT_ROTATION_DAYS", Type::integer, "90", "The audit asks to rotate JWT_SECRET when .env is older than this", 1, 36500, {}, false, "thresholds"},
+    // --- metric samples: what bscbotd keeps for the weekly report ---
+    {"METRIC_SAMPLE_INTERVAL_S", Type::integer, "300", "bscbotd stores request, latency, cache and size samples this often", 1, 86400, {}, false, "metrics"},
+    {"METRIC_RETENTION_DAYS", Type::integer, "35", "Metric samples older than this are deleted", 8, 3650, {}, false, "metrics"},
 };
 
 }  // namespace

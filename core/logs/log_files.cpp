@@ -1,0 +1,226 @@
+#include "core/logs/log_files.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <memory>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/util/files.hpp"
+
+namespace fs = std::filesystem;
+
+namespace bscbot::core::logs {
+
+std::vector<fs::path> log_files(const fs::path& dir) {
+  std::vector<std::pair<fs::file_time_type, fs::path>> found;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return {};
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.is_regular_file() && e.path().extension() == ".log") found.emplace_back(e.last_write_time(), e.path());
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<fs::path> out;
+  for (auto& [_, p] : found) out.push_back(p);
+  return out;
+}
+
+std::vector<std::string> tail_lines(const fs::path& file, std::size_t count) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in || count == 0) return {};
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  std::string buffer;
+  std::streamoff pos = size;
+  std::size_t newlines = 0;
+  constexpr std::streamoff k_chunk = 64 * 1024;
+  // Read backwards until we have enough lines (one extra newline: the file's last).
+  while (pos > 0 && newlines <= count) {
+    const std::streamoff step = std::min(k_chunk, pos);
+    pos -= step;
+    std::string chunk(static_cast<std::size_t>(step), '\0');
+    in.seekg(pos);
+    in.read(chunk.data(), step);
+    newlines += static_cast<std::size_t>(std::count(chunk.begin(), chunk.end(), '\n'));
+    buffer.insert(0, chunk);
+  }
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < buffer.size()) {
+    auto nl = buffer.find('\n', start);
+    if (nl == std::string::npos) nl = buffer.size();
+    lines.push_back(buffer.substr(start, nl - start));
+    start = nl + 1;
+  }
+  if (lines.size() > count) lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(count));
+  return lines;
+}
+
+bool is_error_line(const std::string& line) {
+  std::string lower(line);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower.find("error") != std::string::npos || lower.find("[critical]") != std::string::npos;
+}
+
+std::vector<std::string> recent_errors(const fs::path& dir, std::size_t scan) {
+  std::vector<std::string> errors;
+  auto files = log_files(dir);
+  std::reverse(files.begin(), files.end());  // newest first
+  std::size_t left = scan;
+  std::vector<std::vector<std::string>> chunks;
+  for (const auto& f : files) {
+    if (left == 0 || f.filename().string().rfind("archive_", 0) == 0) continue;
+    auto lines = tail_lines(f, left);
+    left -= std::min(left, lines.size());
+    chunks.push_back(std::move(lines));
+  }
+  // Oldest first, so the newest error is last, as `tail | grep` shows it.
+  for (auto it = chunks.rbegin(); it != chunks.rend(); ++it) {
+    for (auto& l : *it) {
+      if (is_error_line(l)) errors.push_back(std::move(l));
+    }
+  }
+  return errors;
+}
+
+ArchivePlan plan_archive(const fs::path& dir, std::chrono::seconds age, const Clock& clock) {
+  ArchivePlan plan;
+  const auto now = clock.now();
+  const auto cutoff = now - age;
+  for (const auto& f : log_files(dir)) {
+    std::error_code ec;
+    const auto mtime = fs::last_write_time(f, ec);
+    if (ec) continue;
+    const auto sys = std::chrono::time_point_cast<std::chrono::system_clock::duration>(
+        mtime - fs::file_time_type::clock::now() + std::chrono::system_clock::now());
+    if (sys < cutoff) {
+      plan.files.push_back(f);
+      plan.bytes += fs::file_size(f, ec);
+    }
+  }
+  // The manual names it after last month: archive_$(date -d "last month" +%Y%m).tar.gz
+  const std::string today = to_sql_datetime(now);
+  int year = std::stoi(today.substr(0, 4)), month = std::stoi(today.substr(5, 2)) - 1;
+  if (month == 0) {
+    month = 12;
+    --year;
+  }
+  const std::string stem = fmt::format("archive_{:04}{:02}", year, month);
+  plan.archive = dir / (stem + ".tar.gz");
+  for (int n = 2; fs::exists(plan.archive); ++n) plan.archive = dir / fmt::format("{}-{}.tar.gz", stem, n);
+  return plan;
+}
+
+namespace {
+
+std::string sha256_of_stream(std::istream& in) {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  char buf[65536];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) EVP_DigestUpdate(ctx.get(), buf, static_cast<std::size_t>(in.gcount()));
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx.get(), md, &len);
+  std::string hex;
+  for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
+  return hex;
+}
+
+std::string sha256_of_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return sha256_of_stream(in);
+}
+
+using ArchivePtr = std::unique_ptr<struct archive, int (*)(struct archive*)>;
+
+void check(struct archive* a, int rc, const std::string& what) {
+  if (rc < ARCHIVE_OK) throw Error(ErrorKind::io, fmt::format("{}: {}", what, archive_error_string(a) ? archive_error_string(a) : "libarchive error"));
+}
+
+void write_archive(const fs::path& out, const std::vector<fs::path>& files) {
+  ArchivePtr a(archive_write_new(), archive_write_free);
+  check(a.get(), archive_write_add_filter_gzip(a.get()), "gzip");
+  check(a.get(), archive_write_set_format_pax_restricted(a.get()), "tar format");
+  check(a.get(), archive_write_open_filename(a.get(), out.c_str()), "cannot create " + out.string());
+  for (const auto& f : files) {
+    struct stat st {};
+    if (::stat(f.c_str(), &st) != 0) throw Error(ErrorKind::io, "cannot stat " + f.string());
+    std::unique_ptr<archive_entry, decltype(&archive_entry_free)> entry(archive_entry_new(), archive_entry_free);
+    archive_entry_set_pathname(entry.get(), f.filename().c_str());
+    archive_entry_copy_stat(entry.get(), &st);
+    check(a.get(), archive_write_header(a.get(), entry.get()), "writing " + f.string());
+    std::ifstream in(f, std::ios::binary);
+    char buf[65536];
+    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+      if (archive_write_data(a.get(), buf, static_cast<std::size_t>(in.gcount())) < 0) check(a.get(), ARCHIVE_FATAL, "writing " + f.string());
+    }
+  }
+  check(a.get(), archive_write_close(a.get()), "finishing " + out.string());
+}
+
+// Reads the archive back: every member's name and SHA-256 must match its source.
+void verify_archive(const fs::path& archive_path, const std::vector<fs::path>& files) {
+  std::map<std::string, std::string> expected;
+  for (const auto& f : files) expected[f.filename().string()] = sha256_of_file(f);
+  ArchivePtr a(archive_read_new(), archive_read_free);
+  archive_read_support_filter_gzip(a.get());
+  archive_read_support_format_tar(a.get());
+  check(a.get(), archive_read_open_filename(a.get(), archive_path.c_str(), 65536), "cannot read back " + archive_path.string());
+  archive_entry* entry = nullptr;
+  std::set<std::string> seen;
+  while (archive_read_next_header(a.get(), &entry) == ARCHIVE_OK) {
+    const std::string name = archive_entry_pathname(entry);
+    std::string content;
+    char buf[65536];
+    la_ssize_t n = 0;
+    while ((n = archive_read_data(a.get(), buf, sizeof buf)) > 0) content.append(buf, static_cast<std::size_t>(n));
+    if (n < 0) check(a.get(), ARCHIVE_FATAL, "reading back " + name);
+    std::istringstream in(content);
+    const auto it = expected.find(name);
+    if (it == expected.end() || it->second != sha256_of_stream(in)) {
+      throw Error(ErrorKind::io, fmt::format("archive {} does not match {}; nothing was deleted", archive_path.string(), name));
+    }
+    seen.insert(name);
+  }
+  if (seen.size() != expected.size()) {
+    throw Error(ErrorKind::io, fmt::format("archive {} holds {} of {} logs; nothing was deleted", archive_path.string(), seen.size(), expected.size()));
+  }
+}
+
+}  // namespace
+
+ArchiveResult archive(const ArchivePlan& plan) {
+  ArchiveResult result;
+  result.plan = plan;
+  if (plan.files.empty()) return result;
+  const fs::path tmp = temp_path_beside(plan.archive);
+  try {
+    write_archive(tmp, plan.files);
+    fsync_path(tmp);
+    verify_archive(tmp, plan.files);
+    if (fs::exists(plan.archive)) throw Error(ErrorKind::conflict, fmt::format("{} appeared meanwhile; nothing was deleted", plan.archive.string()));
+    durable_rename(tmp, plan.archive);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    throw;
+  }
+  result.written = true;
+  result.archive_bytes = fs::file_size(plan.archive);
+  for (const auto& f : plan.files) {
+    std::error_code ec;
+    if (fs::remove(f, ec)) result.deleted.push_back(f);
+  }
+  return result;
+}
+
+}  // namespace bscbot::core::logs
