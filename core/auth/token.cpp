@@ -1,0 +1,130 @@
+#include "core/auth/token.hpp"
+
+#include <fmt/format.h>
+
+#include <jwt/jwt.hpp>
+
+#include "core/error.hpp"
+
+namespace bscbot::core::auth {
+
+namespace {
+
+std::int64_t unix_seconds(SystemTime t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+Verdict refuse(Refusal why, std::string message) {
+  Verdict v;
+  v.refusal = why;
+  v.message = std::move(message);
+  return v;
+}
+
+}  // namespace
+
+std::string_view to_string(Role role) {
+  switch (role) {
+    case Role::viewer: return "viewer";
+    case Role::trader: return "trader";
+    case Role::admin: return "admin";
+  }
+  return "viewer";
+}
+
+std::optional<Role> parse_role(std::string_view text) {
+  if (text == "viewer") return Role::viewer;
+  if (text == "trader") return Role::trader;
+  if (text == "admin") return Role::admin;
+  return std::nullopt;
+}
+
+bool role_allows(Role held, Role needed) { return static_cast<int>(held) >= static_cast<int>(needed); }
+
+std::string mint_token(std::string_view secret, const std::string& subject, Role role, std::chrono::seconds ttl,
+                       const Clock& clock) {
+  if (secret.empty()) throw Error(ErrorKind::config, "JWT_SECRET is not set; `bscbot init` writes one into .env");
+  if (subject.empty()) throw Error(ErrorKind::usage, "a token needs a subject (who it is for)");
+  if (ttl.count() <= 0) throw Error(ErrorKind::usage, "a token's lifetime must be positive");
+  const SystemTime now = clock.now();
+  jwt::jwt_object token{jwt::params::algorithm("HS256"), jwt::params::secret(secret)};
+  token.add_claim("sub", subject);
+  token.add_claim("role", std::string(to_string(role)));
+  token.add_claim("iat", unix_seconds(now));
+  token.add_claim("exp", unix_seconds(now + ttl));
+  return token.signature();
+}
+
+Verdict verify_token(std::string_view secret, std::string_view token, const Clock& clock) {
+  if (secret.empty()) return refuse(Refusal::bad_signature, "the daemon has no JWT_SECRET, so no token can be valid");
+  if (token.empty() || token.size() > 8192) return refuse(Refusal::malformed, "token is empty or too long");
+  jwt::jwt_object decoded;
+  try {
+    std::error_code ec;
+    // Expiry is checked below against our clock; cpp-jwt checks only the signature here.
+    decoded = jwt::decode(jwt::string_view(token.data(), token.size()), jwt::params::algorithms({"HS256"}), ec,
+                          jwt::params::secret(jwt::string_view(secret.data(), secret.size())), jwt::params::verify(true),
+                          jwt::params::leeway(10u * 365 * 24 * 3600));
+    if (ec) {
+      if (ec == jwt::VerificationErrc::InvalidSignature || ec == jwt::VerificationErrc::InvalidAlgorithm) {
+        return refuse(Refusal::bad_signature, "token signature is not valid for this daemon's JWT_SECRET");
+      }
+      if (ec.category() == jwt::theVerificationErrorCategory) {
+        return refuse(Refusal::bad_claims, fmt::format("token refused: {}", ec.message()));
+      }
+      return refuse(Refusal::malformed, fmt::format("token is not a well-formed JWT ({})", ec.message()));
+    }
+  } catch (const std::exception& e) {
+    return refuse(Refusal::malformed, fmt::format("token is not a well-formed JWT ({})", e.what()));
+  }
+  const auto& payload = decoded.payload();
+  const auto& header = decoded.header();
+  if (header.algo() != jwt::algorithm::HS256) return refuse(Refusal::bad_signature, "token is not signed with HS256");
+  const auto& object = payload.create_json_obj();
+  auto integer = [&](const char* name) -> std::optional<std::int64_t> {
+    if (!object.contains(name) || !object[name].is_number_integer()) return std::nullopt;
+    return object[name].get<std::int64_t>();
+  };
+  auto text = [&](const char* name) -> std::optional<std::string> {
+    if (!object.contains(name) || !object[name].is_string()) return std::nullopt;
+    return object[name].get<std::string>();
+  };
+  const auto exp = integer("exp");
+  const auto iat = integer("iat");
+  const auto sub = text("sub");
+  const auto role_text = text("role");
+  if (!exp) return refuse(Refusal::bad_claims, "token has no expiry (exp)");
+  if (!sub || sub->empty()) return refuse(Refusal::bad_claims, "token has no subject (sub)");
+  if (!role_text) return refuse(Refusal::bad_claims, "token has no role");
+  const auto role = parse_role(*role_text);
+  if (!role) return refuse(Refusal::bad_claims, fmt::format("token role '{}' is not viewer, trader or admin", *role_text));
+  const std::int64_t now = unix_seconds(clock.now());
+  if (now >= *exp) return refuse(Refusal::expired, fmt::format("token for '{}' expired {} s ago", *sub, now - *exp));
+  // A token issued in the future (beyond a minute of clock skew) was not minted by us.
+  if (iat && *iat > now + 60) return refuse(Refusal::bad_claims, "token is issued in the future");
+  Claims claims;
+  claims.subject = *sub;
+  claims.role = *role;
+  claims.issued_at = SystemTime(std::chrono::seconds(iat.value_or(0)));
+  claims.expires_at = SystemTime(std::chrono::seconds(*exp));
+  Verdict v;
+  v.claims = std::move(claims);
+  return v;
+}
+
+std::optional<std::string> bearer_token(std::string_view header_value) {
+  constexpr std::string_view k_scheme = "Bearer ";
+  if (header_value.size() <= k_scheme.size()) return std::nullopt;
+  for (std::size_t i = 0; i < k_scheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(header_value[i])) != std::tolower(static_cast<unsigned char>(k_scheme[i]))) {
+      return std::nullopt;
+    }
+  }
+  std::string token(header_value.substr(k_scheme.size()));
+  token.erase(0, token.find_first_not_of(' '));
+  token.erase(token.find_last_not_of(" \t\r\n") + 1);
+  if (token.empty()) return std::nullopt;
+  return token;
+}
+
+}  // namespace bscbot::core::auth
