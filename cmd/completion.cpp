@@ -6,6 +6,7 @@
 
 #include "cmd/commands.hpp"
 #include "cmd/docs/tree.hpp"
+#include "core/config/example.hpp"
 #include "core/error.hpp"
 #include "core/util/files.hpp"
 
@@ -43,6 +44,8 @@ int run_generate(const CLI::App& self, const std::string& dir) {
     core::atomic_write_file(out / "man" / ("bscbot-" + child.name + ".1"), docs::man_page(tree, &child));
   }
   core::atomic_write_file(out / "man" / "bscbot.yaml.5", docs::config_man_page());
+  fs::create_directories(out / "deploy");
+  core::atomic_write_file(out / "deploy" / "bscbot.yaml.example", core::config::example_yaml());
   return 0;
 }
 

@@ -125,12 +125,23 @@ int run_show(Context& ctx, const CLI::App& self, const std::string& dir_flag, co
   return 0;
 }
 
-int run_playbook(Context& ctx, const CLI::App& self, const std::string& dir_flag, const std::string& name,
-                 const std::vector<std::string>& var_args, bool dry_run, const std::string& at) {
+int run_playbook(Context& ctx, const CLI::App& self, const std::string& dir_flag, std::string name,
+                 const std::vector<std::string>& var_args, bool dry_run, std::string at) {
+  // "daily/09:00" is the playbook and its slot in one word, as systemd timer instances give it.
+  if (const auto slash = name.find('/'); slash != std::string::npos) {
+    if (!at.empty()) throw core::Error(core::ErrorKind::usage, fmt::format("give the slot either in '{}' or with --at, not both", name));
+    at = name.substr(slash + 1);
+    name = name.substr(0, slash);
+  }
   const auto p = find_playbook(playbook_dir(ctx, dir_flag), name, command_check(root_of(self)));
   pb::RunOptions options;
   options.at = at;
-  if (!at.empty() && std::none_of(p.steps.begin(), p.steps.end(), [&](const pb::Step& s) { return s.at == at; })) {
+  auto same_slot = [](std::string a, std::string b) {
+    std::erase(a, ':');
+    std::erase(b, ':');
+    return a == b;
+  };
+  if (!at.empty() && std::none_of(p.steps.begin(), p.steps.end(), [&](const pb::Step& s) { return same_slot(s.at, at); })) {
     throw core::Error(core::ErrorKind::usage, fmt::format("playbook {} has no steps at {}", p.name, at));
   }
   options.dry_run = dry_run ? pb::DryRun::yes : pb::DryRun::no;
@@ -200,7 +211,7 @@ void setup_playbook(CLI::App& command, Context& ctx) {
   show->callback([&ctx, show, dir, name] { ctx.run = [&ctx, show, dir, name] { return run_show(ctx, *show, *dir, *name); }; });
 
   auto* run = command.add_subcommand("run", "Run a playbook's steps in order and print a summary (exit 1 if a step failed)");
-  run->add_option("name", *name, "Playbook name, e.g. daily or incident-s1")->required();
+  run->add_option("name", *name, "Playbook name, e.g. daily or incident-s1; daily/09:00 runs one slot")->required();
   run->add_option("--dir", *dir, "Playbook folder");
   run->add_option("--var", *vars, "Set a playbook variable, NAME=VALUE (repeatable)");
   run->add_flag("--dry-run", *dry_run, "Print the plan with variables filled in; run nothing");

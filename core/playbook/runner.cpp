@@ -19,6 +19,12 @@ const char* to_string(StepStatus s) {
 
 namespace {
 
+// "09:00" and "0900" name the same slot (systemd timer instances cannot hold a colon).
+std::string slot_key(std::string slot) {
+  std::erase(slot, ':');
+  return slot;
+}
+
 bool mentions_failure(const std::string& condition) {
   return condition.find("failed") != std::string::npos;
 }
@@ -51,7 +57,7 @@ RunReport run(const Playbook& pb, StepExecutor& executor, const RunOptions& opti
     if (!step.manual.empty()) r.manual = substitute(step.manual, vars, where);
     StepOutcome outcome;
 
-    if (!options.at.empty() && !step.at.empty() && step.at != options.at) {
+    if (!options.at.empty() && !step.at.empty() && slot_key(step.at) != slot_key(options.at)) {
       // A checklist split over the day (09:00, 14:00, 23:00) runs one slot per timer.
       r.status = StepStatus::skipped;
       r.reason = "scheduled at " + step.at;

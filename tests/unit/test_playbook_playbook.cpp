@@ -100,6 +100,10 @@ TEST_CASE("playbook: dry run executes nothing; --at picks one slot of the day") 
   CHECK(e.calls.size() == 1);
   CHECK(report.steps[1].status == StepStatus::skipped);
   CHECK(report.steps[1].reason == "scheduled at 23:00");
+  // The timer's spelling of the slot: 23:00 steps are considered, 09:00 ones are not.
+  const auto night = run(p, e, {{}, DryRun::no, "2300", {}});
+  CHECK(night.steps[0].reason == "scheduled at 09:00");
+  CHECK(night.steps[1].reason.rfind("condition not met", 0) == 0);
   CHECK_THROWS_AS(run(p, e, {{{"nope", "1"}}, DryRun::no, "", {}}), Error);
 }
 
