@@ -16,6 +16,7 @@ namespace {
 const Migration k_migrations[] = {
     {1, "initial_schema", schema::k_initial},
     {2, "daemon_state", schema::k_daemon_state},
+    {3, "metric_samples", schema::k_metric_samples},
 };
 
 constexpr std::string_view k_bookkeeping = R"SQL(

@@ -92,4 +92,17 @@ CREATE TABLE daemon_state (
 );
 )SQL";
 
+// What bscbotd samples every METRIC_SAMPLE_INTERVAL_S (request counts, latency buckets, cache
+// hits, memory, database size), so the weekly report and the growth check outlive restarts
+// and log rotation. Names are core/metrics/window.hpp's; old rows are pruned by the daemon.
+inline constexpr std::string_view k_metric_samples = R"SQL(
+CREATE TABLE metric_samples (
+  sampled_at DATETIME NOT NULL,
+  name TEXT NOT NULL,
+  value REAL NOT NULL
+);
+CREATE INDEX idx_metric_samples_name_time ON metric_samples(name, sampled_at);
+CREATE INDEX idx_metric_samples_time ON metric_samples(sampled_at);
+)SQL";
+
 }  // namespace bscbot::core::db::schema

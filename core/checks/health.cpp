@@ -1,0 +1,157 @@
+#include "core/checks/health.hpp"
+
+#include <fmt/format.h>
+
+#include <future>
+#include <thread>
+
+#include "core/checks/daemon_checks.hpp"
+#include "core/checks/system_checks.hpp"
+#include "core/process/pid_file.hpp"
+
+namespace bscbot::core::checks {
+
+namespace {
+
+Levels levels(const config::Config& cfg, std::string_view warn, std::string_view crit) {
+  return Levels{cfg.number(warn), cfg.number(crit)};
+}
+
+// A live bscbotd: the pid file's, else the pid /api/health reports (a daemon started from
+// another folder still has one /proc entry).
+std::optional<pid_t> live_daemon_pid(const config::Config& cfg) {
+  const auto pid = process::read_pid_file(cfg.pid_file());
+  if (pid && process::is_running_program(*pid, "bscbotd")) return pid;
+  return std::nullopt;
+}
+
+}  // namespace
+
+HealthEdges real_edges(const config::Config& cfg, std::chrono::milliseconds timeout) {
+  static const ProcFs proc;
+  HealthEdges edges;
+  edges.clock = &system_clock();
+  edges.proc = &proc;
+  edges.disk = statvfs_usage;
+  edges.daemon = [&cfg, timeout] { return take_daemon_snapshot(cfg, timeout); };
+  return edges;
+}
+
+HealthReport run_health(const config::Config& cfg, const HealthOptions& options, const HealthEdges& edges) {
+  const auto started = std::chrono::steady_clock::now();
+  const Clock& clock = *edges.clock;
+  const ProcReader& proc = *edges.proc;
+  HealthReport report;
+  report.generated_at = to_iso8601(clock.now());
+
+  const std::optional<pid_t> pid_hint = live_daemon_pid(cfg);
+  const CpuReading cpu_before = read_cpu(proc, pid_hint);
+
+  // The slow parts run side by side: HTTP to the daemon, the database, the log.
+  auto daemon_future = std::async(std::launch::async, edges.daemon);
+  auto db_future = std::async(std::launch::async, [&] { return database_checks(cfg, options.integrity, clock, edges.disk); });
+  const std::string day_ago = to_sql_datetime(clock.now() - std::chrono::hours(24));
+  auto log_future = std::async(std::launch::async, [&] { return scan_log(cfg.log_file(), day_ago, 1); });
+
+  const DaemonSnapshot snap = daemon_future.get();
+  auto& out = report.checks;
+  out.push_back(check_daemon(snap));
+  out.push_back(check_response_time(snap, levels(cfg, "RESPONSE_TIME_WARN_MS", "RESPONSE_TIME_CRIT_MS")));
+  out.push_back(check_request_p95(snap, levels(cfg, "RESPONSE_TIME_WARN_MS", "RESPONSE_TIME_CRIT_MS")));
+  out.push_back(check_error_rate(snap, levels(cfg, "ERROR_RATE_WARN_PCT", "ERROR_RATE_CRIT_PCT")));
+  out.push_back(check_websockets(snap, levels(cfg, "WS_CONNECTIONS_WARN", "WS_CONNECTIONS_CRIT")));
+  out.push_back(check_cache_hit_rate(snap, levels(cfg, "CACHE_HIT_RATE_WARN_PCT", "CACHE_HIT_RATE_CRIT_PCT")));
+  out.push_back(check_trade_queue(snap, cfg.integer("TRADE_QUEUE_MAX"), cfg.number("TRADE_QUEUE_WARN_PCT")));
+  out.push_back(check_query_p95(snap, levels(cfg, "DB_QUERY_P95_WARN_MS", "DB_QUERY_P95_CRIT_MS")));
+  out.push_back(check_db_connection_errors(snap, cfg.number("DB_CONNECTION_ERRORS_CRIT")));
+
+  for (auto& r : db_future.get()) out.push_back(std::move(r));
+
+  const Levels disk_levels = levels(cfg, "DISK_USAGE_WARN_PCT", "DISK_USAGE_CRIT_PCT");
+  out.push_back(check_disk("disk_data", cfg.db_path().parent_path().empty() ? "." : cfg.db_path().parent_path(), edges.disk,
+                           disk_levels));
+  out.push_back(check_disk("disk_logs", cfg.log_dir(), edges.disk, disk_levels));
+  out.push_back(check_log_errors(log_future.get(), cfg.log_file(), levels(cfg, "LOG_ERRORS_WARN", "LOG_ERRORS_CRIT")));
+
+  std::optional<pid_t> pid = snap.pid ? snap.pid : pid_hint;
+  if (!pid && snap.health.body.is_object() && snap.health.body.contains("pid") && snap.health.body["pid"].is_number_integer()) {
+    const auto reported = snap.health.body["pid"].get<pid_t>();
+    if (process::is_running_program(reported, "bscbotd")) pid = reported;
+  }
+  const Levels memory_levels = levels(cfg, "MEMORY_WARN_MB", "MEMORY_CRIT_MB");
+  out.push_back(check_daemon_memory(proc, pid, memory_levels));
+
+  // CPU: bscbotd measures itself and the host every second; ask it first, measure only what
+  // it cannot tell.
+  std::optional<double> daemon_cpu, host_cpu;
+  std::string daemon_how, host_how;
+  if (snap.scrape) {
+    if (const auto v = metrics::value(*snap.scrape, k_daemon_cpu_gauge)) {
+      daemon_cpu = *v * 100.0;
+      daemon_how = "percent of one core over the last 10 s, measured by bscbotd from /proc/self/stat";
+    }
+    if (const auto v = metrics::value(*snap.scrape, k_host_cpu_gauge)) {
+      host_cpu = *v * 100.0;
+      host_how = "all cores over the last 10 s, measured by bscbotd from /proc/stat";
+    }
+  }
+  if (!host_cpu || (!daemon_cpu && pid_hint)) {
+    const auto wait_until = cpu_before.at + options.cpu_window;
+    std::this_thread::sleep_until(wait_until);
+    const CpuUsage usage = cpu_usage(cpu_before, read_cpu(proc, pid_hint), clock_ticks_per_second());
+    const std::string window = fmt::format("{} ms", number_text(usage.seconds * 1000, 0));
+    if (!host_cpu && usage.host_percent) {
+      host_cpu = usage.host_percent;
+      host_how = "all cores over " + window + " of /proc/stat";
+    }
+    if (!daemon_cpu && usage.process_percent) {
+      daemon_cpu = usage.process_percent;
+      daemon_how = fmt::format("percent of one core over {} of /proc/{}/stat", window, *pid_hint);
+    }
+  }
+  if (!daemon_cpu) daemon_how = pid ? "cannot read the CPU time of bscbotd" : "bscbotd is not running";
+  if (!host_cpu) host_how = "cannot read /proc/stat";
+  const Levels cpu_levels = levels(cfg, "CPU_WARN_PCT", "CPU_CRIT_PCT");
+  out.push_back(check_daemon_cpu(daemon_cpu, daemon_how, cpu_levels));
+  out.push_back(check_host_memory(proc, levels(cfg, "HOST_MEMORY_WARN_PCT", "HOST_MEMORY_CRIT_PCT")));
+  out.push_back(check_host_cpu(host_cpu, host_how, cpu_levels));
+
+  // Keep the groups together: daemon, database, system, trading.
+  std::stable_sort(out.begin(), out.end(), [](const CheckResult& a, const CheckResult& b) {
+    auto rank = [](const std::string& g) { return g == "daemon" ? 0 : g == "database" ? 1 : g == "system" ? 2 : 3; };
+    return rank(a.group) < rank(b.group);
+  });
+  report.status = overall(out);
+  report.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  return report;
+}
+
+nlohmann::json to_json(const HealthReport& report) {
+  nlohmann::json checks = nlohmann::json::array();
+  nlohmann::json counts = {{"OK", 0}, {"WARN", 0}, {"CRIT", 0}, {"UNKNOWN", 0}};
+  for (const auto& c : report.checks) {
+    counts[std::string(to_string(c.status))] = counts[std::string(to_string(c.status))].get<int>() + 1;
+    checks.push_back({{"name", c.name},
+                      {"group", c.group},
+                      {"status", to_string(c.status)},
+                      {"value", c.value},
+                      {"number", c.number ? nlohmann::json(*c.number) : nlohmann::json(nullptr)},
+                      {"threshold", c.threshold},
+                      {"detail", c.detail}});
+  }
+  return {{"status", to_string(report.status)}, {"exit_code", exit_code(report.status)}, {"generated_at", report.generated_at},
+          {"elapsed_ms", report.elapsed_ms}, {"counts", counts}, {"checks", checks}};
+}
+
+std::string summary_line(const HealthReport& report) {
+  std::string problems;
+  for (const auto& c : report.checks) {
+    if (c.status == Status::ok) continue;
+    problems += fmt::format("{}{} {} {}", problems.empty() ? "" : "; ", to_string(c.status), c.name,
+                            c.value == "-" ? c.detail : c.value);
+  }
+  return fmt::format("HEALTH {} - {} checks in {} ms{}{}", to_string(report.status), report.checks.size(),
+                     number_text(report.elapsed_ms, 0), problems.empty() ? "" : ": ", problems);
+}
+
+}  // namespace bscbot::core::checks

@@ -1,0 +1,108 @@
+#include "core/checks/system_checks.hpp"
+
+#include <fmt/format.h>
+
+namespace bscbot::core::checks {
+
+namespace {
+
+constexpr const char* k_group = "system";
+
+CheckResult make(std::string name) { return CheckResult{std::move(name), k_group, Status::unknown, "-", "", "", std::nullopt}; }
+
+}  // namespace
+
+CheckResult check_disk(const std::string& name, const std::filesystem::path& folder, const DiskProbe& probe, Levels percent) {
+  CheckResult r = make(name);
+  r.threshold = rising_text(percent, "%");
+  const auto usage = probe ? probe(folder) : std::nullopt;
+  if (!usage) {
+    r.detail = "cannot stat the filesystem of " + folder.string();
+    return r;
+  }
+  r.number = usage->used_percent();
+  r.value = number_text(*r.number, 1) + " %";
+  r.status = rising(*r.number, percent);
+  r.detail = fmt::format("{}: {} free of {}", folder.string(), bytes_text(static_cast<double>(usage->available_bytes)),
+                         bytes_text(static_cast<double>(usage->total_bytes)));
+  return r;
+}
+
+CheckResult check_log_errors(const LogScan& scan, const std::filesystem::path& log_file, Levels lines) {
+  CheckResult r = make("log_errors");
+  r.threshold = rising_text(lines, "") + " per day";
+  if (scan.files.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::exists(log_file, ec)) {
+      r.detail = "no log at " + log_file.string() + " (has bscbotd run here?)";
+      return r;
+    }
+  }
+  r.number = static_cast<double>(scan.error_lines);
+  r.value = std::to_string(scan.error_lines);
+  r.status = rising(*r.number, lines);
+  r.detail = fmt::format("[error] and [critical] lines in the last 24 h of {} ({} file(s), {} lines)", log_file.string(),
+                         scan.files.size(), scan.lines);
+  if (!scan.last_errors.empty()) r.detail += "; newest: " + scan.last_errors.back();
+  return r;
+}
+
+CheckResult check_daemon_memory(const ProcReader& proc, std::optional<pid_t> pid, Levels megabytes) {
+  CheckResult r = make("memory_daemon");
+  r.threshold = rising_text(megabytes, "MB");
+  if (!pid) {
+    r.detail = "bscbotd is not running (no live pid in the pid file)";
+    return r;
+  }
+  const auto status = proc.read(std::to_string(*pid) + "/status");
+  const auto rss = status ? parse_rss_bytes(*status) : std::nullopt;
+  if (!rss) {
+    r.detail = fmt::format("cannot read /proc/{}/status", *pid);
+    return r;
+  }
+  r.number = *rss / (1024.0 * 1024.0);
+  r.value = number_text(*r.number, 1) + " MB";
+  r.status = rising(*r.number, megabytes);
+  r.detail = fmt::format("resident memory (VmRSS) of pid {}", *pid);
+  return r;
+}
+
+CheckResult check_daemon_cpu(std::optional<double> percent, const std::string& how, Levels levels) {
+  CheckResult r = make("cpu_daemon");
+  r.threshold = rising_text(levels, "%");
+  r.detail = how;
+  if (!percent) return r;
+  r.number = *percent;
+  r.value = number_text(*percent, 1) + " %";
+  r.status = rising(*percent, levels);
+  return r;
+}
+
+CheckResult check_host_memory(const ProcReader& proc, Levels percent) {
+  CheckResult r = make("memory_host");
+  r.threshold = rising_text(percent, "%");
+  const auto text = proc.read("meminfo");
+  const auto info = text ? parse_meminfo(*text) : std::nullopt;
+  if (!info) {
+    r.detail = "cannot read /proc/meminfo";
+    return r;
+  }
+  r.number = info->used_percent();
+  r.value = number_text(*r.number, 1) + " %";
+  r.status = rising(*r.number, percent);
+  r.detail = fmt::format("{} available of {}", bytes_text(info->available_bytes), bytes_text(info->total_bytes));
+  return r;
+}
+
+CheckResult check_host_cpu(std::optional<double> percent, const std::string& how, Levels levels) {
+  CheckResult r = make("cpu_host");
+  r.threshold = rising_text(levels, "%");
+  r.detail = how;
+  if (!percent) return r;
+  r.number = *percent;
+  r.value = number_text(*percent, 1) + " %";
+  r.status = rising(*percent, levels);
+  return r;
+}
+
+}  // namespace bscbot::core::checks

@@ -1,0 +1,36 @@
+#pragma once
+// The host-side checks: disk space of the data and log folders, error lines in the log, and
+// memory and CPU of bscbotd and of the host, each read from the system (statvfs, the log
+// files, /proc) through the seams in disk.hpp, log_scan.hpp and proc.hpp.
+#include <sys/types.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "core/checks/disk.hpp"
+#include "core/checks/log_scan.hpp"
+#include "core/checks/proc.hpp"
+#include "core/checks/status.hpp"
+
+namespace bscbot::core::checks {
+
+// Used share of the filesystem holding `folder` (the manual: "< 70 % usage").
+CheckResult check_disk(const std::string& name, const std::filesystem::path& folder, const DiskProbe& probe, Levels percent);
+
+// Error lines logged in the last day (the manual: "< 10 errors/day").
+CheckResult check_log_errors(const LogScan& scan, const std::filesystem::path& log_file, Levels lines);
+
+// Resident memory of bscbotd from /proc/<pid>/status (the manual: "< 512 MB").
+CheckResult check_daemon_memory(const ProcReader& proc, std::optional<pid_t> pid, Levels megabytes);
+
+// CPU of bscbotd in percent of one core, and how it was measured; nullopt when unknown.
+CheckResult check_daemon_cpu(std::optional<double> percent, const std::string& how, Levels levels);
+
+// Used memory of the host from /proc/meminfo.
+CheckResult check_host_memory(const ProcReader& proc, Levels percent);
+
+// CPU of the host in percent of all cores, and how it was measured.
+CheckResult check_host_cpu(std::optional<double> percent, const std::string& how, Levels levels);
+
+}  // namespace bscbot::core::checks
