@@ -45,6 +45,7 @@ const std::vector<Setting> k_settings = {
     {"JWT_SECRET", Type::text, "", "HS256 secret for API tokens; at least 64 characters in production", 0, 0, {}, true, "auth"},
     {"DISABLE_AUTH", Type::boolean, "false", "Serve trading routes without a token (refused in production)", 0, 0, {}, false, "auth"},
     {"JWT_TTL_SECONDS", Type::integer, "86400", "Lifetime of tokens minted by `bscbot token issue`", 60, 31536000, {}, false, "auth"},
+    {"LOOPBACK_READS_WITHOUT_TOKEN", Type::boolean, "true", "Read-only trading routes accept loopback requests that carry no token (the manual's curl probes); a token that is sent is always checked", 0, 0, {}, false, "auth"},
     // --- chain ---
     {"BSC_RPC_URL", Type::url, "https://bsc-dataseed.binance.org/", "Primary BSC JSON-RPC endpoint", 0, 0, {}, false, "chain"},
     {"BSC_RPC_URLS", Type::url_list, "", "Fallback JSON-RPC endpoints, comma-separated, tried in order", 0, 0, {}, false, "chain"},
@@ -58,8 +59,12 @@ const std::vector<Setting> k_settings = {
     {"TRADING_KEY_FILE", Type::path, "", "File holding the trading private key (mode 600 required)", 0, 0, {}, false, "chain"},
     {"TRADING_PRIVATE_KEY", Type::text, "", "Trading private key as hex (prefer TRADING_KEY_FILE)", 0, 0, {}, true, "chain"},
     {"RECEIPT_TIMEOUT_MS", Type::integer, "120000", "Time a sent swap may wait for its receipt before it counts as dropped", 1000, 3600000, {}, false, "chain"},
+    {"RECEIPT_POLL_MS", Type::integer, "500", "Interval between receipt polls of a sent swap", 50, 60000, {}, false, "chain"},
+    {"ANVIL_PATH", Type::path, "", "anvil executable for `bscbot devnet` (default: node_modules of the source tree, then PATH)", 0, 0, {}, false, "chain"},
+    {"NODE_MODULES_DIR", Type::path, "", "node_modules folder holding anvil and the Uniswap V2 artifacts (default: found beside the executable or the working directory)", 0, 0, {}, false, "chain"},
     // --- trading ---
     {"DEFAULT_GAS_LIMIT", Type::integer, "500000", "Gas limit of a swap when estimation is off", 21000, 30000000, {}, false, "trading"},
+    {"ESTIMATE_GAS", Type::boolean, "false", "Set each swap's gas limit from eth_estimateGas plus 20% instead of DEFAULT_GAS_LIMIT", 0, 0, {}, false, "trading"},
     {"GAS_PRICE_MULTIPLIER", Type::number, "1.0", "eth_gasPrice is multiplied by this", 0.1, 10, {}, false, "trading"},
     {"DEFAULT_SLIPPAGE", Type::number, "0.5", "Slippage tolerance in percent", 0, 50, {}, false, "trading"},
     {"DEFAULT_DEADLINE_SECONDS", Type::integer, "1200", "Swap deadline after sending", 10, 86400, {}, false, "trading"},

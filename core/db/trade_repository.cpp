@@ -215,6 +215,80 @@ std::vector<Trade> TradeRepository::suspicious(const std::string& limit_wei, int
   });
 }
 
+std::vector<Trade> TradeRepository::pending() {
+  return timed("trades.pending", [&] {
+    SQLite::Statement q(m_db, fmt::format("SELECT {} FROM trades WHERE status = 'pending' ORDER BY id", k_columns));
+    std::vector<Trade> out;
+    while (q.executeStep()) out.push_back(read_trade(q));
+    return out;
+  });
+}
+
+bool TradeRepository::mark_signed(std::int64_t id, const SignedTrade& s) {
+  const std::string quoted = canonical_wei(s.quoted_amount_out, "quoted_amount_out");
+  const std::string min_out = canonical_wei(s.amount_out_min, "amount_out_min");
+  const std::string gas_price = canonical_wei(s.gas_price, "gas_price");
+  return timed("trades.mark_signed", [&] {
+    SQLite::Statement q(m_db,
+                        "UPDATE trades SET quoted_amount_out = ?, amount_out_min = ?, slippage_bps = ?, deadline = ?, "
+                        "gas_limit = ?, gas_price = ?, nonce = ?, chain_id = ?, tx_hash = ?, path = ? "
+                        "WHERE id = ? AND status = 'pending' AND tx_hash IS NULL");
+    q.bind(1, quoted);
+    q.bind(2, min_out);
+    q.bind(3, s.slippage_bps);
+    q.bind(4, s.deadline);
+    q.bind(5, s.gas_limit);
+    q.bind(6, gas_price);
+    q.bind(7, s.nonce);
+    q.bind(8, s.chain_id);
+    q.bind(9, lower(s.tx_hash));
+    q.bind(10, lower(s.path));
+    q.bind(11, id);
+    return q.exec() == 1;
+  });
+}
+
+bool TradeRepository::complete(std::int64_t id, const std::string& amount_out, const TradeReceipt& r) {
+  const std::string out = canonical_wei(amount_out, "amount_out");
+  const std::string fee = canonical_wei(r.gas_fee, "gas_fee");
+  return timed("trades.complete", [&] {
+    SQLite::Statement q(m_db,
+                        "UPDATE trades SET status = 'completed', amount_out = ?, gas_used = ?, gas_fee = ?, block_number = ?, "
+                        "error = NULL, updated_at = datetime('now'), finalized_at = datetime('now') "
+                        "WHERE id = ? AND status = 'pending'");
+    q.bind(1, out);
+    q.bind(2, r.gas_used);
+    q.bind(3, fee);
+    q.bind(4, r.block_number);
+    q.bind(5, id);
+    return q.exec() == 1;
+  });
+}
+
+bool TradeRepository::fail(std::int64_t id, const std::string& reason, const std::optional<TradeReceipt>& r, KeepTxHash keep) {
+  std::optional<std::string> fee;
+  if (r) fee = canonical_wei(r->gas_fee, "gas_fee");
+  return timed("trades.fail", [&] {
+    SQLite::Statement q(m_db,
+                        fmt::format("UPDATE trades SET status = 'failed', error = ?, gas_used = ?, gas_fee = ?, block_number = ?, "
+                                    "{}updated_at = datetime('now'), finalized_at = datetime('now') "
+                                    "WHERE id = ? AND status = 'pending'",
+                                    keep == KeepTxHash::no ? "tx_hash = NULL, " : ""));
+    q.bind(1, reason);
+    if (r) {
+      q.bind(2, r->gas_used);
+      q.bind(3, *fee);
+      q.bind(4, r->block_number);
+    } else {
+      q.bind(2);
+      q.bind(3);
+      q.bind(4);
+    }
+    q.bind(5, id);
+    return q.exec() == 1;
+  });
+}
+
 CleanupResult TradeRepository::delete_older_than(const std::string& cutoff, DryRun dry_run) {
   return timed("trades.cleanup", [&] {
     CleanupResult result;

@@ -46,6 +46,32 @@ struct CleanupResult {
 
 enum class DryRun { no, yes };
 
+// What is known about a swap once it is signed, written before it is broadcast so a crash
+// after sending still leaves its hash and nonce for reconciliation.
+struct SignedTrade {
+  std::string quoted_amount_out;  // wei, router getAmountsOut
+  std::string amount_out_min;     // wei
+  std::int64_t slippage_bps = 0;
+  std::int64_t deadline = 0;      // unix seconds
+  std::int64_t gas_limit = 0;
+  std::string gas_price;          // wei
+  std::int64_t nonce = 0;
+  std::int64_t chain_id = 0;
+  std::string tx_hash;            // 0x-prefixed, lower case
+  std::string path;               // comma-separated addresses the router swaps through
+};
+
+// What a mined receipt says about a swap.
+struct TradeReceipt {
+  std::int64_t gas_used = 0;
+  std::string gas_fee;            // wei = gas_used * effective gas price
+  std::int64_t block_number = 0;
+};
+
+// Whether a failed trade keeps its transaction hash: a transaction the node refused never
+// existed on chain, so its hash is cleared; one that was broadcast keeps it.
+enum class KeepTxHash { no, yes };
+
 class TradeRepository {
 public:
   explicit TradeRepository(SQLite::Database& db, QueryObserver observer = {});
@@ -68,6 +94,21 @@ public:
   // Trades whose amount_in is above `limit_wei` (exact uint256 comparison), or that were
   // changed after they were finalised; newest first, at most `max_rows`.
   std::vector<Trade> suspicious(const std::string& limit_wei, int max_rows);
+
+  // Pending trades, oldest first: the queue to reconcile after a restart.
+  std::vector<Trade> pending();
+
+  // Records the signed transaction of a pending, unsent trade; false when the trade is no
+  // longer pending or already has a transaction.
+  bool mark_signed(std::int64_t id, const SignedTrade& signed_trade);
+
+  // Finalises a pending trade as completed with what the chain reported; false when it was not
+  // pending. updated_at and finalized_at get the same time, so the audit sees no later edit.
+  bool complete(std::int64_t id, const std::string& amount_out, const TradeReceipt& receipt);
+
+  // Finalises a pending trade as failed with `reason` (and the receipt of a reverted
+  // transaction, if any); false when it was not pending.
+  bool fail(std::int64_t id, const std::string& reason, const std::optional<TradeReceipt>& receipt, KeepTxHash keep);
 
   // Deletes finalised trades created before `cutoff` in short batches, so the daemon's writers
   // wait at most one batch; pending trades are kept and counted.

@@ -1,0 +1,82 @@
+#include "core/trade/outcome.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/chain/abi.hpp"
+
+namespace bscbot::core::trade {
+
+namespace {
+
+bool contains(std::string_view haystack, std::string_view needle) {
+  std::string h(haystack), n(needle);
+  std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return h.find(n) != std::string::npos;
+}
+
+const chain::Bytes32& withdrawal_topic() {
+  static const chain::Bytes32 topic = chain::event_topic("Withdrawal(address,uint256)");
+  return topic;
+}
+
+}  // namespace
+
+std::optional<U256> amount_received(const chain::Receipt& receipt, const chain::Address& token_out, const chain::Address& wallet,
+                                    bool native_out, const chain::Address& wbnb, const chain::Address& router) {
+  std::optional<U256> total;
+  for (const chain::Log& log : receipt.logs) {
+    if (native_out) {
+      if (log.address == wbnb && log.topics.size() == 2 && log.topics[0] == withdrawal_topic() &&
+          chain::Address::from_word(log.topics[1]) == router) {
+        total = total.value_or(0) + chain::AbiDecoder(log.data, "Withdrawal event data").uint256(0);
+      }
+    } else if (const auto transfer = chain::decode_transfer(log)) {
+      if (transfer->token == token_out && transfer->to == wallet) total = total.value_or(0) + transfer->value;
+    }
+  }
+  return total;
+}
+
+std::string classify_revert(const std::optional<std::string>& reason) {
+  if (!reason) return "reverted: no reason given";
+  const std::string& r = *reason;
+  if (contains(r, "INSUFFICIENT_OUTPUT_AMOUNT")) return "slippage: output below amountOutMin (" + r + ")";
+  if (contains(r, "INSUFFICIENT_LIQUIDITY") || contains(r, "INSUFFICIENT_INPUT_AMOUNT")) return "insufficient liquidity: " + r;
+  if (contains(r, "EXPIRED")) return "deadline expired: " + r;
+  if (contains(r, "TRANSFER_FROM_FAILED") || contains(r, "exceeds balance") || contains(r, "ds-math-sub-underflow") ||
+      contains(r, "insufficient funds")) {
+    return "insufficient balance: " + r;
+  }
+  return "reverted: " + r;
+}
+
+std::optional<std::string> revert_reason(const chain::RpcError& error) {
+  if (const auto data = error.revert_data()) {
+    try {
+      if (auto reason = chain::decode_revert_reason(*data)) return reason;
+    } catch (const std::exception&) {
+    }
+  }
+  // Some nodes put the reason in the message only: "execution reverted: UniswapV2Router: EXPIRED".
+  const std::string& message = error.node_message();
+  const std::string prefix = "execution reverted: ";
+  if (message.rfind(prefix, 0) == 0 && message.size() > prefix.size()) return message.substr(prefix.size());
+  return std::nullopt;
+}
+
+std::string classify_refusal(const chain::RpcError& error) {
+  const std::string& m = error.node_message();
+  if (contains(m, "insufficient funds")) return "insufficient balance: " + m;
+  if (error.is_revert()) return classify_revert(revert_reason(error));
+  return "not sent: the node refused the transaction (" + m + ")";
+}
+
+bool is_nonce_too_low(const chain::RpcError& error) {
+  return contains(error.node_message(), "nonce too low") || contains(error.node_message(), "already known") ||
+         contains(error.node_message(), "replacement transaction underpriced");
+}
+
+}  // namespace bscbot::core::trade

@@ -1,0 +1,19 @@
+#pragma once
+// Where the trading key comes from: TRADING_KEY_FILE (which must be readable by its owner only)
+// or TRADING_PRIVATE_KEY. The key text is never echoed, logged or put in an error.
+#include <optional>
+
+#include "core/chain/signer.hpp"
+#include "core/config/config.hpp"
+
+namespace bscbot::core::trade {
+
+// The configured trading key, or nullopt when none is configured. Throws core::Error(config)
+// when both sources are set, when the key file is readable by group or others (with the chmod
+// that fixes it), or when the key is malformed.
+std::optional<chain::PrivateKey> load_trading_key(const config::Config& cfg);
+
+// Reads a key file, refusing one that group or others can read or write.
+chain::PrivateKey read_key_file(const std::filesystem::path& path);
+
+}  // namespace bscbot::core::trade
