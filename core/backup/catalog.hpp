@@ -1,0 +1,77 @@
+#pragma once
+// What the backup folder holds: every backup of every tier with its manifest and whether it is
+// "good" (a manifest that parses, a recorded check that passed, and a file of the recorded size),
+// plus the `latest` pointer, and the leftovers (temp files, manifests without a backup) that
+// prune clears. Reading it never changes anything.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/backup/manifest.hpp"
+#include "core/backup/rotation.hpp"
+#include "core/util/clock.hpp"
+
+namespace bscbot::core::backup {
+
+enum class DryRun { no, yes };
+
+enum class BackupState { good, no_manifest, bad_manifest, size_mismatch, failed_check };
+
+std::string_view to_string(BackupState state);
+
+struct BackupEntry {
+  std::filesystem::path path;
+  Tier tier = Tier::daily;
+  std::uintmax_t size_bytes = 0;
+  std::optional<Manifest> manifest;
+  BackupState state = BackupState::no_manifest;
+  std::string problem;                 // why it is not good
+  SystemTime taken_at;
+  std::string taken_at_from;           // "manifest", "name" or "mtime"
+  bool good() const { return state == BackupState::good; }
+  std::int64_t sequence() const { return manifest ? manifest->sequence : 0; }
+};
+
+struct Catalog {
+  std::filesystem::path dir;
+  std::vector<BackupEntry> entries;                  // newest first
+  std::optional<std::filesystem::path> latest;       // where the `latest` pointer leads
+  std::vector<std::filesystem::path> orphan_manifests;
+  std::vector<std::filesystem::path> temp_files;     // left by an interrupted backup or verify
+};
+
+// True when `a` is newer than `b`: by manifest sequence (immune to a wrong clock), then by time.
+bool newer(const BackupEntry& a, const BackupEntry& b);
+
+// Reads `backup_dir` (a missing folder is an empty catalog).
+Catalog scan_catalog(const std::filesystem::path& backup_dir);
+
+// The newest good backup, of one tier or of any.
+std::optional<BackupEntry> newest_good(const Catalog& catalog, std::optional<Tier> tier = std::nullopt);
+
+// The sequence number the next backup gets.
+std::int64_t next_sequence(const Catalog& catalog);
+
+// BACKUP_DIR/latest: a relative symlink to the newest good backup, for people and scripts.
+std::filesystem::path latest_pointer(const std::filesystem::path& backup_dir);
+
+// Points BACKUP_DIR/latest at `backup` (atomically: a new link renamed over the old one).
+void update_latest_pointer(const std::filesystem::path& backup_dir, const std::filesystem::path& backup);
+
+// An exclusive lock on the backup folder (flock on BACKUP_DIR/.lock), held by create and prune so
+// that two cron jobs never write or delete at the same time.
+class BackupLock {
+public:
+  // Takes the lock or throws core::Error(conflict) naming the folder.
+  explicit BackupLock(const std::filesystem::path& backup_dir);
+  ~BackupLock();
+  BackupLock(const BackupLock&) = delete;
+  BackupLock& operator=(const BackupLock&) = delete;
+
+private:
+  int m_fd = -1;
+};
+
+}  // namespace bscbot::core::backup

@@ -1,0 +1,214 @@
+#include "core/backup/create.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/backup/catalog.hpp"
+#include "core/backup/sha256.hpp"
+#include "core/backup/staged_file.hpp"
+#include "core/error.hpp"
+#include "core/util/files.hpp"
+#include "core/version.hpp"
+
+namespace fs = std::filesystem;
+
+namespace bscbot::core::backup {
+
+namespace {
+
+constexpr std::uintmax_t k_space_margin = 16ull << 20;
+constexpr fs::perms k_backup_mode = fs::perms(0600);  // backups hold wallets and trades
+
+std::chrono::milliseconds since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+}
+
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "unknown";
+  return name;
+}
+
+std::string human(std::uintmax_t bytes) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  return fmt::format("{:.1f} {}", v, units[u]);
+}
+
+// A name in `dir` that is free for a backup and its manifest: `name`, else name_2, name_3, ...
+fs::path free_name(const fs::path& dir, const std::string& name) {
+  const std::string::size_type dot = name.find(".sqlite");
+  for (int n = 1;; ++n) {
+    const std::string candidate = n == 1 ? name : fmt::format("{}_{}{}", name.substr(0, dot), n, name.substr(dot));
+    const fs::path p = dir / candidate;
+    if (!fs::exists(p) && !fs::exists(manifest_path(p))) return p;
+  }
+}
+
+// Puts `daily` into another tier as `target`: a hard link (no extra space), or a copy where the
+// filesystem has none; replaces an earlier backup of the same week or month.
+void place_in_tier(const fs::path& daily, const fs::path& target, const Manifest& manifest) {
+  std::error_code ec;
+  fs::create_directories(target.parent_path(), ec);
+  if (ec) throw Error(ErrorKind::io, fmt::format("cannot create {}: {}", target.parent_path().string(), ec.message()));
+  write_manifest(target, manifest);
+  const fs::path temp = temp_path_beside(target);
+  if (::link(daily.c_str(), temp.c_str()) == 0) {
+    if (::rename(temp.c_str(), target.c_str()) != 0) {
+      const int err = errno;
+      ::unlink(temp.c_str());
+      throw Error(ErrorKind::io, fmt::format("cannot place {}: {}", target.string(), std::strerror(err)));
+    }
+    fsync_path(target.parent_path());
+    return;
+  }
+  StagedFile copy(target, k_backup_mode);
+  expand(daily, Compression::none, &copy);
+  copy.commit(Replace::yes);
+}
+
+}  // namespace
+
+std::uintmax_t space_needed(const fs::path& database, Compression compression) {
+  std::error_code ec;
+  std::uintmax_t bytes = fs::file_size(database, ec);
+  if (ec) bytes = 0;
+  const auto wal = fs::file_size(database.string() + "-wal", ec);
+  if (!ec) bytes += wal;
+  return (compression == Compression::none ? bytes : 2 * bytes) + k_space_margin;
+}
+
+CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
+  const auto started = std::chrono::steady_clock::now();
+  if (!fs::exists(options.database)) {
+    throw Error(ErrorKind::not_found,
+                fmt::format("database {} does not exist; check DATA_DIR/DB_PATH or run from the deployment folder", options.database.string()));
+  }
+  BackupLock lock(options.backup_dir);
+  const Catalog catalog = scan_catalog(options.backup_dir);
+  const SystemTime now = clock.now();
+  const std::vector<Tier> tiers = tiers_for(now);
+  const fs::path daily_dir = options.backup_dir / std::string(to_string(Tier::daily));
+  std::error_code ec;
+  fs::create_directories(daily_dir, ec);
+  if (ec) throw Error(ErrorKind::io, fmt::format("cannot create {}: {}", daily_dir.string(), ec.message()));
+
+  const std::uintmax_t needed = space_needed(options.database, options.compression);
+  const std::uintmax_t available = options.available_bytes ? options.available_bytes(daily_dir) : available_bytes(daily_dir);
+  if (available < needed) {
+    throw Error(ErrorKind::io, fmt::format("not enough free space for a backup in {}: {} free, about {} needed for {}; free space "
+                                           "or point BACKUP_DIR at a larger disk; nothing was written",
+                                           daily_dir.string(), human(available), human(needed), options.database.string()));
+  }
+
+  const fs::path daily = free_name(daily_dir, backup_file_name(Tier::daily, now, options.compression));
+  const auto report = [&](const BackupProgress& p) {
+    if (options.progress) options.progress(p);
+  };
+
+  // 1. The online copy, into a temp file that is removed on every failure.
+  StagedFile plain(options.compression == Compression::none ? daily : fs::path(daily.string() + ".plain"), k_backup_mode);
+  CopyOptions copy_options;
+  copy_options.step_pages = options.step_pages;
+  copy_options.step_sleep = options.step_sleep;
+  copy_options.busy_timeout_ms = options.busy_timeout_ms;
+  copy_options.report_as = daily;
+  copy_options.progress = [&](const CopyProgress& p) {
+    report({"copy", p.bytes_done(), p.bytes_total(), p.pages_done, p.pages_total});
+  };
+  CreateResult result;
+  result.copy = copy_database(options.database, plain.temp_path(), copy_options);
+
+  // 2. The copy must be sound before it is kept (the manual's integrity check after its cp).
+  const auto check_start = std::chrono::steady_clock::now();
+  report({"check", 0, 0});
+  DatabaseFacts facts;
+  {
+    auto db = open_snapshot(plain.temp_path());
+    facts = inspect_database(*db, options.check);
+  }
+  if (!facts.check_ok()) {
+    throw Error(ErrorKind::database, fmt::format("the copy of {} fails PRAGMA {}: {}; the live database may be damaged (run `bscbot db "
+                                                 "check --full`); no backup was kept",
+                                                 options.database.string(), options.check == CheckLevel::full ? "integrity_check" : "quick_check",
+                                                 facts.check));
+  }
+  result.check_time = since(check_start);
+
+  // 3. Hash (and compress) into the file that is kept.
+  const auto store_start = std::chrono::steady_clock::now();
+  StreamDigest digest;
+  std::optional<StagedFile> packed;
+  if (options.compression == Compression::none) {
+    digest = expand(plain.temp_path(), Compression::none, nullptr, [&](std::uintmax_t done, std::uintmax_t total) {
+      report({"hash", done, total});
+    });
+  } else {
+    packed.emplace(daily, k_backup_mode);
+    digest = compress_into(plain.temp_path(), *packed, options.compression, [&](std::uintmax_t done, std::uintmax_t total) {
+      report({"compress", done, total});
+    });
+  }
+  result.store_time = since(store_start);
+
+  Manifest& m = result.manifest;
+  m.file = daily.filename().string();
+  m.tier = std::string(to_string(Tier::daily));
+  m.sequence = next_sequence(catalog);
+  m.created_at = to_iso8601(now);
+  m.source = fs::absolute(options.database).lexically_normal().string();
+  m.host = host_name();
+  m.bscbot_version = k_version;
+  m.compression = options.compression;
+  m.size_bytes = digest.stored_bytes;
+  m.sha256 = digest.stored_sha256;
+  m.database_bytes = digest.plain_bytes;
+  m.database_sha256 = digest.plain_sha256;
+  m.page_size = facts.page_size;
+  m.page_count = facts.page_count;
+  m.application_id = facts.application_id;
+  m.schema_version = facts.schema.current;
+  m.schema_migration = facts.schema.applied.empty() ? "" : facts.schema.applied.back();
+  for (const auto& t : facts.tables) m.tables[t.name] = t.rows;
+  m.newest_trade = facts.newest_trade;
+  m.max_trade_id = facts.max_trade_id;
+  m.check_level = std::string(to_string(options.check));
+  m.check = facts.check == "skipped" ? "ok" : facts.check;
+  m.duration_ms = since(started).count();
+
+  // 4. Manifest first, then the backup under its name: a backup never exists without its manifest.
+  write_manifest(daily, m);
+  try {
+    if (packed) packed->commit(Replace::no);
+    else plain.commit(Replace::no);
+  } catch (...) {
+    fs::remove(manifest_path(daily), ec);
+    throw;
+  }
+  result.path = daily;
+
+  // 5. The week's and the month's copies, and the pointer.
+  for (Tier tier : tiers) {
+    if (tier == Tier::daily) continue;
+    const fs::path target = options.backup_dir / std::string(to_string(tier)) / backup_file_name(tier, now, options.compression);
+    Manifest copy = m;
+    copy.file = target.filename().string();
+    copy.tier = std::string(to_string(tier));
+    place_in_tier(daily, target, copy);
+    result.tier_copies.push_back({tier, target});
+  }
+  update_latest_pointer(options.backup_dir, daily);
+  result.latest = latest_pointer(options.backup_dir);
+  result.total_time = since(started);
+  return result;
+}
+
+}  // namespace bscbot::core::backup

@@ -1,0 +1,171 @@
+#include "core/backup/online_backup.hpp"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <cerrno>
+#include <string>
+#include <thread>
+
+#include "core/backup/staged_file.hpp"
+#include "core/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace bscbot::core::backup {
+
+namespace {
+
+// One raw SQLite connection: the backup API needs the C handle, and nothing here needs more.
+class Connection {
+public:
+  Connection(const fs::path& path, int flags, int busy_timeout_ms) {
+    const int rc = sqlite3_open_v2(path.c_str(), &m_db, flags, nullptr);
+    if (rc != SQLITE_OK) {
+      const std::string why = m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
+      sqlite3_close_v2(m_db);
+      m_db = nullptr;
+      throw Error(ErrorKind::database, fmt::format("cannot open {}: {}", path.string(), why));
+    }
+    sqlite3_extended_result_codes(m_db, 1);
+    sqlite3_busy_timeout(m_db, busy_timeout_ms);
+  }
+  ~Connection() { sqlite3_close_v2(m_db); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  sqlite3* get() const { return m_db; }
+
+  // Runs `sql` and returns the first column of its first row ("" when none); throws on error.
+  std::string query(const char* sql, const fs::path& path) {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(m_db, sql, -1, &stmt, nullptr);
+    std::string value;
+    if (rc == SQLITE_OK) {
+      rc = sqlite3_step(stmt);
+      if (rc == SQLITE_ROW) {
+        if (const unsigned char* text = sqlite3_column_text(stmt, 0)) value = reinterpret_cast<const char*>(text);
+        rc = SQLITE_OK;
+      } else if (rc == SQLITE_DONE) {
+        rc = SQLITE_OK;
+      }
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_OK) {
+      throw Error(ErrorKind::database, fmt::format("{} on {} failed: {}", sql, path.string(), sqlite3_errmsg(m_db)));
+    }
+    return value;
+  }
+
+private:
+  sqlite3* m_db = nullptr;
+};
+
+// The error for a failed step: out of space and other write failures of the copy are io, the
+// rest (a corrupt or unreadable source) database.
+[[noreturn]] void step_failed(int rc, const Connection& source, const Connection& dest, const fs::path& source_path,
+                              const fs::path& report_as) {
+  const int dest_errno = sqlite3_system_errno(dest.get());
+  if ((rc & 0xff) == SQLITE_FULL || is_out_of_space(dest_errno)) {
+    throw Error(ErrorKind::io, write_error_message(report_as, dest_errno != 0 && is_out_of_space(dest_errno) ? dest_errno : ENOSPC));
+  }
+  if ((rc & 0xff) == SQLITE_IOERR && dest_errno != 0) {
+    throw Error(ErrorKind::io, write_error_message(report_as, dest_errno));
+  }
+  const char* why = sqlite3_errcode(source.get()) != SQLITE_OK ? sqlite3_errmsg(source.get()) : sqlite3_errstr(rc);
+  throw Error(ErrorKind::database, fmt::format("copying database {} failed: {}", source_path.string(), why));
+}
+
+}  // namespace
+
+void remove_side_files(const fs::path& path) {
+  std::error_code ec;
+  for (const char* suffix : {"-journal", "-wal", "-shm"}) fs::remove(path.string() + suffix, ec);
+}
+
+CopyResult copy_database(const fs::path& source, const fs::path& dest, const CopyOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  const fs::path report_as = options.report_as.empty() ? dest : options.report_as;
+  if (!fs::exists(source)) {
+    throw Error(ErrorKind::not_found, fmt::format("database {} does not exist; check DATA_DIR/DB_PATH", source.string()));
+  }
+  CopyResult result;
+  {
+    Connection src(source, SQLITE_OPEN_READONLY, options.busy_timeout_ms);
+    Connection dst(dest, SQLITE_OPEN_READWRITE, options.busy_timeout_ms);
+    // The copy is a fresh private file: no journal, no syncs until the caller's one fsync.
+    dst.query("PRAGMA journal_mode = OFF", dest);
+    dst.query("PRAGMA synchronous = OFF", dest);
+
+    // In WAL mode a read transaction pins one snapshot without blocking writers, so every step
+    // reads the same consistent database and writes by the daemon cannot restart the copy. In
+    // rollback mode a held read lock would block writers; there SQLite's own restart applies.
+    result.snapshot = src.query("PRAGMA journal_mode", source) == "wal";
+    if (result.snapshot) {
+      src.query("BEGIN", source);
+      src.query("SELECT COUNT(*) FROM sqlite_master", source);
+    }
+    result.page_size = std::stoll(src.query("PRAGMA page_size", source));
+
+    sqlite3_backup* backup = sqlite3_backup_init(dst.get(), "main", src.get(), "main");
+    // Finishes the backup object on every way out, so the connections can close.
+    struct Finisher {
+      sqlite3_backup*& backup;
+      ~Finisher() {
+        if (backup != nullptr) sqlite3_backup_finish(backup);
+      }
+    } finisher{backup};
+    if (backup == nullptr) {
+      throw Error(ErrorKind::database, fmt::format("cannot start copying {}: {}", source.string(), sqlite3_errmsg(dst.get())));
+    }
+    const int step_pages = options.step_pages > 0 ? options.step_pages : -1;
+    const auto busy_deadline_span = std::chrono::milliseconds(options.busy_timeout_ms);
+    auto busy_since = std::chrono::steady_clock::time_point{};
+    int rc = SQLITE_OK;
+    while (true) {
+      const auto step_start = std::chrono::steady_clock::now();
+      rc = sqlite3_backup_step(backup, step_pages);
+      const auto step_took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - step_start);
+      if (step_took > result.longest_step) result.longest_step = step_took;
+      ++result.steps;
+      if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+        const auto now = std::chrono::steady_clock::now();
+        if (busy_since == std::chrono::steady_clock::time_point{}) busy_since = now;
+        if (now - busy_since > busy_deadline_span) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        continue;
+      }
+      busy_since = {};
+      if (rc != SQLITE_OK && rc != SQLITE_DONE) break;
+      if (options.progress) {
+        const std::int64_t total = sqlite3_backup_pagecount(backup);
+        options.progress({total - sqlite3_backup_remaining(backup), total, result.page_size});
+      }
+      if (rc == SQLITE_DONE) break;
+      if (options.step_sleep.count() > 0) std::this_thread::sleep_for(options.step_sleep);
+    }
+    result.pages = sqlite3_backup_pagecount(backup);
+    const int finish_rc = sqlite3_backup_finish(backup);
+    backup = nullptr;
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+      throw Error(ErrorKind::database,
+                  fmt::format("database {} stayed locked for more than {} ms; try again (DB_BUSY_TIMEOUT_MS)", source.string(),
+                              options.busy_timeout_ms));
+    }
+    if (rc != SQLITE_DONE) step_failed(rc, src, dst, source, report_as);
+    if (finish_rc != SQLITE_OK) step_failed(finish_rc, src, dst, source, report_as);
+    if (result.snapshot) src.query("COMMIT", source);
+
+    // The copied header still says WAL when the source was; a backup is one file, so switch it
+    // to rollback mode (restore switches the restored database back to WAL).
+    const std::string mode = dst.query("PRAGMA journal_mode = DELETE", dest);
+    if (mode != "delete") {
+      throw Error(ErrorKind::database, fmt::format("the copy {} refused rollback-journal mode (journal_mode is {})", report_as.string(), mode));
+    }
+  }
+  remove_side_files(dest);
+  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  return result;
+}
+
+}  // namespace bscbot::core::backup

@@ -1,0 +1,436 @@
+#include "core/backup/restore.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <set>
+
+#include "core/backup/online_backup.hpp"
+#include "core/backup/staged_file.hpp"
+#include "core/db/database.hpp"
+#include "core/db/migrations.hpp"
+#include "core/error.hpp"
+#include "core/util/files.hpp"
+
+namespace fs = std::filesystem;
+
+namespace bscbot::core::backup {
+
+namespace {
+
+constexpr std::uintmax_t k_space_margin = 16ull << 20;
+
+// The live database's permissions carry over to the restored file; a new one is private.
+fs::perms mode_of(const fs::path& path) {
+  std::error_code ec;
+  const auto st = fs::status(path, ec);
+  if (ec || !fs::exists(st)) return fs::perms(0600);
+  return st.permissions() & fs::perms::mask;
+}
+
+std::uintmax_t size_or_zero(const fs::path& path) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  return ec ? 0 : size;
+}
+
+std::string human(std::uintmax_t bytes) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  return fmt::format("{:.1f} {}", v, units[u]);
+}
+
+[[noreturn]] void refuse(const RestoreOptions& o, const std::vector<SkippedBackup>& skipped) {
+  if (o.candidates.empty()) {
+    throw Error(ErrorKind::not_found, "there is no good backup to restore; see `bscbot backup list`");
+  }
+  if (skipped.size() == 1) {
+    throw Error(ErrorKind::data, fmt::format("backup {} is not usable: {}; nothing was changed", skipped.front().path.string(),
+                                             skipped.front().problem));
+  }
+  std::string all;
+  for (const auto& s : skipped) all += fmt::format("{}{} ({})", all.empty() ? "" : "; ", s.path.string(), s.problem);
+  throw Error(ErrorKind::data, fmt::format("none of the {} backups verifies: {}; nothing was changed", skipped.size(), all));
+}
+
+// Restore needs the uncompressed backup and the pre-restore copy beside the live database.
+void check_space(const RestoreOptions& o) {
+  const fs::path& backup = o.candidates.front();
+  std::uintmax_t restored = size_or_zero(backup);
+  try {
+    if (const auto m = read_manifest(backup)) restored = m->database_bytes;
+  } catch (const Error&) {
+  }
+  const std::uintmax_t needed =
+      restored + size_or_zero(o.database) + size_or_zero(o.database.string() + "-wal") + k_space_margin;
+  const fs::path dir = o.database.parent_path().empty() ? fs::path(".") : o.database.parent_path();
+  const std::uintmax_t available = o.available_bytes ? o.available_bytes(dir) : available_bytes(dir);
+  if (available < needed) {
+    throw Error(ErrorKind::io, fmt::format("not enough free space in {} to restore: {} free, about {} needed (the restored database "
+                                           "and the pre-restore copy); nothing was changed",
+                                           dir.string(), human(available), human(needed)));
+  }
+}
+
+struct Staged {
+  fs::path backup;
+  VerifyReport report;
+  std::unique_ptr<StagedFile> file;
+  std::vector<SkippedBackup> skipped;
+};
+
+// Verifies candidates in order, writing each into a temp file beside the live database; the
+// first that verifies stays staged.
+Staged stage_backup(const RestoreOptions& o) {
+  Staged s;
+  for (const fs::path& candidate : o.candidates) {
+    auto file = std::make_unique<StagedFile>(o.database, mode_of(o.database));
+    VerifyOptions vo;
+    vo.level = CheckLevel::full;
+    vo.extract_into = file.get();
+    vo.progress = o.progress;
+    VerifyReport report = verify_backup(candidate, vo);
+    if (report.ok()) {
+      s.backup = candidate;
+      s.report = std::move(report);
+      s.file = std::move(file);
+      return s;
+    }
+    s.skipped.push_back({candidate, report.problem()});
+  }
+  refuse(o, s.skipped);
+}
+
+// The staged copy becomes a live database: WAL mode, migrated, checked, and closed so that no
+// -wal or -shm of its own is left.
+std::vector<std::string> prepare_stage(const fs::path& stage, int busy_timeout_ms) {
+  std::vector<std::string> applied;
+  try {
+    SQLite::Database db(stage.string(), SQLite::OPEN_READWRITE, busy_timeout_ms);
+    const std::string mode = db.execAndGet("PRAGMA journal_mode = WAL").getString();
+    if (mode != "wal") throw Error(ErrorKind::database, fmt::format("the restored copy refused WAL mode (journal_mode is {})", mode));
+    applied = db::migrate(db, stage.string());
+    const std::string check = db::check_integrity(db, /*full=*/false);
+    if (check != "ok") throw Error(ErrorKind::database, fmt::format("the migrated copy fails quick_check: {}", check));
+  } catch (const SQLite::Exception& e) {
+    throw Error(ErrorKind::database, fmt::format("preparing the restored copy failed: {}", e.what()));
+  }
+  remove_side_files(stage);
+  fsync_path(stage);
+  return applied;
+}
+
+// Folds the WAL of a database nobody else has open back into its file (best effort: a damaged
+// database may refuse, and its WAL then stays with the moved-aside original).
+void checkpoint(const fs::path& database, int busy_timeout_ms) {
+  try {
+    SQLite::Database db(database.string(), SQLite::OPEN_READWRITE, busy_timeout_ms);
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  } catch (const std::exception&) {
+  }
+}
+
+void rename_or_throw(const fs::path& from, const fs::path& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    throw Error(ErrorKind::io, fmt::format("cannot move {} to {}: {}", from.string(), to.string(), std::strerror(errno)));
+  }
+}
+
+// Keeps the current database as `pre`: a backup-API copy; or, when SQLite cannot read it (a
+// damaged database, often the reason to restore), its files moved aside exactly as they are.
+// Returns true when the files were moved.
+bool keep_current(const RestoreOptions& o, const fs::path& pre) {
+  checkpoint(o.database, o.busy_timeout_ms);
+  try {
+    StagedFile copy(pre, mode_of(o.database));
+    CopyOptions co;
+    co.step_pages = o.step_pages;
+    co.busy_timeout_ms = o.busy_timeout_ms;
+    co.report_as = pre;
+    copy_database(o.database, copy.temp_path(), co);
+    copy.commit(Replace::no);
+    return false;
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::database) throw;
+  }
+  rename_or_throw(o.database, pre);
+  const fs::path wal = o.database.string() + "-wal";
+  if (fs::exists(wal)) rename_or_throw(wal, pre.string() + "-wal");
+  remove_side_files(o.database);
+  fsync_path(pre.parent_path().empty() ? fs::path(".") : pre.parent_path());
+  return true;
+}
+
+// The atomic swap: the old side files go (their content is in the pre-restore copy), the staged
+// file is renamed over the live name, and nothing may be left to pair with it.
+void swap_in(StagedFile& stage, const fs::path& database) {
+  remove_side_files(database);
+  stage.commit_as(database, Replace::yes);
+  remove_side_files(database);
+}
+
+struct RestoredFacts {
+  std::int64_t trades = 0;
+  std::optional<std::string> newest_trade;
+  int schema_version = 0;
+};
+
+RestoredFacts check_restored(const fs::path& database, int busy_timeout_ms, std::int64_t expected_trades) {
+  RestoredFacts f;
+  auto db = db::open_database(database, db::Access::read_write, busy_timeout_ms);
+  try {
+    const std::string mode = db::journal_mode(*db);
+    if (mode != "wal") throw Error(ErrorKind::database, fmt::format("the restored database is in {} mode, not WAL", mode));
+    const std::string check = db::check_integrity(*db, /*full=*/false);
+    if (check != "ok") throw Error(ErrorKind::database, fmt::format("the restored database fails quick_check: {}", check));
+    const db::SchemaStatus status = db::schema_status(*db);
+    if (!status.pending.empty() || status.newer()) {
+      throw Error(ErrorKind::database, fmt::format("the restored database is at schema {}, not {}", status.current, status.latest));
+    }
+    f.schema_version = status.current;
+    SQLite::Statement q(*db, "SELECT COUNT(*), MAX(created_at) FROM trades");
+    q.executeStep();
+    f.trades = q.getColumn(0).getInt64();
+    if (!q.getColumn(1).isNull()) f.newest_trade = q.getColumn(1).getString();
+  } catch (const SQLite::Exception& e) {
+    throw Error(ErrorKind::database, fmt::format("reading the restored database failed: {}", e.what()));
+  }
+  if (f.trades != expected_trades) {
+    throw Error(ErrorKind::database, fmt::format("the restored database has {} trades, the backup {}", f.trades, expected_trades));
+  }
+  return f;
+}
+
+struct RollbackInput {
+  RollbackInput(const RestoreOptions& o, DaemonHandle& d) : options(o), daemon(d) {}
+  const RestoreOptions& options;
+  DaemonHandle& daemon;
+  bool daemon_was_running = false;
+  bool existed = false;
+  bool swapped = false;
+  std::optional<fs::path> pre;
+  bool pre_moved = false;
+};
+
+// Puts the database back as it was before the restore and restarts the daemon if it ran; returns
+// the resulting state in words.
+std::string roll_back(const RollbackInput& in) {
+  const fs::path& database = in.options.database;
+  std::string db_state;
+  try {
+    if (!in.swapped && in.pre_moved) {
+      rename_or_throw(*in.pre, database);
+      if (fs::exists(in.pre->string() + "-wal")) rename_or_throw(in.pre->string() + "-wal", database.string() + "-wal");
+      db_state = fmt::format("the live database {} was moved back unchanged", database.string());
+    } else if (!in.swapped) {
+      db_state = fmt::format("the live database {} was not changed", database.string());
+    } else if (!in.existed) {
+      remove_side_files(database);
+      fs::remove(database);
+      db_state = fmt::format("there was no database before, so the restored {} was removed", database.string());
+    } else if (in.pre_moved) {
+      remove_side_files(database);
+      rename_or_throw(*in.pre, database);
+      if (fs::exists(in.pre->string() + "-wal")) rename_or_throw(in.pre->string() + "-wal", database.string() + "-wal");
+      db_state = fmt::format("the live database {} is back as it was (its original files were moved back)", database.string());
+    } else {
+      StagedFile back(database, mode_of(database));
+      expand(*in.pre, Compression::none, &back);
+      back.finish();
+      {
+        SQLite::Database db(back.temp_path().string(), SQLite::OPEN_READWRITE, in.options.busy_timeout_ms);
+        db.execAndGet("PRAGMA journal_mode = WAL");
+      }
+      remove_side_files(back.temp_path());
+      fsync_path(back.temp_path());
+      swap_in(back, database);
+      db_state = fmt::format("the live database {} holds the pre-restore copy again ({} is kept)", database.string(), in.pre->string());
+    }
+  } catch (const std::exception& e) {
+    db_state = fmt::format("ROLLBACK FAILED ({}): {} may hold the restored backup; the database as it was is {}", e.what(),
+                           database.string(), in.pre ? in.pre->string() : std::string("gone"));
+  }
+  std::string daemon_state = "bscbotd was not running and is still stopped";
+  if (in.daemon_was_running) {
+    try {
+      daemon_state = fmt::format("bscbotd restarted (pid {})", in.daemon.start());
+    } catch (const std::exception& e) {
+      daemon_state = fmt::format("bscbotd is stopped (restarting it failed: {})", e.what());
+    }
+  }
+  return db_state + "; " + daemon_state;
+}
+
+std::string describe_facts(const VerifyReport& r) {
+  if (!r.facts) return "verified";
+  return fmt::format("{} trades, newest {}, schema {}", r.facts->rows("trades"), r.facts->newest_trade.value_or("none"), r.facts->schema.current);
+}
+
+}  // namespace
+
+std::string_view to_string(RestoreStep step) {
+  switch (step) {
+    case RestoreStep::verify: return "verify";
+    case RestoreStep::prepare: return "prepare";
+    case RestoreStep::stop_daemon: return "stop daemon";
+    case RestoreStep::pre_restore_copy: return "pre-restore copy";
+    case RestoreStep::swap: return "swap";
+    case RestoreStep::check: return "check";
+    case RestoreStep::start_daemon: return "start daemon";
+    case RestoreStep::rollback: return "rollback";
+  }
+  return "restore";
+}
+
+std::vector<fs::path> latest_candidates(const fs::path& backup_dir) {
+  std::vector<fs::path> out;
+  std::set<std::string> seen;
+  for (const BackupEntry& e : scan_catalog(backup_dir).entries) {
+    if (!e.good()) continue;
+    if (!seen.insert(e.manifest->sha256).second) continue;
+    out.push_back(e.path);
+  }
+  return out;
+}
+
+fs::path pre_restore_path(const fs::path& database, SystemTime now) {
+  const std::string stamp = to_sql_datetime(now);  // "YYYY-MM-DD HH:MM:SS"
+  std::string compact;
+  for (char c : stamp) {
+    if (c == ' ') compact += '_';
+    else if (c != '-' && c != ':') compact += c;
+  }
+  const fs::path dir = database.parent_path();
+  const std::string stem = database.stem().string();
+  const std::string ext = database.extension().string();
+  for (int n = 1;; ++n) {
+    const fs::path p = dir / (n == 1 ? fmt::format("{}_pre-restore_{}{}", stem, compact, ext)
+                                     : fmt::format("{}_pre-restore_{}_{}{}", stem, compact, n, ext));
+    if (!fs::exists(p)) return p;
+  }
+}
+
+RestorePlan plan_restore(const RestoreOptions& o, DaemonHandle& daemon, const Clock& clock) {
+  RestorePlan p;
+  p.database = o.database;
+  p.database_exists = fs::exists(o.database);
+  bool found = false;
+  for (const fs::path& candidate : o.candidates) {
+    VerifyOptions vo;
+    vo.level = CheckLevel::full;
+    vo.progress = o.progress;
+    VerifyReport report = verify_backup(candidate, vo);
+    if (report.ok()) {
+      p.backup = candidate;
+      p.verify = std::move(report);
+      found = true;
+      break;
+    }
+    p.skipped.push_back({candidate, report.problem()});
+  }
+  if (!found) refuse(o, p.skipped);
+  p.daemon_pid = daemon.running();
+  p.pre_restore_copy = pre_restore_path(o.database, clock.now());
+
+  const auto& facts = p.verify.facts;
+  p.steps.push_back(fmt::format("verify {}: ok ({})", p.backup.string(), describe_facts(p.verify)));
+  std::string prepare = fmt::format("write it uncompressed beside {} and switch it to WAL mode", o.database.string());
+  if (facts && !facts->schema.pending.empty()) {
+    prepare += fmt::format("; migrate it from schema {} to {}", facts->schema.current, facts->schema.latest);
+  }
+  p.steps.push_back(prepare);
+  p.steps.push_back(p.daemon_pid ? fmt::format("stop bscbotd (pid {}), as `bscbot daemon stop` does", *p.daemon_pid)
+                                 : std::string("bscbotd is not running: nothing to stop"));
+  p.steps.push_back(p.database_exists ? fmt::format("copy the current database to {} with SQLite's backup API", p.pre_restore_copy.string())
+                                      : fmt::format("there is no database at {}: nothing to keep", o.database.string()));
+  p.steps.push_back(fmt::format("rename the prepared file over {} and remove its old -wal and -shm", o.database.string()));
+  p.steps.push_back("check the restored database: WAL mode, quick_check, schema, trade count");
+  p.steps.push_back(p.daemon_pid ? std::string("start bscbotd again and wait until it is healthy")
+                                 : std::string("leave bscbotd stopped, as it was"));
+  return p;
+}
+
+RestoreResult restore_backup(const RestoreOptions& o, DaemonHandle& daemon, const Clock& clock) {
+  if (o.candidates.empty()) refuse(o, {});
+  RestoreResult result;
+  result.database = o.database;
+  const bool existed = fs::exists(o.database);
+  auto lap = std::chrono::steady_clock::now();
+  const auto record = [&](RestoreStep step, const std::string& detail) {
+    const auto now = std::chrono::steady_clock::now();
+    result.steps.push_back({step, detail, std::chrono::duration_cast<std::chrono::milliseconds>(now - lap)});
+    lap = now;
+    if (o.on_step) o.on_step(step, detail);
+  };
+
+  // Nothing changes until the daemon is stopped: verify, stage and migrate beside the database.
+  check_space(o);
+  Staged staged = stage_backup(o);
+  result.backup = staged.backup;
+  result.skipped = staged.skipped;
+  record(RestoreStep::verify, fmt::format("{} verified ({})", staged.backup.string(), describe_facts(staged.report)));
+  result.migrations = prepare_stage(staged.file->temp_path(), o.busy_timeout_ms);
+  record(RestoreStep::prepare, result.migrations.empty() ? std::string("staged in WAL mode")
+                                                         : fmt::format("staged in WAL mode, {} migration(s) applied", result.migrations.size()));
+
+  const std::optional<pid_t> pid = daemon.running();
+  result.daemon_was_running = pid.has_value();
+  if (pid) {
+    try {
+      daemon.stop();
+    } catch (const Error& e) {
+      throw Error(e.kind(), fmt::format("{}; nothing was changed and bscbotd is still running", e.what()));
+    }
+  }
+
+  RollbackInput rollback(o, daemon);
+  rollback.daemon_was_running = result.daemon_was_running;
+  rollback.existed = existed;
+  RestoreStep current = RestoreStep::stop_daemon;
+  try {
+    record(RestoreStep::stop_daemon, pid ? fmt::format("stopped bscbotd (pid {})", *pid) : std::string("bscbotd was not running"));
+    current = RestoreStep::pre_restore_copy;
+    if (existed) {
+      rollback.pre = pre_restore_path(o.database, clock.now());
+      rollback.pre_moved = keep_current(o, *rollback.pre);
+      result.pre_restore_copy = rollback.pre;
+      record(current, rollback.pre_moved ? fmt::format("SQLite could not read the current database; its files were moved to {}", rollback.pre->string())
+                                         : fmt::format("current database copied to {}", rollback.pre->string()));
+    } else {
+      record(current, "there was no database: nothing to keep");
+    }
+    current = RestoreStep::swap;
+    swap_in(*staged.file, o.database);
+    rollback.swapped = true;
+    record(current, fmt::format("{} replaced atomically; no old -wal or -shm left", o.database.string()));
+    current = RestoreStep::check;
+    const RestoredFacts facts = check_restored(o.database, o.busy_timeout_ms, staged.report.facts ? staged.report.facts->rows("trades") : 0);
+    result.trades = facts.trades;
+    result.newest_trade = facts.newest_trade;
+    result.schema_version = facts.schema_version;
+    record(current, fmt::format("WAL mode, quick_check ok, schema {}, {} trades", facts.schema_version, facts.trades));
+    current = RestoreStep::start_daemon;
+    if (result.daemon_was_running) {
+      result.daemon_pid = daemon.start();
+      record(current, fmt::format("bscbotd started (pid {}) and healthy", *result.daemon_pid));
+    } else {
+      record(current, "bscbotd was not running before: left stopped");
+    }
+  } catch (const std::exception& e) {
+    const std::string state = roll_back(rollback);
+    const auto* error = dynamic_cast<const Error*>(&e);
+    throw Error(error ? error->kind() : ErrorKind::internal, fmt::format("restore failed at {}: {}; rolled back: {}", to_string(current), e.what(), state));
+  }
+  return result;
+}
+
+}  // namespace bscbot::core::backup
