@@ -21,6 +21,8 @@
 #include "daemon/http/server.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/ops_gauges.hpp"
+#include "daemon/sampler.hpp"
 #include "daemon/worker.hpp"
 #include "daemon/ws/hub.hpp"
 
@@ -92,8 +94,15 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   router.add(api::metrics_routes(app));
   router.add(api::trading_routes(app));
 
+  // Samples for the weekly report; CPU, disk and trade gauges for health and the alert rules.
+  // Declared before the worker, so they outlive its jobs.
+  MetricSampler sampler(app);
+  OpsGauges ops_gauges(app);
   // The worker's first turn probes the database before the first request can ask about it.
   Worker worker(app);
+  worker.every(std::chrono::seconds(cfg.integer("METRIC_SAMPLE_INTERVAL_S")), [&sampler] { sampler.sample(); });
+  worker.every(std::chrono::seconds(1), [&ops_gauges] { ops_gauges.track_cpu(); });
+  worker.every(std::chrono::seconds(15), [&ops_gauges] { ops_gauges.refresh(); });
   worker.start();
   http::Server server(ioc, app, router);
   server.listen();
@@ -139,6 +148,11 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   if (deadline.joinable()) deadline.join();
 
   worker.stop();
+  try {
+    sampler.sample();  // the last window, so a restart loses no requests from the weekly report
+  } catch (const std::exception& e) {
+    log->warn("Last metric sample not stored: {}", e.what());
+  }
   core::process::remove_pid_file(pid_path, ::getpid());
   log->info("bscbotd stopped");
   log->flush();

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <future>
 #include <thread>
 
@@ -86,11 +87,12 @@ HealthReport run_health(const config::Config& cfg, const HealthOptions& options,
   std::optional<double> daemon_cpu, host_cpu;
   std::string daemon_how, host_how;
   if (snap.scrape) {
-    if (const auto v = metrics::value(*snap.scrape, k_daemon_cpu_gauge)) {
+    // NaN until bscbotd has two readings (its first second).
+    if (const auto v = metrics::value(*snap.scrape, k_daemon_cpu_gauge); v && !std::isnan(*v)) {
       daemon_cpu = *v * 100.0;
       daemon_how = "percent of one core over the last 10 s, measured by bscbotd from /proc/self/stat";
     }
-    if (const auto v = metrics::value(*snap.scrape, k_host_cpu_gauge)) {
+    if (const auto v = metrics::value(*snap.scrape, k_host_cpu_gauge); v && !std::isnan(*v)) {
       host_cpu = *v * 100.0;
       host_how = "all cores over the last 10 s, measured by bscbotd from /proc/stat";
     }
@@ -144,14 +146,19 @@ nlohmann::json to_json(const HealthReport& report) {
 }
 
 std::string summary_line(const HealthReport& report) {
+  int counts[4] = {};
   std::string problems;
   for (const auto& c : report.checks) {
-    if (c.status == Status::ok) continue;
-    problems += fmt::format("{}{} {} {}", problems.empty() ? "" : "; ", to_string(c.status), c.name,
-                            c.value == "-" ? c.detail : c.value);
+    ++counts[static_cast<int>(c.status)];
+    // Name what is wrong; UNKNOWNs are only counted unless nothing worse is there.
+    if (c.status == Status::warn || c.status == Status::crit ||
+        (c.status == Status::unknown && report.status == Status::unknown)) {
+      problems += fmt::format("{}{} {}", problems.empty() ? "" : ", ", c.name, c.value == "-" ? to_string(c.status) : c.value);
+    }
   }
-  return fmt::format("HEALTH {} - {} checks in {} ms{}{}", to_string(report.status), report.checks.size(),
-                     number_text(report.elapsed_ms, 0), problems.empty() ? "" : ": ", problems);
+  return fmt::format("HEALTH {} - {} checks in {} ms: {} ok, {} warn, {} crit, {} unknown{}{}", to_string(report.status),
+                     report.checks.size(), number_text(report.elapsed_ms, 0), counts[0], counts[1], counts[2], counts[3],
+                     problems.empty() ? "" : "; ", problems);
 }
 
 }  // namespace bscbot::core::checks

@@ -257,6 +257,7 @@ void Config::check_consistency() const {
       {"WS_CONNECTIONS_WARN", "WS_CONNECTIONS_CRIT"},     {"ERROR_RATE_WARN_PCT", "ERROR_RATE_CRIT_PCT"},
       {"DISK_USAGE_WARN_PCT", "DISK_USAGE_CRIT_PCT"},     {"LOG_ERRORS_WARN", "LOG_ERRORS_CRIT"},
       {"DB_POOL_MIN", "DB_POOL_MAX"},
+      {"UNAUTHORIZED_WARN", "UNAUTHORIZED_CRIT"},         {"HOST_MEMORY_WARN_PCT", "HOST_MEMORY_CRIT_PCT"},
   };
   for (const auto& [low, high] : rising) {
     if (number(low) > number(high)) {
@@ -265,7 +266,8 @@ void Config::check_consistency() const {
   }
   // Levels where a smaller value is worse: warn must sit above crit.
   const std::pair<std::string_view, std::string_view> falling[] = {
-      {"SUCCESS_RATE_WARN_PCT", "SUCCESS_RATE_CRIT_PCT"}, {"CACHE_HIT_RATE_WARN_PCT", "CACHE_HIT_RATE_CRIT_PCT"}};
+      {"SUCCESS_RATE_WARN_PCT", "SUCCESS_RATE_CRIT_PCT"}, {"CACHE_HIT_RATE_WARN_PCT", "CACHE_HIT_RATE_CRIT_PCT"},
+      {"DB_FULL_WARN_DAYS", "DB_FULL_CRIT_DAYS"}};
   for (const auto& [warn, crit] : falling) {
     if (number(warn) < number(crit)) {
       throw Error(ErrorKind::config, fmt::format("{} must not be below {}", where(warn), where(crit)));

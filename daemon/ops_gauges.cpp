@@ -1,0 +1,78 @@
+#include "daemon/ops_gauges.hpp"
+
+#include <unistd.h>
+
+#include "core/checks/disk.hpp"
+#include "core/db/trade_repository.hpp"
+#include "core/util/clock.hpp"
+#include "daemon/app.hpp"
+
+namespace bscbot::daemon {
+
+namespace {
+
+prometheus::Family<prometheus::Gauge>& family(prometheus::Registry& r, const std::string& name, const std::string& help) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(r);
+}
+
+// Sets the child with `labels`, or removes it when there is no value.
+void set(prometheus::Family<prometheus::Gauge>& f, std::optional<double> value, const std::map<std::string, std::string>& labels = {}) {
+  if (value) {
+    f.Add(labels).Set(*value);
+  } else if (f.Has(labels)) {
+    f.Remove(&f.Add(labels));
+  }
+}
+
+}  // namespace
+
+OpsGauges::OpsGauges(App& app)
+    : m_app(app),
+      m_ticks_per_second(core::checks::clock_ticks_per_second()),
+      m_daemon_cpu(family(app.metrics.registry(), "bscbotd_cpu_usage_ratio", "CPU used by bscbotd over the last 10 s, as a share of one core")),
+      m_host_cpu(family(app.metrics.registry(), "host_cpu_usage_ratio", "CPU used on the host over the last 10 s, as a share of all cores")),
+      m_disk(family(app.metrics.registry(), "disk_usage_ratio", "Used share of the filesystem holding the data or log folder")),
+      m_trades_per_hour(family(app.metrics.registry(), "trades_per_hour", "Trades created in the last hour")),
+      m_trades_24h(family(app.metrics.registry(), "trades_24h", "Trades created in the last 24 h, by status")),
+      m_success_rate(family(app.metrics.registry(), "trade_success_rate", "Completed over all trades of the last 24 h (0..1)")),
+      m_gas_fee(family(app.metrics.registry(), "gas_fee_avg_wei", "Average gas fee of the trades of the last 24 h, in wei")) {
+  track_cpu();
+  refresh();
+}
+
+void OpsGauges::track_cpu() {
+  m_cpu.add(core::checks::read_cpu(m_proc, ::getpid()));
+  const core::checks::CpuUsage usage = m_cpu.usage(m_ticks_per_second);
+  set(m_daemon_cpu, usage.process_percent ? std::optional<double>(*usage.process_percent / 100.0) : std::nullopt);
+  set(m_host_cpu, usage.host_percent ? std::optional<double>(*usage.host_percent / 100.0) : std::nullopt);
+}
+
+void OpsGauges::refresh() {
+  namespace fs = std::filesystem;
+  const fs::path db_dir = fs::path(m_app.db_path).parent_path();
+  const auto data = core::checks::statvfs_usage(db_dir.empty() ? fs::path(".") : db_dir);
+  const auto logs = core::checks::statvfs_usage(m_app.cfg.log_dir());
+  set(m_disk, data ? std::optional<double>(data->used_percent() / 100.0) : std::nullopt, {{"folder", "data"}});
+  set(m_disk, logs ? std::optional<double>(logs->used_percent() / 100.0) : std::nullopt, {{"folder", "logs"}});
+  try {
+    const auto now = core::system_clock().now();
+    auto lease = m_app.pool.acquire();
+    core::db::TradeRepository trades(lease.db(), m_app.query_observer());
+    const auto day = trades.stats(core::to_sql_datetime(now - std::chrono::hours(24)));
+    const auto hour = trades.stats(core::to_sql_datetime(now - std::chrono::hours(1)));
+    set(m_trades_per_hour, static_cast<double>(hour.total));
+    set(m_trades_24h, static_cast<double>(day.completed), {{"status", "completed"}});
+    set(m_trades_24h, static_cast<double>(day.failed), {{"status", "failed"}});
+    set(m_trades_24h, static_cast<double>(day.pending), {{"status", "pending"}});
+    set(m_success_rate, day.success_rate ? std::optional<double>(*day.success_rate / 100.0) : std::nullopt);
+    set(m_gas_fee, day.avg_gas_fee_wei);
+    if (m_refresh_failed) m_app.log->info("Trade gauges readable again");
+    m_refresh_failed = false;
+  } catch (const std::exception& e) {
+    // Said once per outage: the worker's database probe already reports the state.
+    if (!m_refresh_failed) m_app.log->warn("Trade gauges not refreshed: {}", e.what());
+    m_refresh_failed = true;
+  }
+}
+
+}  // namespace bscbot::daemon
