@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/process.hpp>
@@ -170,6 +171,8 @@ bool DaemonControl::stop(std::chrono::milliseconds timeout, bool force) const {
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
+    // Reap it when we started it ourselves (the drill, restore); ECHILD otherwise, harmlessly.
+    ::waitpid(*pid, nullptr, WNOHANG);
     if (!is_running_program(*pid, k_program)) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }

@@ -1,0 +1,57 @@
+#pragma once
+// The manual's monthly disaster-recovery drill, without touching production: restore a backup
+// into a scratch folder with the same code `bscbot restore` uses, start a second bscbotd on a
+// free port against it, check it the way an operator would, stop it, clean up, and time every
+// step against the recovery target (30 minutes in the manual).
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config/config.hpp"
+#include "core/util/clock.hpp"
+
+namespace bscbot::core::drill {
+
+enum class Keep { no, yes };
+
+struct DrillOptions {
+  std::optional<std::filesystem::path> backup;   // default: the newest good backup of BACKUP_DIR
+  std::filesystem::path scratch_root;            // the drill makes its own folder below it
+  std::filesystem::path bscbotd;                 // the daemon executable to start
+  std::chrono::minutes target{30};
+  Keep keep = Keep::no;
+  std::chrono::milliseconds start_timeout{60000};
+};
+
+struct DrillStep {
+  std::string name;
+  bool ok = false;
+  bool skipped = false;
+  std::chrono::milliseconds took{0};
+  std::string detail;
+};
+
+struct DrillReport {
+  std::string started_at;                        // UTC
+  std::filesystem::path backup;
+  std::filesystem::path scratch;
+  bool kept = false;
+  std::vector<DrillStep> steps;
+  std::chrono::milliseconds recovery{0};         // from the start until the restored daemon answered healthy
+  std::chrono::milliseconds total{0};
+  std::chrono::minutes target{30};
+  bool ok() const;
+  bool within_target() const { return ok() && recovery <= target; }
+};
+
+// Runs the drill with `cfg` (the production configuration; only its BACKUP_DIR and settings are
+// read). Failures of the drill are reported in the report, never thrown; an unusable setup
+// (no backups at all, no scratch folder) is core::Error.
+DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, const Clock& clock);
+
+// The report as Markdown, like the manual's other reports.
+std::string to_markdown(const DrillReport& report);
+
+}  // namespace bscbot::core::drill
