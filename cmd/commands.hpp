@@ -11,6 +11,9 @@ void setup_db(CLI::App& command, Context& ctx);
 void setup_completion(CLI::App& command, Context& ctx);
 void setup_playbook(CLI::App& command, Context& ctx);
 void setup_logs(CLI::App& command, Context& ctx);
+void setup_trade(CLI::App& command, Context& ctx);
+void setup_token(CLI::App& command, Context& ctx);
+void setup_devnet(CLI::App& command, Context& ctx);
 void setup_generate_docs(CLI::App& command, Context& ctx);
 
 }  // namespace bscbot::cmd

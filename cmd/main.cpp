@@ -20,6 +20,9 @@ const Command k_commands[] = {
     {"db", "Database migrations, statistics and maintenance", bscbot::cmd::setup_db},
     {"logs", "Tail the daemon's log, list recent errors, archive old logs", bscbot::cmd::setup_logs},
     {"playbook", "Run the manual's checklists and incident flows as runbooks", bscbot::cmd::setup_playbook},
+    {"trade", "Quote, send, cancel and review PancakeSwap swaps; gas price and trade statistics", bscbot::cmd::setup_trade},
+    {"token", "Mint API tokens (JWT) for the daemon's trading routes and WebSocket", bscbot::cmd::setup_token},
+    {"devnet", "Start or stop a local anvil chain with PancakeSwap V2 contracts to trade on", bscbot::cmd::setup_devnet},
     {"completion", "Print the shell completion script for bash, zsh or fish", bscbot::cmd::setup_completion},
     {"__generate-docs", "Write man pages and completions (used by the build)", bscbot::cmd::setup_generate_docs},
 };

@@ -14,6 +14,7 @@
 namespace bscbot::daemon {
 
 class WsHub;
+class TradingService;
 
 struct App {
   const core::config::Config& cfg;
@@ -24,6 +25,7 @@ struct App {
   std::string db_path;
   int schema_version = 0;
   WsHub* hub = nullptr;  // set once the hub exists (the hub refers back to the App)
+  TradingService* trading = nullptr;  // set when CHAIN_ENABLED=true
 
   // Times each query into the P95 histogram and logs the slow ones as "Query took".
   core::db::QueryObserver query_observer() const;

@@ -18,9 +18,11 @@
 #include "core/version.hpp"
 #include "daemon/api/routes.hpp"
 #include "daemon/app.hpp"
+#include "daemon/auth.hpp"
 #include "daemon/http/server.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/trading_service.hpp"
 #include "daemon/ops_gauges.hpp"
 #include "daemon/sampler.hpp"
 #include "daemon/worker.hpp"
@@ -93,6 +95,14 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   router.add(api::health_routes(app));
   router.add(api::metrics_routes(app));
   router.add(api::trading_routes(app));
+  router.set_authorizer([&app](const http::Request& r, http::Auth needed) { return authorize(app, r, needed); });
+  // Chain access and the trade queue run on the engine's own threads, never the worker loop's.
+  std::unique_ptr<TradingService> trading;
+  if (cfg.boolean("CHAIN_ENABLED")) {
+    trading = std::make_unique<TradingService>(app);
+    app.trading = trading.get();
+    trading->start();
+  }
 
   // Samples for the weekly report; CPU, disk and trade gauges for health and the alert rules.
   // Declared before the worker, so they outlive its jobs.
@@ -146,6 +156,7 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   }
   done_cv.notify_all();
   if (deadline.joinable()) deadline.join();
+  if (trading) trading->stop();  // a swap awaiting its receipt stays pending for the next start
 
   worker.stop();
   try {

@@ -177,6 +177,7 @@ public:
   EngineStatus status() const;
 
   const EngineSettings& settings() const { return m_settings; }
+  std::size_t price_cache_size() const { return m_prices.size(); }
   std::optional<chain::Address> wallet() const { return m_wallet; }
 
 private:

@@ -59,33 +59,41 @@ PriceLookup PriceCache::lookup(const chain::Address& a, const chain::Address& b)
   const Key key = key_of(a, b);
   std::optional<chain::Address> pair;
   std::optional<PairPrice> cached;
+  // The listener is told outside the lock, so it may ask the cache for its size.
+  auto tell = [this](bool hit, bool stale, const std::string& what) {
+    if (m_on_lookup) m_on_lookup(hit, stale, what);
+  };
+  bool affordable = false;
+  bool hit = false;
   {
     std::lock_guard lock(m_mutex);
-    if (auto it = m_prices.find(key); it != m_prices.end()) {
-      cached = it->second;
-      if (m_clock.now() - cached->fetched_at < m_options.ttl) {
-        ++m_hits;
-        if (m_on_lookup) m_on_lookup(true, false, describe(*cached));
-        return PriceLookup{*cached, true, false};
-      }
-    }
-    if (auto it = m_pairs.find(key); it != m_pairs.end()) pair = it->second;
-    // A miss costs one request for the reserves, and one more the first time for the pair.
-    const bool affordable = take_request() && (pair || take_request());
-    if (!affordable) {
+    if (auto it = m_prices.find(key); it != m_prices.end()) cached = it->second;
+    if (cached && m_clock.now() - cached->fetched_at < m_options.ttl) {
+      hit = true;
+      ++m_hits;
+    } else {
+      if (auto it = m_pairs.find(key); it != m_pairs.end()) pair = it->second;
+      // A miss costs one request for the reserves, and one more the first time for the pair.
+      affordable = take_request() && (pair || take_request());
       ++m_misses;
-      const std::string what = cached ? describe(*cached) : fmt::format("{}/{}", key.first.to_hex(), key.second.to_hex());
-      if (m_on_lookup) m_on_lookup(false, cached.has_value(), what + " rate limited");
-      if (cached) return PriceLookup{*cached, false, true};
-      throw Error(ErrorKind::unavailable,
-                  fmt::format("rate limited: the price cache spent its {} RPC requests of this {} ms window; retry shortly",
-                              m_options.max_requests, m_options.window.count()));
     }
-    ++m_misses;
+  }
+  if (hit) {
+    tell(true, false, describe(*cached));
+    return PriceLookup{*cached, true, false};
+  }
+  if (!affordable) {
+    const std::string what = cached ? describe(*cached) : fmt::format("{}/{}", key.first.to_hex(), key.second.to_hex());
+    tell(false, cached.has_value(), what + " rate limited");
+    if (cached) return PriceLookup{*cached, false, true};
+    throw Error(ErrorKind::unavailable,
+                fmt::format("rate limited: the price cache spent its {} RPC requests of this {} ms window; retry shortly",
+                            m_options.max_requests, m_options.window.count()));
   }
   if (!pair) {
     pair = m_get_pair(key.first, key.second);
     if (pair->is_zero()) {
+      tell(false, false, fmt::format("{}/{} no pair", key.first.to_hex(), key.second.to_hex()));
       throw Error(ErrorKind::not_found, fmt::format("no PancakeSwap pair for {} and {} (insufficient liquidity)",
                                                     key.first.to_hex(), key.second.to_hex()));
     }
@@ -93,9 +101,11 @@ PriceLookup PriceCache::lookup(const chain::Address& a, const chain::Address& b)
     m_pairs[key] = *pair;
   }
   const PairPrice fresh = fetch(key, *pair);
-  std::lock_guard lock(m_mutex);
-  m_prices[key] = fresh;
-  if (m_on_lookup) m_on_lookup(false, false, describe(fresh));
+  {
+    std::lock_guard lock(m_mutex);
+    m_prices[key] = fresh;
+  }
+  tell(false, false, describe(fresh));
   return PriceLookup{fresh, false, false};
 }
 

@@ -6,6 +6,7 @@
 #include "core/version.hpp"
 #include "daemon/api/routes.hpp"
 #include "daemon/app.hpp"
+#include "daemon/trading_service.hpp"
 
 namespace bscbot::daemon::api {
 
@@ -52,7 +53,7 @@ http::Response health(App& app) {
         {"schema_version", app.schema_version},
         {"pool_used", app.pool.in_use()},
         {"pool_max", app.pool.max_size()}}},
-      {"chain", {{"enabled", app.cfg.boolean("CHAIN_ENABLED")}, {"state", app.cfg.boolean("CHAIN_ENABLED") ? "unknown" : "disabled"}}},
+      {"chain", app.trading ? app.trading->health() : nlohmann::json{{"enabled", false}, {"state", "disabled"}}},
       {"trade_queue_length", app.state.trade_queue_length.load()},
       {"cache",
        {{"size", app.state.cache_size.load()},

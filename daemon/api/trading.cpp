@@ -1,5 +1,7 @@
 // Trading routes. GET /api/v1/trading/history is the manual's 2 PM check:
-// `curl http://localhost:10001/api/v1/trading/history?limit=20`.
+// `curl http://localhost:10001/api/v1/trading/history?limit=20`; GET /api/v1/gas-price its
+// trade-failure diagnosis. Reads need a viewer token (or a token-less loopback request, see
+// daemon/auth.hpp), swaps and cancels a trader token.
 #include <fmt/format.h>
 
 #include <charconv>
@@ -7,8 +9,11 @@
 #include "core/db/trade_json.hpp"
 #include "core/db/trade_repository.hpp"
 #include "core/error.hpp"
+#include "core/trade/engine.hpp"
+#include "core/trade/math.hpp"
 #include "daemon/api/routes.hpp"
 #include "daemon/app.hpp"
+#include "daemon/trading_service.hpp"
 
 namespace bscbot::daemon::api {
 
@@ -65,12 +70,125 @@ http::Response history(App& app, const http::Request& r) {
   return http::Response::json(200, {{"trades", trades}, {"count", trades.size()}, {"limit", q.limit}});
 }
 
+core::trade::TradeEngine& engine(App& app) {
+  if (!app.trading) {
+    throw Error(ErrorKind::unavailable, "chain access is disabled on this daemon (CHAIN_ENABLED=false); quotes and swaps are off");
+  }
+  return app.trading->engine();
+}
+
+// The swap parameters, from the query (quote) or a JSON body (swap).
+core::trade::SwapRequest swap_request(const nlohmann::json& p) {
+  auto text = [&](const char* name) -> std::optional<std::string> {
+    if (!p.contains(name) || p[name].is_null()) return std::nullopt;
+    if (p[name].is_string()) return p[name].get<std::string>();
+    if (p[name].is_number_unsigned() || p[name].is_number_integer()) return std::to_string(p[name].get<std::int64_t>());
+    if (p[name].is_number_float()) return fmt::format("{}", p[name].get<double>());
+    throw Error(ErrorKind::usage, fmt::format("{} must be a string or a number", name));
+  };
+  core::trade::SwapRequest req;
+  const auto from = text("from");
+  const auto to = text("to");
+  if (!from || !to) throw Error(ErrorKind::usage, "from and to are required (BNB or a 0x token address)");
+  req.from = *from;
+  req.to = *to;
+  req.amount = text("amount");
+  req.amount_wei = text("amount_wei");
+  if (const auto slippage = text("slippage")) req.slippage_bps = core::trade::parse_slippage_bps(*slippage);
+  if (const auto deadline = text("deadline_seconds")) {
+    std::int64_t d = 0;
+    const auto [ptr, ec] = std::from_chars(deadline->data(), deadline->data() + deadline->size(), d);
+    if (ec != std::errc() || ptr != deadline->data() + deadline->size()) throw Error(ErrorKind::usage, "deadline_seconds must be a whole number");
+    req.deadline_seconds = d;
+  }
+  req.amount_out_min = text("amount_out_min");
+  return req;
+}
+
+http::Response quote(App& app, const http::Request& r) {
+  reject_unknown(r, {"from", "to", "amount", "amount_wei", "slippage"});
+  nlohmann::json params = nlohmann::json::object();
+  for (const auto& [k, v] : r.query) params[k] = v;
+  const auto q = engine(app).quote(swap_request(params), core::trade::CheckWallet::no);
+  return http::Response::json(200, core::trade::to_json(q));
+}
+
+http::Response gas_price(App& app, const http::Request& r) {
+  reject_unknown(r, {});
+  auto& e = engine(app);
+  const auto [node, swap] = e.gas_price();
+  return http::Response::json(200, {{"gas_price", core::to_decimal(node)},
+                                    {"gas_price_gwei", core::format_units(node, 9)},
+                                    {"multiplier", app.cfg.text("GAS_PRICE_MULTIPLIER")},
+                                    {"swap_gas_price", core::to_decimal(swap)},
+                                    {"swap_gas_price_gwei", core::format_units(swap, 9)},
+                                    {"chain_id", app.cfg.integer("CHAIN_ID")}});
+}
+
+http::Response swap(App& app, const http::Request& r) {
+  const auto body = nlohmann::json::parse(r.body.empty() ? std::string("{}") : r.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) throw Error(ErrorKind::usage, "the body must be a JSON object");
+  for (const auto& [k, _] : body.items()) {
+    static const std::vector<std::string> known = {"from", "to", "amount", "amount_wei", "slippage", "deadline_seconds", "amount_out_min", "dry_run"};
+    if (std::find(known.begin(), known.end(), k) == known.end()) {
+      throw Error(ErrorKind::usage, fmt::format("unknown field '{}'; allowed: {}", k, fmt::join(known, ", ")));
+    }
+  }
+  auto& e = engine(app);
+  const auto req = swap_request(body);
+  if (body.value("dry_run", false)) {
+    const auto q = e.quote(req, core::trade::CheckWallet::yes);
+    return http::Response::json(200, {{"dry_run", true}, {"quote", core::trade::to_json(q)}});
+  }
+  const auto trade = e.submit(req);
+  return http::Response::json(202, {{"trade", trade}, {"queue_position", e.status().queue_length}});
+}
+
+std::optional<core::db::Trade> find_trade(App& app, const std::string& which) {
+  auto lease = app.pool.acquire();
+  core::db::TradeRepository repo(lease.db(), app.query_observer());
+  if (which.rfind("0x", 0) == 0) return repo.find_by_tx_hash(which);
+  std::int64_t id = 0;
+  const auto [ptr, ec] = std::from_chars(which.data(), which.data() + which.size(), id);
+  if (ec != std::errc() || ptr != which.data() + which.size()) {
+    throw Error(ErrorKind::usage, fmt::format("'{}' is neither a trade id nor a 0x transaction hash", which));
+  }
+  return repo.find(id);
+}
+
+http::Response trade(App& app, const http::Request& r) {
+  reject_unknown(r, {});
+  const std::string& which = r.params.at("id");
+  const auto t = find_trade(app, which);
+  if (!t) throw Error(ErrorKind::not_found, fmt::format("no trade {}", which));
+  return http::Response::json(200, {{"trade", *t}});
+}
+
+http::Response cancel(App& app, const http::Request& r) {
+  const std::string& which = r.params.at("id");
+  std::int64_t id = 0;
+  const auto [ptr, ec] = std::from_chars(which.data(), which.data() + which.size(), id);
+  if (ec != std::errc() || ptr != which.data() + which.size()) throw Error(ErrorKind::usage, fmt::format("'{}' is not a trade id", which));
+  const auto t = engine(app).cancel(id);
+  return http::Response::json(200, {{"trade", t}, {"cancelled", true}});
+}
+
 }  // namespace
 
 std::vector<http::Route> trading_routes(App& app) {
   return {
-      {"GET", "/api/v1/trading/history", http::Auth::none, "Newest trades first (limit 1-1000, wallet, status, since)",
+      {"GET", "/api/v1/trading/history", http::Auth::viewer, "Newest trades first (limit 1-1000, wallet, status, since)",
        [&app](const http::Request& r) { return history(app, r); }},
+      {"GET", "/api/v1/trading/trades/{id}", http::Auth::viewer, "One trade by id or transaction hash",
+       [&app](const http::Request& r) { return trade(app, r); }},
+      {"POST", "/api/v1/trading/swap", http::Auth::trader, "Queue a swap (from, to, amount|amount_wei, slippage, deadline_seconds, amount_out_min, dry_run)",
+       [&app](const http::Request& r) { return swap(app, r); }},
+      {"POST", "/api/v1/trading/trades/{id}/cancel", http::Auth::trader, "Cancel a queued swap that was not sent",
+       [&app](const http::Request& r) { return cancel(app, r); }},
+      {"GET", "/api/v1/quote", http::Auth::viewer, "Router quote with minimum output, mid price and gas (from, to, amount|amount_wei, slippage)",
+       [&app](const http::Request& r) { return quote(app, r); }},
+      {"GET", "/api/v1/gas-price", http::Auth::viewer, "eth_gasPrice and the price swaps pay with GAS_PRICE_MULTIPLIER",
+       [&app](const http::Request& r) { return gas_price(app, r); }},
   };
 }
 

@@ -11,6 +11,7 @@ namespace bscbot::daemon::http {
 
 enum class Auth {
   none,    // open, like /api/health
+  viewer,  // a valid JWT with any role (reads); see LOOPBACK_READS_WITHOUT_TOKEN
   trader,  // a valid JWT with role trader or admin
   admin,   // a valid JWT with role admin
 };

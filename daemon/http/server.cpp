@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/version.hpp"
 #include "daemon/app.hpp"
+#include "daemon/auth.hpp"
 #include "daemon/ws/hub.hpp"
 
 namespace beast = boost::beast;
@@ -65,9 +66,17 @@ private:
     }
     auto req = m_parser->release();
     ++m_requests;
-    if (beast::websocket::is_upgrade(req) && req.target() == "/ws") {
+    const std::string_view target = req.target();
+    if (beast::websocket::is_upgrade(req) && target.substr(0, target.find('?')) == "/ws") {
       if (!m_server.app().cfg.boolean("WEBSOCKET_ENABLED")) {
         respond_error(404, "websocket_disabled", "WebSockets are disabled (WEBSOCKET_ENABLED=false)");
+        return;
+      }
+      // The same token check as the read routes; a refusal is answered and logged like any request.
+      const auto start = std::chrono::steady_clock::now();
+      const Request request = make_request(req);
+      if (auto refusal = authorize(m_server.app(), request, Auth::viewer)) {
+        finish(request, "/ws", {std::move(*refusal), "/ws"}, start, req);
         return;
       }
       m_stream.expires_never();
@@ -78,14 +87,17 @@ private:
     handle(req);
   }
 
-  void handle(const bhttp::request<bhttp::string_body>& req) {
-    const auto start = std::chrono::steady_clock::now();
+  // The request as route handlers see it: decoded path and query, lower-case headers, peer.
+  Request make_request(const bhttp::request<bhttp::string_body>& req) {
     Request request;
     request.method = std::string(req.method_string());
     const std::string target(req.target());
     const auto qmark = target.find('?');
     const auto path = percent_decode(target.substr(0, qmark), false);
     const auto query = parse_query(qmark == std::string::npos ? "" : target.substr(qmark + 1));
+    request.path = path.value_or("");
+    request.query = query.value_or(std::map<std::string, std::string>{});
+    m_malformed_url = !path || !query;
     for (const auto& field : req) {
       std::string name(field.name_string());
       for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -100,14 +112,24 @@ private:
                          (endpoint.address().is_v6() && endpoint.address().to_v6().is_v4_mapped() &&
                           net::ip::make_address_v4(net::ip::v4_mapped, endpoint.address().to_v6()).is_loopback());
     }
+    return request;
+  }
+
+  void handle(const bhttp::request<bhttp::string_body>& req) {
+    const auto start = std::chrono::steady_clock::now();
+    Request request = make_request(req);
     Router::Result result;
-    if (!path || !query) {
+    if (m_malformed_url) {
       result = {Response::error(400, "bad_request", "malformed percent-encoding in the URL"), "unmatched"};
     } else {
-      request.path = *path;
-      request.query = *query;
       result = m_server.router().dispatch(request);
     }
+    finish(request, std::string(req.target()), std::move(result), start, req);
+  }
+
+  // Counts, logs and writes an answer.
+  void finish(const Request& request, const std::string& target, Router::Result result, std::chrono::steady_clock::time_point start,
+              const bhttp::request<bhttp::string_body>& req) {
     apply_cors(request, result.response);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     auto& app = m_server.app();
@@ -168,6 +190,7 @@ private:
   std::optional<bhttp::request_parser<bhttp::string_body>> m_parser;
   Server& m_server;
   bool m_reading = false;
+  bool m_malformed_url = false;
   std::uint64_t m_requests = 0;
 };
 
