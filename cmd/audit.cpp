@@ -1,0 +1,87 @@
+// bscbot audit: the manual's pre-production checklist and weekly security audit
+// (production-safety-check.sh, security-audit.sh). Replaces `grep DISABLE_AUTH .env`, the
+// `node -e` JWT length check, `git ls-files | xargs grep -l "JWT_SECRET\|DB_PASSWORD"`,
+// `ls -la .env data/trading-bot.sqlite`, `grep "401\|403" | wc -l` and the suspicious-trades
+// query, each as a finding with severity, evidence and fix. Exit: the worst finding (0 OK,
+// 1 WARN, 2 CRIT, 3 UNKNOWN).
+#include "cmd/commands.hpp"
+#include "core/audit/audit.hpp"
+#include "core/util/files.hpp"
+
+namespace bscbot::cmd {
+
+namespace {
+
+using core::checks::Status;
+
+struct AuditFlags {
+  bool production = false;
+  std::string report;
+};
+
+Tone tone_of(Status s) {
+  switch (s) {
+    case Status::ok: return Tone::ok;
+    case Status::warn: return Tone::warn;
+    case Status::crit: return Tone::bad;
+    case Status::unknown: return Tone::dim;
+  }
+  return Tone::plain;
+}
+
+std::string summary(const core::audit::AuditReport& report) {
+  int counts[4] = {};
+  for (const auto& f : report.findings) ++counts[static_cast<int>(f.severity)];
+  return fmt::format("AUDIT {} - {} checks: {} critical, {} warning, {} unknown, {} passed", core::checks::to_string(report.status),
+                     report.findings.size(), counts[static_cast<int>(Status::crit)], counts[static_cast<int>(Status::warn)],
+                     counts[static_cast<int>(Status::unknown)], counts[static_cast<int>(Status::ok)]);
+}
+
+int run_audit(Context& ctx, const AuditFlags& flags) {
+  const auto& cfg = ctx.config();
+  core::audit::AuditOptions options;
+  options.assume_production = flags.production;
+  const auto report = core::audit::run_audit(cfg, options, core::audit::real_audit_edges());
+  if (!flags.report.empty()) {
+    core::atomic_write_file(flags.report, core::audit::render_markdown(report), std::filesystem::perms(0640));
+  }
+  auto& out = ctx.out();
+  if (out.json()) {
+    auto doc = core::audit::to_json(report);
+    doc["report"] = flags.report.empty() ? nlohmann::json(nullptr) : nlohmann::json(flags.report);
+    out.document(doc);
+  } else if (out.quiet()) {
+    out.line(summary(report));
+  } else {
+    out.line(out.paint(fmt::format("bscbot audit  {}  ({}, {})", report.generated_at, report.deployment_dir,
+                                   report.production ? "judged as production" : "not production: NODE_ENV=" + cfg.text("NODE_ENV")),
+                       Tone::bold));
+    out.line("");
+    for (const auto& f : report.findings) {
+      const std::string status(core::checks::to_string(f.severity));
+      out.line(fmt::format("{}  {}", out.paint(status + std::string(7 - status.size(), ' '), tone_of(f.severity)), f.title));
+      out.line(fmt::format("         {}", f.evidence));
+      if (!f.fix.empty()) out.line(fmt::format("         {} {}", out.paint("fix:", Tone::bold), f.fix));
+    }
+    out.line("");
+    out.line(out.paint(summary(report), tone_of(report.status)));
+  }
+  if (!flags.report.empty()) out.note("report written to " + flags.report);
+  return core::checks::exit_code(report.status);
+}
+
+}  // namespace
+
+void setup_audit(CLI::App& command, Context& ctx) {
+  auto flags = std::make_shared<AuditFlags>();
+  command.add_flag("--production", flags->production,
+                   "Judge as NODE_ENV=production (the pre-production checklist, before NODE_ENV is set)");
+  command.add_option("--report", flags->report, "Also write the findings as a Markdown report to FILE");
+  command.footer(
+      "Findings: disable_auth, jwt_secret, jwt_rotation, db_password, git_secrets, cors_origins, log_level, "
+      "secret_files, data_permissions, backup_permissions, unauthorized, large_trades, modified_trades, "
+      "backup_freshness. Exit status: the worst finding, 0 OK, 1 WARN, 2 CRIT, 3 UNKNOWN.");
+  command.callback([&ctx, flags] { ctx.run = [&ctx, flags] { return run_audit(ctx, *flags); }; });
+}
+
+}  // namespace bscbot::cmd
