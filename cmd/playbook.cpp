@@ -47,12 +47,12 @@ pb::CommandCheck command_check(const CLI::App& root_app) {
       const auto child = std::find_if(node->children.begin(), node->children.end(), [&](const auto& c) { return c.name == w; });
       if (child != node->children.end()) {
         node = &*child;
-      } else if (!node->children.empty()) {
+      } else if (node->needs_subcommand) {
         return fmt::format("'{}' is not a bscbot{} command", w, node->path.empty() ? "" : " " + fmt::format("{}", fmt::join(node->path, " ")));
       }
     }
     if (node == tree.get()) return std::string("a step must name a bscbot command");
-    if (!node->children.empty()) return fmt::format("bscbot {} needs a subcommand", fmt::format("{}", fmt::join(node->path, " ")));
+    if (node->needs_subcommand) return fmt::format("bscbot {} needs a subcommand", fmt::format("{}", fmt::join(node->path, " ")));
     return std::nullopt;
   };
 }

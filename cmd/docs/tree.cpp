@@ -23,6 +23,7 @@ DocCommand read_tree(const CLI::App& app, std::vector<std::string> path) {
   c.name = app.get_name();
   c.description = app.get_description();
   c.footer = app.get_footer();
+  c.needs_subcommand = app.get_require_subcommand_min() > 0;
   for (const CLI::Option* opt : app.get_options()) {
     if (opt->get_group().empty()) continue;
     DocOption o;

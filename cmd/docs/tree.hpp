@@ -25,6 +25,7 @@ struct DocCommand {
   std::string footer;
   std::vector<DocOption> options;
   std::vector<DocCommand> children;
+  bool needs_subcommand = false;    // `bscbot backup` alone is valid, `bscbot db` is not
 };
 
 // Walks `app` (hidden commands and options, those with an empty group, are skipped).
