@@ -134,8 +134,8 @@ http::Response swap(App& app, const http::Request& r) {
       throw Error(ErrorKind::usage, fmt::format("unknown field '{}'; allowed: {}", k, fmt::join(known, ", ")));
     }
   }
-  auto& e = engine(app);
   const auto req = swap_request(body);
+  auto& e = engine(app);
   if (body.value("dry_run", false)) {
     const auto q = e.quote(req, core::trade::CheckWallet::yes);
     return http::Response::json(200, {{"dry_run", true}, {"quote", core::trade::to_json(q)}});
