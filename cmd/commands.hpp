@@ -8,6 +8,8 @@ void setup_init(CLI::App& command, Context& ctx);
 void setup_config(CLI::App& command, Context& ctx);
 void setup_daemon(CLI::App& command, Context& ctx);
 void setup_db(CLI::App& command, Context& ctx);
+void setup_backup(CLI::App& command, Context& ctx);
+void setup_restore(CLI::App& command, Context& ctx);
 void setup_completion(CLI::App& command, Context& ctx);
 void setup_playbook(CLI::App& command, Context& ctx);
 void setup_logs(CLI::App& command, Context& ctx);

@@ -18,6 +18,8 @@ const Command k_commands[] = {
     {"config", "Show or check the effective configuration", bscbot::cmd::setup_config},
     {"daemon", "Start, stop and inspect bscbotd", bscbot::cmd::setup_daemon},
     {"db", "Database migrations, statistics and maintenance", bscbot::cmd::setup_db},
+    {"backup", "Online backups with manifests and the manual's daily/weekly/monthly rotation; list, verify, prune, config", bscbot::cmd::setup_backup},
+    {"restore", "Verify a backup and put it in place of the live database, stopping and restarting bscbotd", bscbot::cmd::setup_restore},
     {"logs", "Tail the daemon's log, list recent errors, archive old logs", bscbot::cmd::setup_logs},
     {"playbook", "Run the manual's checklists and incident flows as runbooks", bscbot::cmd::setup_playbook},
     {"trade", "Quote, send, cancel and review PancakeSwap swaps; gas price and trade statistics", bscbot::cmd::setup_trade},

@@ -20,8 +20,11 @@ namespace bscbot::core::backup {
 namespace {
 
 constexpr std::size_t k_block = 1 << 20;
-constexpr int k_gzip_level = 6;  // gzip's own default
-constexpr int k_zstd_level = 3;  // zstd's own default: fast, and about as small as gzip -6
+// Fast levels: on trade tables level 1 is 2-3x faster than the defaults (gzip -6, zstd -3) for
+// 13% (gzip) and under 2% (zstd) more bytes, measured on a 1.7 GB database; a backup competes
+// with the daemon for the CPU.
+constexpr int k_gzip_level = 1;
+constexpr int k_zstd_level = 1;
 
 // A file read front to back in blocks.
 class Reader {

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <cerrno>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -91,7 +92,15 @@ CopyResult copy_database(const fs::path& source, const fs::path& dest, const Cop
   }
   CopyResult result;
   {
-    Connection src(source, SQLITE_OPEN_READONLY, options.busy_timeout_ms);
+    // Read-write when allowed, so that closing the last connection tidies the -wal and -shm
+    // away as any SQLite client does; read-only for a backup user without write access.
+    std::optional<Connection> opened;
+    try {
+      opened.emplace(source, SQLITE_OPEN_READWRITE, options.busy_timeout_ms);
+    } catch (const Error&) {
+      opened.emplace(source, SQLITE_OPEN_READONLY, options.busy_timeout_ms);
+    }
+    Connection& src = *opened;
     Connection dst(dest, SQLITE_OPEN_READWRITE, options.busy_timeout_ms);
     // The copy is a fresh private file: no journal, no syncs until the caller's one fsync.
     dst.query("PRAGMA journal_mode = OFF", dest);

@@ -35,6 +35,14 @@ std::size_t PrunePlan::removals() const {
 
 PrunePlan plan_prune(const Catalog& catalog, SystemTime now, const Retention& retention) {
   PrunePlan plan;
+  // Ages count back from now, or from the newest good backup when the clock is ahead of it (a
+  // clock that jumped, or backups that stopped): one reference for every tier.
+  SystemTime newest_time{};
+  const bool any_good_at_all = std::any_of(catalog.entries.begin(), catalog.entries.end(), [](const BackupEntry& e) { return e.good(); });
+  for (const BackupEntry& e : catalog.entries) {
+    if (e.good() || !any_good_at_all) newest_time = std::max(newest_time, e.taken_at);
+  }
+  const SystemTime reference = std::min(now, newest_time);
   for (Tier tier : k_tiers) {
     std::vector<const BackupEntry*> entries;
     for (const BackupEntry& e : catalog.entries) {
@@ -51,12 +59,6 @@ PrunePlan plan_prune(const Catalog& catalog, SystemTime now, const Retention& re
     }
     const bool any_good = keep != nullptr;
     if (!keep) keep = entries.front();
-    // Ages count back from the newest (good) backup's time when the clock is ahead of it.
-    SystemTime newest_time{};
-    for (const BackupEntry* e : entries) {
-      if (e->good() || !any_good) newest_time = std::max(newest_time, e->taken_at);
-    }
-    const SystemTime reference = std::min(now, newest_time);
     const auto keep_for = retention.of(tier);
     for (const BackupEntry* e : entries) {
       PruneDecision d{*e, false, {}};

@@ -1,6 +1,6 @@
 #pragma once
-// Pruning the rotation: each tier keeps its backups for its retention, counted back from the
-// newest good backup of the tier or from now, whichever is earlier. So a clock that jumps years
+// Pruning the rotation: each tier keeps its backups for its retention, counted back from now, or
+// from the newest good backup when the clock is ahead of it. So a clock that jumps years
 // ahead, or a cron job that stopped a month ago, never empties a tier; a clock set years back
 // deletes nothing; and the newest good backup of a tier is never deleted at all.
 #include <cstdint>

@@ -102,7 +102,9 @@ std::optional<SystemTime> time_from_name(std::string_view file_name) {
   const std::string name(file_name);
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, week = 0;
   char tail = 0;
-  if (std::sscanf(name.c_str(), "db_%4d%2d%2d_%2d%2d%2d.sqlit%c", &year, &month, &day, &hour, &minute, &second, &tail) == 7 &&
+  int clash = 0;  // "_2" when two backups fell in one second
+  if ((std::sscanf(name.c_str(), "db_%4d%2d%2d_%2d%2d%2d.sqlit%c", &year, &month, &day, &hour, &minute, &second, &tail) == 7 ||
+       std::sscanf(name.c_str(), "db_%4d%2d%2d_%2d%2d%2d_%d.sqlit%c", &year, &month, &day, &hour, &minute, &second, &clash, &tail) == 8) &&
       month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour < 24 && minute < 60 && second < 61) {
     return from_utc(year, month, day, hour, minute, second);
   }

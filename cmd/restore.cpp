@@ -1,0 +1,134 @@
+// bscbot restore FILE|--latest: the manual's scripts/restore-database.sh without its `cp` over a
+// live file. Verify first; stop the daemon the way `bscbot daemon stop` does; keep a pre-restore
+// copy; swap atomically; check; start again; roll back on any failure and say where things are.
+#include <filesystem>
+#include <memory>
+
+#include "cmd/commands.hpp"
+#include "cmd/progress.hpp"
+#include "core/backup/daemon_handle.hpp"
+#include "core/backup/restore.hpp"
+#include "core/error.hpp"
+#include "core/util/clock.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace bscbot::cmd {
+
+namespace {
+
+namespace bk = core::backup;
+
+struct RestoreFlags {
+  std::string file;
+  bool latest = false;
+  bool yes = false;
+  bool dry_run = false;
+};
+
+constexpr std::chrono::seconds k_stop_timeout{30};
+constexpr std::chrono::seconds k_start_timeout{15};
+
+json skipped_json(const std::vector<bk::SkippedBackup>& skipped) {
+  json j = json::array();
+  for (const auto& s : skipped) j.push_back({{"path", s.path.string()}, {"problem", s.problem}});
+  return j;
+}
+
+// What the operator is asked before anything happens (from the manifest, without reading the
+// whole backup twice).
+std::string question(const fs::path& backup, const fs::path& database, const std::optional<pid_t>& pid) {
+  std::string facts;
+  try {
+    if (const auto m = bk::read_manifest(backup)) {
+      facts = fmt::format(" (taken {}, {} trades, newest {})", m->created_at, m->tables.count("trades") ? m->tables.at("trades") : 0,
+                          m->newest_trade.value_or("none"));
+    }
+  } catch (const core::Error&) {
+  }
+  return fmt::format("Replace {} with {}{}?{} The current database is kept as a pre-restore copy.", database.string(),
+                     backup.string(), facts, pid ? fmt::format(" bscbotd (pid {}) will be stopped and started again.", *pid) : "");
+}
+
+int run_restore(Context& ctx, const RestoreFlags& flags) {
+  if (flags.latest == !flags.file.empty()) {
+    throw core::Error(core::ErrorKind::usage, "give either a backup FILE or --latest");
+  }
+  const auto& cfg = ctx.config();
+  auto& out = ctx.out();
+  bk::RestoreOptions o;
+  o.database = cfg.db_path();
+  o.busy_timeout_ms = static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS"));
+  o.step_pages = static_cast<int>(cfg.integer("BACKUP_STEP_PAGES"));
+  o.candidates = flags.latest ? bk::latest_candidates(cfg.path("BACKUP_DIR")) : std::vector<fs::path>{flags.file};
+  if (o.candidates.empty()) {
+    throw core::Error(core::ErrorKind::not_found,
+                      fmt::format("there is no good backup in {}; see `bscbot backup list`", cfg.path("BACKUP_DIR").string()));
+  }
+  ProgressBar bar(out);
+  o.progress = [&bar](std::uintmax_t done, std::uintmax_t total) { bar.update({"verify", done, total}); };
+  bk::ProcessDaemon daemon(ctx.daemon(), k_stop_timeout, k_start_timeout);
+
+  if (flags.dry_run) {
+    const bk::RestorePlan plan = bk::plan_restore(o, daemon, core::system_clock());
+    bar.finish();
+    out.document({{"dry_run", true}, {"backup", plan.backup.string()}, {"skipped", skipped_json(plan.skipped)},
+                  {"database", plan.database.string()}, {"database_exists", plan.database_exists},
+                  {"daemon_pid", plan.daemon_pid ? json(*plan.daemon_pid) : json(nullptr)},
+                  {"pre_restore_copy", plan.database_exists ? json(plan.pre_restore_copy.string()) : json(nullptr)}, {"steps", plan.steps}});
+    for (const auto& s : plan.skipped) out.line(fmt::format("skip {}: {}", s.path.string(), s.problem));
+    out.line(fmt::format("restore would (nothing is changed with --dry-run):"));
+    for (std::size_t i = 0; i < plan.steps.size(); ++i) out.line(fmt::format("  {}. {}", i + 1, plan.steps[i]));
+    return 0;
+  }
+
+  if (!flags.yes) {
+    if (!out.interactive()) {
+      throw core::Error(core::ErrorKind::usage,
+                        fmt::format("restore replaces the live database {}; confirm on a terminal or pass --yes", o.database.string()));
+    }
+    if (!out.confirm(question(o.candidates.front(), o.database, daemon.running()))) {
+      out.line("restore cancelled; nothing was changed");
+      return 1;
+    }
+  }
+
+  o.on_step = [&](bk::RestoreStep step, const std::string& detail) {
+    bar.finish();
+    out.note(fmt::format("{:<17} {}", std::string(bk::to_string(step)) + ":", detail));
+  };
+  const bk::RestoreResult r = bk::restore_backup(o, daemon, core::system_clock());
+  json steps = json::array();
+  for (const auto& s : r.steps) steps.push_back({{"step", std::string(bk::to_string(s.step))}, {"detail", s.detail}, {"ms", s.took.count()}});
+  out.document({{"restored", true}, {"backup", r.backup.string()}, {"skipped", skipped_json(r.skipped)}, {"database", r.database.string()},
+                {"pre_restore_copy", r.pre_restore_copy ? json(r.pre_restore_copy->string()) : json(nullptr)},
+                {"migrations", r.migrations}, {"schema_version", r.schema_version}, {"trades", r.trades},
+                {"newest_trade", r.newest_trade ? json(*r.newest_trade) : json(nullptr)},
+                {"daemon", {{"was_running", r.daemon_was_running}, {"pid", r.daemon_pid ? json(*r.daemon_pid) : json(nullptr)}}},
+                {"steps", steps}});
+  for (const auto& s : r.skipped) out.line(fmt::format("skipped {}: {}", s.path.string(), s.problem));
+  out.line(fmt::format("restored {} into {}: {} trades, newest {}, schema {}", r.backup.string(), r.database.string(), r.trades,
+                       r.newest_trade.value_or("none"), r.schema_version));
+  if (r.pre_restore_copy) out.line(fmt::format("the database as it was is kept in {}", r.pre_restore_copy->string()));
+  out.line(r.daemon_pid ? fmt::format("bscbotd restarted (pid {})", *r.daemon_pid) : std::string("bscbotd was not running and was left stopped"));
+  return 0;
+}
+
+}  // namespace
+
+void setup_restore(CLI::App& command, Context& ctx) {
+  auto flags = std::make_shared<RestoreFlags>();
+  command.add_option("FILE", flags->file, "Backup to restore (.sqlite, .sqlite.gz or .sqlite.zst)");
+  command.add_flag("--latest", flags->latest, "Restore the newest backup of BACKUP_DIR that passes verification");
+  command.add_flag("-y,--yes", flags->yes, "Do not ask for confirmation (for scripts)");
+  command.add_flag("--dry-run", flags->dry_run, "Verify the backup and show the plan; change nothing");
+  command.footer(
+      "Restore verifies the backup before touching anything and refuses a corrupt, truncated, foreign or newer-schema file. "
+      "It then stops bscbotd if it runs, keeps the current database as DATA_DIR/<name>_pre-restore_<time>.sqlite, swaps the "
+      "backup in atomically in WAL mode (migrated if older), checks it and starts bscbotd again. If a step after the stop fails, "
+      "the pre-restore copy is put back, bscbotd is restarted, and the error says so.");
+  command.callback([&ctx, flags] { ctx.run = [&ctx, flags] { return run_restore(ctx, *flags); }; });
+}
+
+}  // namespace bscbot::cmd
