@@ -308,26 +308,36 @@ bool TradeEngine::node_knows(const chain::Bytes32& hash) {
 }
 
 void TradeEngine::run_sender() {
-  try {
+  // Connect and reconcile until both succeed: a node outage at start-up delays trading, it does
+  // not end it. Queued swaps wait meanwhile.
+  while (true) {
     if (!connect()) {
-      // A refused chain: queued swaps will never be sent.
-      std::deque<Item> left;
-      {
-        std::lock_guard lock(m_mutex);
-        left.swap(m_queue);
-      }
-      for (const Item& item : left) {
-        fail_trade(item.id, "not sent: " + status().detail, std::nullopt, db::KeepTxHash::no);
-        publish(item.id);
-      }
-      publish_queue_length();
-      return;
+      std::lock_guard lock(m_mutex);
+      if (m_stopping) return;
+      break;
     }
     if (!m_key) return;
-    reconcile();
-  } catch (const std::exception& e) {
-    set_state(ChainState::unavailable, e.what());
-    log(LogLevel::error, fmt::format("Trade engine could not start: {}; swaps stay queued until restart", e.what()));
+    try {
+      reconcile();
+      break;
+    } catch (const std::exception& e) {
+      set_state(ChainState::unavailable, e.what());
+      log(LogLevel::error, fmt::format("Reconciling pending trades failed: {}; retrying", e.what()));
+      if (!sleep_for(std::chrono::milliseconds(2000))) return;
+    }
+  }
+  if (status().state == ChainState::refused) {
+    // A refused chain: queued swaps will never be sent.
+    std::deque<Item> left;
+    {
+      std::lock_guard lock(m_mutex);
+      left.swap(m_queue);
+    }
+    for (const Item& item : left) {
+      fail_trade(item.id, "not sent: " + status().detail, std::nullopt, db::KeepTxHash::no);
+      publish(item.id);
+    }
+    publish_queue_length();
     return;
   }
   while (true) {
