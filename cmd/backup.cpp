@@ -36,6 +36,15 @@ struct VerifyFlags {
   std::string check = "full";
 };
 
+// Backups here are of the embedded SQLite database; a PostgreSQL deployment has pg_dump.
+void require_sqlite(const core::config::Config& cfg) {
+  if (cfg.text("DB_CLIENT") != "sqlite") {
+    throw core::Error(core::ErrorKind::config, fmt::format("DB_CLIENT={} (from {}): bscbot backup and restore handle the SQLite database; "
+                                                           "back PostgreSQL up with pg_dump",
+                                                           cfg.text("DB_CLIENT"), cfg.source("DB_CLIENT").describe()));
+  }
+}
+
 json optional_json(const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); }
 
 std::string short_sha(const std::string& sha) { return sha.substr(0, 12); }
@@ -48,6 +57,7 @@ std::string age_of(core::SystemTime t) {
 
 int run_create(Context& ctx, const CreateFlags& flags) {
   const auto& cfg = ctx.config();
+  require_sqlite(cfg);
   bk::CreateOptions o;
   o.database = cfg.db_path();
   o.backup_dir = cfg.path("BACKUP_DIR");

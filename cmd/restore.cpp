@@ -56,6 +56,11 @@ int run_restore(Context& ctx, const RestoreFlags& flags) {
     throw core::Error(core::ErrorKind::usage, "give either a backup FILE or --latest");
   }
   const auto& cfg = ctx.config();
+  if (cfg.text("DB_CLIENT") != "sqlite") {
+    throw core::Error(core::ErrorKind::config, fmt::format("DB_CLIENT={} (from {}): bscbot restore handles the SQLite database; restore "
+                                                           "PostgreSQL with pg_restore",
+                                                           cfg.text("DB_CLIENT"), cfg.source("DB_CLIENT").describe()));
+  }
   auto& out = ctx.out();
   bk::RestoreOptions o;
   o.database = cfg.db_path();

@@ -2,11 +2,29 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
 #include <thread>
 
 #include "core/error.hpp"
 
 namespace bscbot::core::backup {
+
+namespace {
+
+// The systemd unit supervising `pid` ("bscbotd.service"), from its cgroup; empty when none.
+std::string systemd_unit_of(pid_t pid) {
+  std::ifstream in(fmt::format("/proc/{}/cgroup", pid));
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto slash = line.rfind('/');
+    if (slash == std::string::npos) continue;
+    const std::string leaf = line.substr(slash + 1);
+    if (leaf.starts_with("bscbotd") && leaf.ends_with(".service")) return leaf;
+  }
+  return {};
+}
+
+}  // namespace
 
 ProcessDaemon::ProcessDaemon(process::DaemonControl control, std::chrono::milliseconds stop_timeout,
                              std::chrono::milliseconds start_timeout)
@@ -21,6 +39,15 @@ std::optional<pid_t> ProcessDaemon::running() {
                 fmt::format("a bscbotd answers on {} but the pid file does not name it; stop it first (it may be managed by "
                             "systemd: `systemctl stop bscbotd`)",
                             s.url));
+  }
+  if (s.pid) {
+    const std::string unit = systemd_unit_of(*s.pid);
+    if (!unit.empty()) {
+      // Stopping it behind systemd's back and starting an unsupervised one would be worse.
+      throw Error(ErrorKind::conflict, fmt::format("bscbotd (pid {}) runs under systemd as {}; run `systemctl stop {}`, then restore "
+                                                   "(it leaves a stopped daemon stopped), then `systemctl start {}`",
+                                                   *s.pid, unit, unit, unit));
+    }
   }
   return s.pid;
 }
