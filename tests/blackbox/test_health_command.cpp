@@ -1,0 +1,246 @@
+// bscbot health against a real bscbotd, a real database with seeded trades, a log with error
+// lines and the real /proc and disks: each check driven to its states through its thresholds
+// and inputs, with the monitoring-plugin exit codes.
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <nlohmann/json.hpp>
+
+#include "core/util/clock.hpp"
+#include "tests/support/harness.hpp"
+#include "tests/support/scratch.hpp"
+
+namespace fs = std::filesystem;
+namespace beast = boost::beast;
+namespace net = boost::asio;
+using nlohmann::json;
+using namespace bscbot;
+using bscbot::test::Daemon;
+using bscbot::test::Scratch;
+
+namespace {
+
+using Env = std::map<std::string, std::string>;
+
+// Host figures (CPU, memory, disk) depend on the machine the tests run on: levels they can
+// never reach keep a healthy deployment OK everywhere.
+const Env k_host_neutral = {{"CPU_WARN_PCT", "6000"},         {"CPU_CRIT_PCT", "6000"},        {"HOST_MEMORY_WARN_PCT", "100"},
+                            {"HOST_MEMORY_CRIT_PCT", "100"}, {"DISK_USAGE_WARN_PCT", "100"}, {"DISK_USAGE_CRIT_PCT", "100"}};
+
+Env with(Env base, const Env& more) {
+  for (const auto& [k, v] : more) base[k] = v;
+  return base;
+}
+
+// `n` trades with `status`, created `minutes_ago`, with a 0.0005 BNB gas fee.
+void seed(const Scratch& s, const char* status, int n, int minutes_ago) {
+  SQLite::Database db((s / "data/trading-bot.sqlite").string(), SQLite::OPEN_READWRITE);
+  db.setBusyTimeout(5000);
+  for (int i = 0; i < n; ++i) {
+    db.exec(fmt::format("INSERT INTO trades (wallet_address, token_in, token_out, amount_in, status, gas_fee, created_at, updated_at) "
+                        "VALUES ('0x1111111111111111111111111111111111111111', 'a', 'b', '1000', '{0}', '500000000000000', "
+                        "datetime('now', '-{1} minutes'), datetime('now', '-{1} minutes'))",
+                        status, minutes_ago));
+  }
+}
+
+// Error lines in a rotated log file, as bscbotd writes them, dated an hour ago.
+void log_errors(const Scratch& s, int n) {
+  const std::string when = core::to_sql_datetime(core::system_clock().now() - std::chrono::hours(1));
+  std::string text;
+  for (int i = 0; i < n; ++i) text += fmt::format("{}.{:03} [error] Database locked: database is locked ({})\n", when, i, i);
+  s.write("logs/api-server.1.log", text);
+}
+
+json health_json(const Scratch& s, const Env& env, std::vector<std::string> args = {}) {
+  args.insert(args.begin(), {"--json", "health"});
+  const auto r = test::bscbot(args, s.path(), env);
+  INFO(r.err);
+  const json doc = json::parse(r.out);
+  CHECK(r.exit_code == doc["exit_code"].get<int>());
+  return doc;
+}
+
+std::string status_of(const json& doc, const std::string& name) {
+  for (const auto& c : doc["checks"]) {
+    if (c["name"] == name) return c["status"];
+  }
+  return "absent";
+}
+
+struct WsClient {
+  net::io_context ioc;
+  beast::websocket::stream<beast::tcp_stream> ws{ioc};
+  explicit WsClient(int port) {
+    beast::get_lowest_layer(ws).connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+    ws.handshake("127.0.0.1", "/ws");
+  }
+};
+
+}  // namespace
+
+TEST_SUITE("health") {
+
+TEST_CASE("health: a healthy deployment is OK on every check, exit 0, in well under a second") {
+  Scratch s("health-ok");
+  REQUIRE(test::bscbot({"init", "-q"}, s.path()).exit_code == 0);
+  seed(s, "completed", 20, 10);
+  Daemon d(s.path());
+  d.start();
+  const Env env = with(d.env(), k_host_neutral);
+  const json doc = health_json(s, env);
+  CHECK(doc["status"] == "OK");
+  CHECK(doc["exit_code"] == 0);
+  CHECK(doc["checks"].size() == 22);
+  for (const auto& c : doc["checks"]) CHECK_MESSAGE(c["status"] == "OK", c.dump());
+  CHECK(status_of(doc, "daemon") == "OK");
+  for (const auto& c : doc["checks"]) {
+    if (c["name"] == "trades_24h") CHECK(c["value"] == "20");
+    if (c["name"] == "success_rate") CHECK(c["number"] == 100.0);
+    if (c["name"] == "gas_fee_avg") CHECK(c["value"] == "0.0005 BNB");
+    if (c["name"] == "memory_daemon") CHECK(c["number"].get<double>() > 1.0);
+  }
+
+  // Human output: a table, no colour off a terminal; --quiet: the one-line verdict.
+  auto r = test::bscbot({"health"}, s.path(), env);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("CHECK ") != std::string::npos);
+  CHECK(r.out.find("database_integrity") != std::string::npos);
+  CHECK(r.out.find("\x1b[") == std::string::npos);
+  r = test::bscbot({"-q", "health"}, s.path(), env);
+  CHECK(r.out.rfind("HEALTH OK - 22 checks in ", 0) == 0);
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+
+  // Wall time of the whole command, as cron or Nagios sees it: median of five runs.
+  CHECK(test::eventually([&] { return d.get("/api/metrics").body.find("host_cpu_usage_ratio") != std::string::npos; }));
+  std::vector<double> ms;
+  for (int i = 0; i < 5; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    CHECK(test::bscbot({"-q", "health"}, s.path(), env).exit_code == 0);
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  MESSAGE("bscbot health wall time, median of 5: " << ms[2] << " ms");
+  CHECK(ms[2] < 1000);
+
+  // --watch repeats, --count stops it.
+  r = test::bscbot({"-q", "health", "--watch", "1", "--count", "2"}, s.path(), env);
+  CHECK(r.exit_code == 0);
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 2);
+}
+
+TEST_CASE("health: thresholds and real inputs drive the checks to WARN (exit 1) and CRIT (exit 2)") {
+  Scratch s("health-levels");
+  REQUIRE(test::bscbot({"init", "-q"}, s.path()).exit_code == 0);
+  seed(s, "completed", 9, 10);  // 10 trades in the last hour, 90 % completed
+  seed(s, "failed", 1, 10);
+  log_errors(s, 3);
+  Daemon d(s.path());
+  d.start();
+  WsClient first(d.port());
+  CHECK(test::eventually([&] { return json::parse(d.get("/api/health").body)["websocket_connections"] == 1; }));
+
+  const Env warn = with(d.env(), {{"MEMORY_WARN_MB", "1"},        {"MEMORY_CRIT_MB", "100000"},    {"DISK_USAGE_WARN_PCT", "0"},
+                                  {"DISK_USAGE_CRIT_PCT", "100"}, {"LOG_ERRORS_WARN", "1"},        {"LOG_ERRORS_CRIT", "1000"},
+                                  {"TRADES_PER_HOUR_WARN", "5"},   {"ERROR_RATE_WARN_PCT", "0"},    {"ERROR_RATE_CRIT_PCT", "100"},
+                                  {"WS_CONNECTIONS_WARN", "1"},    {"WS_CONNECTIONS_CRIT", "1000"}, {"HOST_MEMORY_WARN_PCT", "0"},
+                                  {"HOST_MEMORY_CRIT_PCT", "100"}, {"CPU_WARN_PCT", "0"},           {"CPU_CRIT_PCT", "6000"}});
+  json doc = health_json(s, warn);
+  CHECK(doc["exit_code"] == 1);
+  for (const char* name : {"memory_daemon", "disk_data", "disk_logs", "log_errors", "trades_24h", "success_rate", "error_rate",
+                           "websocket_connections", "memory_host", "cpu_host", "cpu_daemon"}) {
+    CHECK_MESSAGE(status_of(doc, name) == "WARN", name);
+  }
+  CHECK(status_of(doc, "daemon") == "OK");
+  CHECK(status_of(doc, "database_integrity") == "OK");
+
+  // CRIT: the same inputs against tighter levels, a second WebSocket client, a 24 h
+  // database growth that fills the disk in hours.
+  WsClient second(d.port());
+  CHECK(test::eventually([&] { return json::parse(d.get("/api/health").body)["websocket_connections"] == 2; }));
+  {
+    SQLite::Database db((s / "data/trading-bot.sqlite").string(), SQLite::OPEN_READWRITE);
+    db.setBusyTimeout(5000);
+    db.exec("INSERT INTO metric_samples (sampled_at, name, value) VALUES (datetime('now', '-23 hours'), 'db_file_bytes', -1e15)");
+  }
+  const Env crit = with(warn, {{"MEMORY_CRIT_MB", "2"},       {"DISK_USAGE_CRIT_PCT", "0"},  {"LOG_ERRORS_CRIT", "2"},
+                               {"SUCCESS_RATE_CRIT_PCT", "91"}, {"WS_CONNECTIONS_CRIT", "1"}, {"HOST_MEMORY_CRIT_PCT", "0"}});
+  doc = health_json(s, crit);
+  CHECK(doc["exit_code"] == 2);
+  for (const char* name : {"memory_daemon", "disk_data", "disk_logs", "log_errors", "success_rate", "websocket_connections", "memory_host",
+                           "database_size"}) {
+    CHECK_MESSAGE(status_of(doc, name) == "CRIT", name);
+  }
+  const auto r = test::bscbot({"-q", "health"}, s.path(), crit);
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.rfind("HEALTH CRIT - ", 0) == 0);
+  CHECK(r.out.find("memory_daemon") != std::string::npos);
+}
+
+TEST_CASE("health: a database replaced under the daemon is CRIT, and its 503 answers raise the error rate") {
+  Scratch s("health-replaced");
+  REQUIRE(test::bscbot({"init", "-q"}, s.path()).exit_code == 0);
+  Daemon d(s.path());
+  d.start();
+  fs::copy_file(s / "data/trading-bot.sqlite", s / "copy.sqlite");
+  fs::rename(s / "copy.sqlite", s / "data/trading-bot.sqlite");
+  CHECK(test::eventually([&] { return d.get("/api/health").status == 503; }));
+  for (int i = 0; i < 30; ++i) d.get("/api/health");
+  const json doc = health_json(s, with(d.env(), k_host_neutral));
+  CHECK(doc["exit_code"] == 2);
+  CHECK(status_of(doc, "daemon") == "CRIT");
+  CHECK(status_of(doc, "error_rate") == "CRIT");
+  for (const auto& c : doc["checks"]) {
+    if (c["name"] == "daemon") CHECK(c["detail"].get<std::string>().find("replaced") != std::string::npos);
+  }
+}
+
+TEST_CASE("health: with the daemon down the database checks still run; daemon checks are UNKNOWN") {
+  Scratch s("health-down");
+  const Env env = with({{"PORT", std::to_string(test::free_port())}}, k_host_neutral);
+  REQUIRE(test::bscbot({"init", "-q"}, s.path(), env).exit_code == 0);
+  seed(s, "completed", 5, 30);
+  const json doc = health_json(s, env);
+  CHECK(doc["exit_code"] == 2);
+  CHECK(status_of(doc, "daemon") == "CRIT");
+  for (const char* name : {"response_time", "request_p95", "error_rate", "websocket_connections", "cache_hit_rate", "trade_queue",
+                           "db_query_p95", "memory_daemon", "cpu_daemon"}) {
+    CHECK_MESSAGE(status_of(doc, name) == "UNKNOWN", name);
+  }
+  CHECK(status_of(doc, "database_integrity") == "OK");
+  CHECK(status_of(doc, "success_rate") == "OK");
+  CHECK(status_of(doc, "cpu_host") == "OK");  // measured by health itself
+  for (const auto& c : doc["checks"]) {
+    if (c["name"] == "trades_24h") CHECK(c["value"] == "5");
+  }
+  const auto r = test::bscbot({"health"}, s.path(), env);
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.find("bscbot daemon start") != std::string::npos);
+
+  // A damaged database file is CRIT, and --full runs the full integrity_check.
+  s.write("data/trading-bot.sqlite", std::string(4096, 'x'));
+  fs::remove(s / "data/trading-bot.sqlite-wal");
+  fs::remove(s / "data/trading-bot.sqlite-shm");
+  const json damaged = health_json(s, env, {"--full"});
+  CHECK(status_of(damaged, "database_integrity") == "CRIT");
+  CHECK(status_of(damaged, "success_rate") == "UNKNOWN");
+}
+
+TEST_CASE("health: a check that cannot run at all is UNKNOWN with exit 3, as monitoring plugins answer") {
+  Scratch s("health-unknown");
+  s.write("bscbot.yaml", "port: 70000\n");
+  const auto r = test::bscbot({"health"}, s.path());
+  CHECK(r.exit_code == 3);
+  CHECK(r.out.rfind("HEALTH UNKNOWN - ", 0) == 0);
+  CHECK(r.out.find("PORT") != std::string::npos);
+  const auto j = test::bscbot({"--json", "health"}, s.path());
+  CHECK(j.exit_code == 3);
+  CHECK(json::parse(j.out)["status"] == "UNKNOWN");
+}
+
+}  // TEST_SUITE
