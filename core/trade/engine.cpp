@@ -167,6 +167,12 @@ void TradeEngine::log(LogLevel level, const std::string& message) const {
 }
 
 void TradeEngine::start() {
+  // The trades left pending by an earlier run, read before any new swap can be submitted, so a
+  // swap queued while the sender reconciles is never mistaken for a leftover.
+  {
+    auto lease = m_pool.acquire();
+    m_leftovers = db::TradeRepository(lease.db(), m_hooks.query_observer).pending();
+  }
   m_sender = std::thread([this] { run_sender(); });
   m_monitor = std::thread([this] { run_monitor(); });
 }
@@ -366,18 +372,15 @@ void TradeEngine::run_sender() {
 }
 
 void TradeEngine::reconcile() {
-  std::vector<db::Trade> pending;
-  {
-    auto lease = m_pool.acquire();
-    pending = db::TradeRepository(lease.db(), m_hooks.query_observer).pending();
-  }
   std::vector<std::pair<std::int64_t, chain::Bytes32>> in_flight;
-  for (const db::Trade& t : pending) {
+  for (const db::Trade& leftover : m_leftovers) {
+    std::optional<db::Trade> current;
     {
-      std::lock_guard lock(m_mutex);
-      const bool queued = std::any_of(m_queue.begin(), m_queue.end(), [&](const Item& i) { return i.id == t.id; });
-      if (queued) continue;  // submitted since this start, not a leftover
+      auto lease = m_pool.acquire();
+      current = db::TradeRepository(lease.db(), m_hooks.query_observer).find(leftover.id);
     }
+    if (!current || current->status != db::TradeStatus::pending) continue;  // finalised by an earlier attempt
+    const db::Trade& t = *current;
     if (!t.tx_hash) {
       fail_trade(t.id, "not sent: the daemon restarted before sending it", std::nullopt, db::KeepTxHash::no);
       publish(t.id);

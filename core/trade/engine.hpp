@@ -237,6 +237,7 @@ private:
   Pancake m_read_pancake;
   PriceCache m_prices;
 
+  std::vector<db::Trade> m_leftovers;  // pending at start(), for the sender to reconcile
   std::unique_ptr<DbNonceStore> m_nonce_store;
   std::unique_ptr<NonceManager> m_nonces;
 
