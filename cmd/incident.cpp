@@ -56,6 +56,9 @@ struct NewFlags {
 int run_new(Context& ctx, const NewFlags& flags) {
   const auto severity = core::reports::parse_severity(flags.severity);
   if (!severity) throw core::Error(core::ErrorKind::usage, fmt::format("--severity '{}' must be S1, S2, S3 or S4", flags.severity));
+  if (flags.description.find_first_not_of(" \t\r\n") == std::string::npos) {
+    throw core::Error(core::ErrorKind::usage, "the incident needs a description, e.g. bscbot incident new --severity S2 \"High error rate\"");
+  }
   const auto& cfg = ctx.config();
   const auto now = core::system_clock().now();
   core::reports::NewIncident incident;

@@ -62,7 +62,7 @@ std::vector<DailyMetric> MetricSampleRepository::daily(const std::string& since,
   return timed("metric_samples.daily", [&] {
     SQLite::Statement q(m_db,
                         "SELECT substr(sampled_at, 1, 10) AS day, name, SUM(value), MAX(value), COUNT(*) "
-                        "FROM metric_samples WHERE sampled_at >= ? AND sampled_at < ? "
+                        "FROM metric_samples WHERE sampled_at >= ? AND sampled_at <= ? "
                         "GROUP BY day, name ORDER BY day, name");
     q.bind(1, since);
     q.bind(2, until);

@@ -40,7 +40,7 @@ public:
   // Deletes rows sampled before `cutoff`; returns how many.
   std::int64_t prune_older_than(const std::string& cutoff);
 
-  // Every metric summed (and its largest row) per UTC day, for sampled_at in [since, until).
+  // Every metric summed (and its largest row) per UTC day, for sampled_at in [since, until].
   std::vector<DailyMetric> daily(const std::string& since, const std::string& until);
 
   // The oldest row of `name` sampled at or after `since`.

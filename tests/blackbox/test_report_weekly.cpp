@@ -1,0 +1,76 @@
+// bscbot report weekly from what a real bscbotd sampled: requests answered while it ran are in
+// metric_samples and come back out as the week's figures, after the daemon has stopped.
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/util/clock.hpp"
+#include "tests/support/harness.hpp"
+#include "tests/support/scratch.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace bscbot;
+using bscbot::test::Daemon;
+using bscbot::test::Scratch;
+
+namespace {
+
+double sampled(const Scratch& s, const char* name) {
+  SQLite::Database db((s / "data/trading-bot.sqlite").string(), SQLite::OPEN_READONLY);
+  db.setBusyTimeout(5000);
+  return db.execAndGet(std::string("SELECT COALESCE(SUM(value), 0) FROM metric_samples WHERE name = '") + name + "'").getDouble();
+}
+
+}  // namespace
+
+TEST_SUITE("report") {
+
+TEST_CASE("report: bscbotd samples requests into the database and the weekly report adds them up") {
+  Scratch s("report-weekly");
+  REQUIRE(test::bscbot({"init", "-q"}, s.path()).exit_code == 0);
+  {
+    SQLite::Database db((s / "data/trading-bot.sqlite").string(), SQLite::OPEN_READWRITE);
+    db.exec("INSERT INTO metric_samples (sampled_at, name, value) VALUES (datetime('now', '-40 days'), 'requests', 1000)");
+    for (int i = 0; i < 4; ++i) {
+      db.exec(std::string("INSERT INTO trades (wallet_address, token_in, token_out, amount_in, status, created_at) VALUES "
+                          "('0x1111111111111111111111111111111111111111', 'a', 'b', '1', '") +
+              (i < 3 ? "completed" : "failed") + "', datetime('now', '-2 days'))");
+    }
+  }
+  {
+    Daemon d(s.path(), {{"METRIC_SAMPLE_INTERVAL_S", "1"}});
+    d.start();
+    for (int i = 0; i < 50; ++i) CHECK(d.get("/api/health").status == 200);
+    // The daemon's first sample also prunes the 40-day-old row.
+    CHECK(test::eventually([&] { return sampled(s, "requests") >= 50 && sampled(s, "requests") < 1000; }));
+    CHECK(test::eventually([&] { return sampled(s, "db_file_bytes") > 0; }));
+    d.stop();
+  }
+  const auto env = std::map<std::string, std::string>{};
+  auto r = test::bscbot({"--json", "report", "weekly", "--output", "-"}, s.path(), env);
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  const json doc = json::parse(r.out);
+  CHECK(doc["total"]["requests"].get<double>() >= 51);  // the probe that started the daemon, and ours
+  CHECK(doc["total"]["p95_ms"].is_number());
+  CHECK(doc["total"]["peak_rss_bytes"].get<double>() > 1e6);
+  CHECK(doc["total"]["trades"]["total"] == 4);
+  CHECK(doc["total"]["trades"]["success_rate"] == 75.0);
+  CHECK(doc["coverage_percent"].get<double>() > 0);
+  CHECK(doc["days"].size() == 8);
+  CHECK(doc["markdown"].get<std::string>().find("| Trade success rate | 75 % (3 of 4 trades) | > 95 % | CRIT |") != std::string::npos);
+
+  r = test::bscbot({"report", "weekly"}, s.path(), env);
+  REQUIRE(r.exit_code == 0);
+  const std::string day = core::to_sql_datetime(core::system_clock().now()).substr(0, 10);
+  const fs::path file = s / "reports" / ("weekly_" + day.substr(0, 4) + day.substr(5, 2) + day.substr(8, 2) + ".md");
+  REQUIRE(fs::exists(file));
+  const std::string md = test::read_text(file);
+  CHECK(md.find("# Weekly Performance Report") != std::string::npos);
+  CHECK(md.find("| Average response time | ") != std::string::npos);
+  CHECK(md.find("| Database query P95 | ") != std::string::npos);
+  CHECK(md.find("| Cache hit rate | - | > 70 % | no data |") != std::string::npos);
+}
+
+}  // TEST_SUITE
