@@ -3,7 +3,7 @@
 # Words that may follow a command path.
 _bscbot_words() {
   case "$1" in
-    '') echo 'init config daemon db logs playbook completion --help -h --version --json --quiet -q --config -c --data-dir' ;;
+    '') echo 'init config daemon db backup restore health audit incident report drill logs playbook trade token devnet completion --help -h --version --json --quiet -q --config -c --data-dir' ;;
     'init') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
     'config') echo 'show check --help -h --version --json --quiet -q --config -c --data-dir' ;;
     'config show') echo '--help -h --changed --version --json --quiet -q --config -c --data-dir' ;;
@@ -22,6 +22,24 @@ _bscbot_words() {
     'db vacuum') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
     'db analyze') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
     'db check') echo '--help -h --full --version --json --quiet -q --config -c --data-dir' ;;
+    'backup') echo 'create list verify prune config --help -h --compress --check --version --json --quiet -q --config -c --data-dir' ;;
+    'backup create') echo '--help -h --compress --check --version --json --quiet -q --config -c --data-dir' ;;
+    'backup list') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
+    'backup verify') echo '--help -h --latest --check --version --json --quiet -q --config -c --data-dir' ;;
+    'backup prune') echo '--help -h --dry-run --version --json --quiet -q --config -c --data-dir' ;;
+    'backup config') echo '--help -h --include --version --json --quiet -q --config -c --data-dir' ;;
+    'restore') echo '--help -h --latest --yes -y --dry-run --version --json --quiet -q --config -c --data-dir' ;;
+    'health') echo '--help -h --full --watch --count --timeout --cpu-window-ms --version --json --quiet -q --config -c --data-dir' ;;
+    'audit') echo '--help -h --production --report --version --json --quiet -q --config -c --data-dir' ;;
+    'incident') echo 'new list show note resolve --help -h --version --json --quiet -q --config -c --data-dir' ;;
+    'incident new') echo '--help -h --severity --detected --reporter --version --json --quiet -q --config -c --data-dir' ;;
+    'incident list') echo '--help -h --open --version --json --quiet -q --config -c --data-dir' ;;
+    'incident show') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
+    'incident note') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
+    'incident resolve') echo '--help -h --note --version --json --quiet -q --config -c --data-dir' ;;
+    'report') echo 'weekly --help -h --version --json --quiet -q --config -c --data-dir' ;;
+    'report weekly') echo '--help -h --output -o --days --version --json --quiet -q --config -c --data-dir' ;;
+    'drill') echo '--help -h --backup --scratch --target --report --keep --version --json --quiet -q --config -c --data-dir' ;;
     'logs') echo 'tail errors archive --help -h --version --json --quiet -q --config -c --data-dir' ;;
     'logs tail') echo '--help -h --lines -n --follow -f --version --json --quiet -q --config -c --data-dir' ;;
     'logs errors') echo '--help -h --scan --version --json --quiet -q --config -c --data-dir' ;;
@@ -30,6 +48,20 @@ _bscbot_words() {
     'playbook list') echo '--help -h --dir --version --json --quiet -q --config -c --data-dir' ;;
     'playbook show') echo '--help -h --dir --version --json --quiet -q --config -c --data-dir' ;;
     'playbook run') echo '--help -h --dir --var --dry-run --at --version --json --quiet -q --config -c --data-dir' ;;
+    'trade') echo 'quote swap history show stats gas-price cancel --help -h --version --json --quiet -q --config -c --data-dir' ;;
+    'trade quote') echo '--help -h --from --to --amount --amount-wei --slippage --version --json --quiet -q --config -c --data-dir' ;;
+    'trade swap') echo '--help -h --from --to --amount --amount-wei --slippage --deadline --yes -y --dry-run --no-wait --timeout --version --json --quiet -q --config -c --data-dir' ;;
+    'trade history') echo '--help -h --wallet --status --since --limit --version --json --quiet -q --config -c --data-dir' ;;
+    'trade show') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
+    'trade stats') echo '--help -h --since --version --json --quiet -q --config -c --data-dir' ;;
+    'trade gas-price') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
+    'trade cancel') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
+    'token') echo 'issue --help -h --version --json --quiet -q --config -c --data-dir' ;;
+    'token issue') echo '--help -h --role --subject --ttl --version --json --quiet -q --config -c --data-dir' ;;
+    'devnet') echo 'up down status --help -h --version --json --quiet -q --config -c --data-dir' ;;
+    'devnet up') echo '--help -h --dir --port --version --json --quiet -q --config -c --data-dir' ;;
+    'devnet down') echo '--help -h --dir --version --json --quiet -q --config -c --data-dir' ;;
+    'devnet status') echo '--help -h --dir --version --json --quiet -q --config -c --data-dir' ;;
     'completion') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
     *) echo '' ;;
   esac
@@ -40,14 +72,14 @@ _bscbot() {
   [ "$COMP_CWORD" -gt 0 ] && prev="${COMP_WORDS[COMP_CWORD-1]}"
   # Options whose value is a file, and options whose value is anything else.
   case "$prev" in
-    --config|--data-dir|--dir|-c) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
-    --at|--lines|--older-than|--scan|--timeout|--var|-n) COMPREPLY=(); return 0 ;;
+    --backup|--config|--data-dir|--dir|--output|--report|--reporter|-c|-o) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+    --amount|--amount-wei|--at|--check|--compress|--count|--cpu-window-ms|--days|--deadline|--detected|--from|--include|--limit|--lines|--note|--older-than|--port|--role|--scan|--scratch|--severity|--since|--slippage|--status|--subject|--target|--timeout|--to|--ttl|--var|--wallet|--watch|-n) COMPREPLY=(); return 0 ;;
   esac
   # Walk the words typed so far, descending into subcommands and skipping options and values.
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="${COMP_WORDS[i]}"
     case "$word" in
-      --at|--lines|--older-than|--scan|--timeout|--var|-n|--config|--data-dir|--dir|-c) ((i++)); continue ;;
+      --amount|--amount-wei|--at|--check|--compress|--count|--cpu-window-ms|--days|--deadline|--detected|--from|--include|--limit|--lines|--note|--older-than|--port|--role|--scan|--scratch|--severity|--since|--slippage|--status|--subject|--target|--timeout|--to|--ttl|--var|--wallet|--watch|-n|--backup|--config|--data-dir|--dir|--output|--report|--reporter|-c|-o) ((i++)); continue ;;
       -*) continue ;;
     esac
     case " $(_bscbot_words "$path") " in
