@@ -465,6 +465,14 @@ void TradeEngine::await_and_finalise(std::int64_t id, const chain::Bytes32& hash
   }
 }
 
+bool TradeEngine::known_after_refusal(const chain::Bytes32& hash) {
+  try {
+    return node_knows(hash) || m_send_eth.get_transaction_receipt(hash).has_value();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 std::optional<std::string> TradeEngine::replay_reason(const chain::Bytes32& hash, std::uint64_t block) {
   try {
     const json tx = m_send_rpc.call("eth_getTransactionByHash", json::array({chain::to_hex(hash)}));
@@ -759,9 +767,11 @@ void TradeEngine::approve(const Token& token, const U256& amount, const U256& ga
   try {
     m_send_eth.send_raw_transaction(signed_tx.raw);
   } catch (const chain::RpcError& e) {
-    m_nonces->release(tx.nonce);
-    if (is_nonce_too_low(e)) m_nonces->resync(pending_count());
-    throw Error(ErrorKind::data, "not sent: approval refused: " + classify_refusal(e));
+    if (!known_after_refusal(signed_tx.hash)) {
+      m_nonces->release(tx.nonce);
+      if (is_nonce_too_low(e)) m_nonces->resync(pending_count());
+      throw Error(ErrorKind::data, "not sent: approval refused: " + classify_refusal(e));
+    }
   }
   log(LogLevel::info, fmt::format("Approving router {} for {} wei of {} (tx {}, nonce {})", m_settings.contracts.router.to_hex(),
                                   to_decimal(amount), token.address.to_hex(), chain::to_hex(signed_tx.hash), tx.nonce));
@@ -852,11 +862,15 @@ void TradeEngine::process(const Item& item) {
     try {
       m_send_eth.send_raw_transaction(signed_tx.raw);
     } catch (const chain::RpcError& e) {
-      // The node refused it: the transaction does not exist, its nonce is free again.
-      m_nonces->release(tx.nonce);
-      if (is_nonce_too_low(e)) m_nonces->resync(pending_count());
-      fail_trade(item.id, classify_refusal(e), std::nullopt, db::KeepTxHash::no);
-      return;
+      // "already known" after a retried broadcast means an earlier attempt got through.
+      if (!known_after_refusal(signed_tx.hash)) {
+        // The node refused it: the transaction does not exist, its nonce is free again.
+        m_nonces->release(tx.nonce);
+        if (is_nonce_too_low(e)) m_nonces->resync(pending_count());
+        fail_trade(item.id, classify_refusal(e), std::nullopt, db::KeepTxHash::no);
+        return;
+      }
+      log(LogLevel::warn, fmt::format("Trade {}: the node answered '{}' but knows tx {}; treating it as sent", item.id, e.node_message(), hash));
     } catch (const Error& e) {
       // No endpoint answered: it may have reached a node, so it is awaited like any sent one.
       log(LogLevel::warn, fmt::format("Trade {}: broadcasting tx {} got no answer ({}); watching for it", item.id, hash, e.what()));

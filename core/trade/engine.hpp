@@ -209,6 +209,9 @@ private:
   Wait await_receipt(const chain::Bytes32& hash, std::chrono::milliseconds timeout, std::optional<chain::Receipt>& out);
   void finalise(std::int64_t id, const chain::Receipt& receipt);
   bool node_knows(const chain::Bytes32& hash);
+  // After a refused broadcast: whether the node has the transaction anyway (an earlier,
+  // retried attempt reached it), so its nonce must not be given back.
+  bool known_after_refusal(const chain::Bytes32& hash);
   std::optional<std::string> replay_reason(const chain::Bytes32& hash, std::uint64_t block);
   std::uint64_t pending_count();
 
