@@ -257,8 +257,7 @@ Finding audit_secret_files(const std::vector<fs::path>& files) {
     return f;
   }
   f.evidence = listing(problems);
-  f.fix = "chmod 600 " + listing(fix_paths, 1000);
-  std::replace(f.fix.begin(), f.fix.end(), ';', ' ');
+  f.fix = fmt::format("chmod 600 {}", fmt::join(fix_paths, " "));
   return f;
 }
 

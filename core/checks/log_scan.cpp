@@ -4,7 +4,6 @@
 #include <charconv>
 #include <deque>
 #include <fstream>
-#include <sstream>
 
 #include "core/util/clock.hpp"
 
@@ -62,11 +61,33 @@ std::vector<fs::path> log_files(const fs::path& log_file) {
 
 namespace {
 
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+// Calls `on_line` for every line of `file`, reading 1 MiB at a time, so a log of any size
+// (LOG_MAX_SIZE_MB allows gigabytes) never sits in memory whole.
+template <typename F>
+void for_each_line(const fs::path& file, F&& on_line) {
+  std::ifstream in(file, std::ios::binary);
+  std::string buffer(1 << 20, '\0');
+  std::string carry;
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    if (got == 0) break;
+    std::size_t start = 0;
+    for (;;) {
+      const auto end = std::string_view(buffer.data(), got).find('\n', start);
+      if (end == std::string_view::npos) break;
+      if (carry.empty()) {
+        on_line(std::string_view(buffer.data() + start, end - start));
+      } else {
+        carry.append(buffer.data() + start, end - start);
+        on_line(std::string_view(carry));
+        carry.clear();
+      }
+      start = end + 1;
+    }
+    carry.append(buffer.data() + start, got - start);
+  }
+  if (!carry.empty()) on_line(std::string_view(carry));
 }
 
 bool is_error_level(std::string_view level) { return level == "error" || level == "critical" || level == "err"; }
@@ -89,15 +110,9 @@ LogScan scan_log(const fs::path& log_file, const std::string& since, std::size_t
     // A rotated file last written before the start time holds nothing newer.
     if (!ec && since_time && std::chrono::file_clock::to_sys(mtime) < *since_time) continue;
     scan.files.push_back(file);
-    const std::string text = read_all(file);
-    std::size_t start = 0;
-    while (start < text.size()) {
-      std::size_t end = text.find('\n', start);
-      if (end == std::string::npos) end = text.size();
-      const std::string_view line(text.data() + start, end - start);
-      start = end + 1;
+    for_each_line(file, [&](std::string_view line) {
       const auto parsed = parse_log_line(line);
-      if (!parsed || parsed->time < since) continue;
+      if (!parsed || parsed->time < since) return;
       ++scan.lines;
       if (is_error_level(parsed->level)) {
         ++scan.error_lines;
@@ -110,7 +125,7 @@ LogScan scan_log(const fs::path& log_file, const std::string& since, std::size_t
         ++scan.unauthorized;
         ++scan.unauthorized_by_address[std::string(address_of(parsed->message))];
       }
-    }
+    });
   }
   scan.last_errors.assign(errors.begin(), errors.end());
   return scan;

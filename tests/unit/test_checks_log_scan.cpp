@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <filesystem>
 
 #include "core/checks/log_scan.hpp"
@@ -68,4 +71,20 @@ TEST_CASE("checks: a rotated file last written before the window is not read") {
   const auto scan = scan_log(s / "logs/api-server.log", since, 5);
   CHECK(scan.error_lines == 0);
   CHECK(scan.files.size() == 1);
+}
+
+TEST_CASE("checks: the log scan reads large files in chunks without losing lines at chunk edges") {
+  Scratch s("log-scan-large");
+  std::string text;
+  int errors = 0;
+  for (int i = 0; text.size() < 3 * 1024 * 1024; ++i) {
+    const bool error = i % 97 == 0;
+    errors += error;
+    text += fmt::format("2026-11-25 10:{:02}:{:02}.000 [{}] line {} {}\n", (i / 60) % 60, i % 60, error ? "error" : "info", i,
+                        std::string(static_cast<std::size_t>(i % 150), 'x'));
+  }
+  s.write("logs/api-server.log", text);
+  const auto scan = scan_log(s / "logs/api-server.log", "2026-11-25 00:00:00", 1);
+  CHECK(scan.lines == std::count(text.begin(), text.end(), '\n'));
+  CHECK(scan.error_lines == errors);
 }
