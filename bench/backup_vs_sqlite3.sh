@@ -76,10 +76,57 @@ for ((r = 1; r <= runs; r++)); do
 done
 rm -rf backups out.sqlite
 
+# Under a steady writer (one trade every 5 ms in its own transaction, busy timeout 5 s, as the
+# daemon writes): how long each backup takes, whether it finishes, and the writer's longest insert.
+declare -A loaded
+if [[ ${WRITER:-1} == 1 ]]; then
+  cat > writer.py <<'PY'
+import os, sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], timeout=5.0, isolation_level=None)
+worst = 0.0; n = 0; errors = 0
+while not os.path.exists(sys.argv[2]):
+    t0 = time.perf_counter()
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO trades (wallet_address, token_in, token_out, amount_in) VALUES ('0x' || lower(hex(randomblob(20))), 'a', 'b', '1')")
+        db.execute("COMMIT")
+        n += 1
+    except sqlite3.Error:
+        errors += 1
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+    worst = max(worst, time.perf_counter() - t0)
+    time.sleep(0.005)
+print(f"{n} inserts, {errors} errors, longest {worst * 1000:.1f} ms")
+PY
+  limit=${WRITER_TIMEOUT:-120}
+  for v in "bscbot backup" "sqlite3 .backup"; do
+    rm -rf backups out.sqlite writer.stop
+    python3 writer.py "$db" writer.stop > writer.out &
+    writer=$!
+    sleep 1
+    t0=$(now)
+    status=finished
+    case $v in
+      "bscbot backup") timeout "$limit" "$bscbot" -q backup >/dev/null || status="did not finish in $limit s" ;;
+      "sqlite3 .backup") timeout "$limit" sqlite3 "$db" ".backup out.sqlite" || status="did not finish in $limit s" ;;
+    esac
+    t=$(awk -v a="$t0" -v b="$(now)" 'BEGIN {printf "%.2f", b - a}')
+    touch writer.stop
+    wait $writer || true
+    loaded[$v]="$t s, $status; writer: $(cat writer.out)"
+    echo "with a writer: $v: ${loaded[$v]}" >&2
+  done
+  rm -rf writer.py writer.out writer.stop backups out.sqlite
+fi
+
 reference=$(echo "${times["sqlite3 .backup"]}" | tr ' ' '\n' | grep . | median)
 printf '\n%-32s %10s %10s %8s\n' "$(printf 'median of %d runs' "$runs")" "seconds" "MB/s" "ratio"
 for v in "${variants[@]}"; do
   m=$(echo "${times[$v]}" | tr ' ' '\n' | grep . | median)
   awk -v name="$v" -v m="$m" -v ref="$reference" -v b="$bytes" 'BEGIN {printf "%-32s %10.2f %10.0f %8.2f\n", name, m, b / 1e6 / m, m / ref}'
+done
+for v in "bscbot backup" "sqlite3 .backup"; do
+  if [[ -n ${loaded[$v]:-} ]]; then printf 'with a writer, %-17s %s\n' "$v:" "${loaded[$v]}"; fi
 done
 if [[ ${KEEP:-0} != 1 ]]; then rm -rf data; fi

@@ -236,7 +236,7 @@ int run_prune(Context& ctx, bool dry_run) {
 
 int run_config(Context& ctx, const std::vector<std::string>& extra) {
   const auto& cfg = ctx.config();
-  std::vector<fs::path> files = bk::default_config_files(ctx.options.config_file);
+  std::vector<fs::path> files = bk::default_config_files(cfg.files());
   for (const auto& e : extra) files.emplace_back(e);
   const auto r = bk::archive_config(cfg.path("BACKUP_DIR"), files, fs::current_path(), core::system_clock().now());
   auto& out = ctx.out();

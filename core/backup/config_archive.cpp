@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 
@@ -34,8 +35,14 @@ struct EntryDeleter {
 
 }  // namespace
 
-std::vector<fs::path> default_config_files(const fs::path& config_file) {
-  std::vector<fs::path> files = {".env", config_file.empty() ? fs::path("bscbot.yaml") : config_file};
+std::vector<fs::path> default_config_files(const std::vector<std::string>& loaded) {
+  std::vector<fs::path> files = {".env", "bscbot.yaml"};
+  const auto same = [](const fs::path& a, const fs::path& b) {
+    return fs::absolute(a).lexically_normal() == fs::absolute(b).lexically_normal();
+  };
+  for (const std::string& name : loaded) {
+    if (std::none_of(files.begin(), files.end(), [&](const fs::path& f) { return same(f, name); })) files.emplace_back(name);
+  }
   std::vector<fs::path> units = {fs::path("/etc/systemd/system") / k_unit, fs::path("/lib/systemd/system") / k_unit,
                                  fs::path("/usr/lib/systemd/system") / k_unit};
   if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg) {

@@ -28,9 +28,10 @@ struct ConfigArchive {
   std::string sha256;
 };
 
-// The files the manual backs up: `.env`, the config file in use (`config_file`, else
-// ./bscbot.yaml), and the bscbotd systemd unit if one is installed.
-std::vector<std::filesystem::path> default_config_files(const std::filesystem::path& config_file);
+// The files the manual backs up: `.env` and `bscbot.yaml`, every file the configuration was
+// loaded from (`loaded`, e.g. a --config or BSCBOT_CONFIG file elsewhere), and the bscbotd systemd
+// unit if one is installed.
+std::vector<std::filesystem::path> default_config_files(const std::vector<std::string>& loaded);
 
 // The name inside the archive of `file`, relative to `base` (the deployment folder).
 std::string archive_entry_name(const std::filesystem::path& file, const std::filesystem::path& base);

@@ -372,6 +372,11 @@ RestoreResult restore_backup(const RestoreOptions& o, DaemonHandle& daemon, cons
     if (o.on_step) o.on_step(step, detail);
   };
 
+  // A daemon restore cannot stop (one under systemd) is refused before the long verify.
+  daemon.running();
+  std::error_code ec;
+  if (o.database.has_parent_path()) fs::create_directories(o.database.parent_path(), ec);
+
   // Nothing changes until the daemon is stopped: verify, stage and migrate beside the database.
   check_space(o);
   Staged staged = stage_backup(o);

@@ -3,6 +3,7 @@
 #include <archive_entry.h>
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "core/backup/config_archive.hpp"
@@ -80,9 +81,12 @@ TEST_CASE("backup: nothing to archive is an error, and the defaults are the manu
                        Error);
   const bool left_something = fs::exists(s / "backups/config") && !fs::is_empty(s / "backups/config");
   CHECK_FALSE(left_something);
-  const auto defaults = default_config_files("");
+  const auto defaults = default_config_files({".env", "bscbot.yaml"});
   REQUIRE(defaults.size() >= 2);
   CHECK(defaults[0] == ".env");
   CHECK(defaults[1] == "bscbot.yaml");
-  CHECK(default_config_files("/etc/bscbot/bscbot.yaml")[1] == "/etc/bscbot/bscbot.yaml");
+  CHECK(std::count(defaults.begin(), defaults.end(), fs::path("bscbot.yaml")) == 1);
+  const auto elsewhere = default_config_files({"/etc/bscbot/bscbot.yaml", ".env"});
+  REQUIRE(elsewhere.size() >= 3);
+  CHECK(elsewhere[2] == "/etc/bscbot/bscbot.yaml");
 }
