@@ -264,11 +264,6 @@ void add_create_flags(CLI::App& command, const std::shared_ptr<CreateFlags>& fla
 
 void setup_backup(CLI::App& command, Context& ctx) {
   command.require_subcommand(0, 1);
-  command.footer(
-      "Without a subcommand, `bscbot backup` is `bscbot backup create`. Backups go to BACKUP_DIR/daily (linked into weekly/ on "
-      "Sundays and monthly/ on the 1st, UTC), each with a JSON manifest beside it; BACKUP_DIR/latest leads to the newest. Cron: "
-      "`0 2 * * * cd /srv/bscbot && bscbot -q backup`, `0 3 * * 1 cd /srv/bscbot && bscbot -q backup verify --latest`, "
-      "`30 3 * * * cd /srv/bscbot && bscbot -q backup prune`.");
   auto create_flags = std::make_shared<CreateFlags>();
   add_create_flags(command, create_flags);
 
@@ -301,6 +296,12 @@ void setup_backup(CLI::App& command, Context& ctx) {
   config->add_option("--include", *extra, "Another file to put in the archive (repeatable), e.g. an nginx site");
   config->callback([&ctx, extra] { ctx.run = [&ctx, extra] { return run_config(ctx, *extra); }; });
 
+  // Set last: subcommands added after it would repeat it in their own help.
+  command.footer(
+      "Without a subcommand, `bscbot backup` is `bscbot backup create`. Backups go to BACKUP_DIR/daily (linked into weekly/ on "
+      "Sundays and monthly/ on the 1st, UTC), each with a JSON manifest beside it; BACKUP_DIR/latest leads to the newest. Cron: "
+      "`0 2 * * * cd /srv/bscbot && bscbot -q backup`, `0 3 * * 1 cd /srv/bscbot && bscbot -q backup verify --latest`, "
+      "`30 2 * * * cd /srv/bscbot && bscbot -q backup prune`.");
   command.callback([&ctx, &command, create_flags] {
     if (command.get_subcommands().empty()) ctx.run = [&ctx, create_flags] { return run_create(ctx, *create_flags); };
   });
