@@ -17,6 +17,7 @@ const Migration k_migrations[] = {
     {1, "initial_schema", schema::k_initial},
     {2, "daemon_state", schema::k_daemon_state},
     {3, "metric_samples", schema::k_metric_samples},
+    {4, "covering_indexes", schema::k_covering_indexes},
 };
 
 constexpr std::string_view k_bookkeeping = R"SQL(

@@ -114,6 +114,24 @@ TEST_CASE("manual sql: performance section runs and the wallet query uses the ma
   CHECK(sqlite_shell(s.path, "SELECT * FROM trades WHERE created_at > '2024-01-01' ORDER BY created_at DESC;").status == 0);
 }
 
+TEST_CASE("manual sql: the 24 h business queries read the created_at index, never every trade") {
+  Seeded s;
+  const std::string day = "FROM trades WHERE created_at > datetime('now', '-1 day')";
+  for (const std::string& query :
+       {"SELECT COUNT(*) " + day + ";",
+        "SELECT (COUNT(CASE WHEN status='completed' THEN 1 END) * 100.0 / COUNT(*)) as success_rate " + day + ";",
+        "SELECT AVG(CAST(gas_fee AS REAL)) " + day + ";", "SELECT status, COUNT(*) " + day + " GROUP BY status;"}) {
+    CAPTURE(query);
+    const auto plan = sqlite_shell(s.path, "EXPLAIN QUERY PLAN " + query).out;
+    CHECK(plan.find("COVERING INDEX idx_trades_created_at (created_at>?)") != std::string::npos);
+    CHECK(plan.find("SCAN trades") == std::string::npos);
+  }
+  // Even after the manual's own CREATE INDEX IF NOT EXISTS lines, which must stay no-ops.
+  sqlite_shell(s.path, "CREATE INDEX IF NOT EXISTS idx_trades_status ON trades(status);\nANALYZE;");
+  CHECK(sqlite_shell(s.path, "EXPLAIN QUERY PLAN SELECT status, COUNT(*) " + day + " GROUP BY status;").out.find("SCAN trades") ==
+        std::string::npos);
+}
+
 TEST_CASE("manual sql: nightly maintenance deletes old trades and vacuums") {
   Seeded s;
   CHECK(sqlite_shell(s.path, "DELETE FROM trades WHERE created_at < datetime('now', '-90 days');").status == 0);
