@@ -12,7 +12,10 @@ namespace bscbot::daemon {
 std::shared_ptr<spdlog::logger> make_logger(const core::config::Config& cfg, bool also_stderr) {
   std::filesystem::create_directories(cfg.log_dir());
   // A background thread writes the lines, so a slow disk does not slow the request threads.
-  spdlog::init_thread_pool(8192, 1);
+  // The queue's slots are allocated up front (about 350 bytes each): 1024 of them hold 60 ms of
+  // access log at 17 000 requests/s and cost 0.3 MB of the idle footprint, where spdlog's
+  // usual 8192 cost 2.8 MB.
+  spdlog::init_thread_pool(1024, 1);
   std::vector<spdlog::sink_ptr> sinks;
   sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
       cfg.log_file().string(), static_cast<std::size_t>(cfg.integer("LOG_MAX_SIZE_MB")) * 1024 * 1024,
