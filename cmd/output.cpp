@@ -1,5 +1,7 @@
 #include "cmd/output.hpp"
 
+#include "core/util/units.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -70,14 +72,6 @@ std::string Table::render() const {
   return out;
 }
 
-std::string human_bytes(double bytes) {
-  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-  int u = 0;
-  while (bytes >= 1024 && u < 4) {
-    bytes /= 1024;
-    ++u;
-  }
-  return u == 0 ? fmt::format("{:.0f} {}", bytes, units[u]) : fmt::format("{:.1f} {}", bytes, units[u]);
-}
+std::string human_bytes(double bytes) { return core::bytes_text(bytes); }
 
 }  // namespace bscbot::cmd

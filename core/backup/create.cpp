@@ -15,6 +15,7 @@
 #include "core/error.hpp"
 #include "core/util/files.hpp"
 #include "core/version.hpp"
+#include "core/util/units.hpp"
 
 namespace fs = std::filesystem;
 
@@ -33,17 +34,6 @@ std::string host_name() {
   char name[256] = {};
   if (::gethostname(name, sizeof name - 1) != 0) return "unknown";
   return name;
-}
-
-std::string human(std::uintmax_t bytes) {
-  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  return fmt::format("{:.1f} {}", v, units[u]);
 }
 
 // Asks the kernel to start writing `path` out now, so the fsync at the end finds little left to do.
@@ -117,7 +107,7 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
   if (available < needed) {
     throw Error(ErrorKind::io, fmt::format("not enough free space for a backup in {}: {} free, about {} needed for {}; free space "
                                            "or point BACKUP_DIR at a larger disk; nothing was written",
-                                           daily_dir.string(), human(available), human(needed), options.database.string()));
+                                           daily_dir.string(), bytes_text(static_cast<double>(available)), bytes_text(static_cast<double>(needed)), options.database.string()));
   }
 
   const fs::path daily = free_name(daily_dir, backup_file_name(Tier::daily, now, options.compression));

@@ -15,6 +15,7 @@
 #include "core/db/migrations.hpp"
 #include "core/error.hpp"
 #include "core/util/files.hpp"
+#include "core/util/units.hpp"
 
 namespace fs = std::filesystem;
 
@@ -36,17 +37,6 @@ std::uintmax_t size_or_zero(const fs::path& path) {
   std::error_code ec;
   const auto size = fs::file_size(path, ec);
   return ec ? 0 : size;
-}
-
-std::string human(std::uintmax_t bytes) {
-  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  return fmt::format("{:.1f} {}", v, units[u]);
 }
 
 [[noreturn]] void refuse(const RestoreOptions& o, const std::vector<SkippedBackup>& skipped) {
@@ -77,7 +67,7 @@ void check_space(const RestoreOptions& o) {
   if (available < needed) {
     throw Error(ErrorKind::io, fmt::format("not enough free space in {} to restore: {} free, about {} needed (the restored database "
                                            "and the pre-restore copy); nothing was changed",
-                                           dir.string(), human(available), human(needed)));
+                                           dir.string(), bytes_text(static_cast<double>(available)), bytes_text(static_cast<double>(needed))));
   }
 }
 

@@ -9,13 +9,6 @@ namespace bscbot::core::backup {
 
 namespace {
 
-std::tm utc(SystemTime t) {
-  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  return tm;
-}
-
 SystemTime from_utc(int year, int month, int day, int hour = 0, int minute = 0, int second = 0) {
   std::tm tm{};
   tm.tm_year = year - 1900;
@@ -31,7 +24,7 @@ SystemTime from_utc(int year, int month, int day, int hour = 0, int minute = 0, 
 // the year's first Thursday, so January 4th is always in it).
 SystemTime sunday_of_iso_week(int year, int week) {
   const SystemTime jan4 = from_utc(year, 1, 4);
-  const int weekday = (utc(jan4).tm_wday + 6) % 7;  // Monday 0 ... Sunday 6
+  const int weekday = (to_utc_tm(jan4).tm_wday + 6) % 7;  // Monday 0 ... Sunday 6
   const SystemTime monday_week1 = jan4 - std::chrono::hours(24 * weekday);
   return monday_week1 + std::chrono::hours(24 * (7 * (week - 1) + 6));
 }
@@ -72,7 +65,7 @@ Retention retention_from(const config::Config& cfg) {
 }
 
 std::vector<Tier> tiers_for(SystemTime t) {
-  const std::tm tm = utc(t);
+  const std::tm tm = to_utc_tm(t);
   std::vector<Tier> tiers = {Tier::daily};
   if (tm.tm_wday == 0) tiers.push_back(Tier::weekly);
   if (tm.tm_mday == 1) tiers.push_back(Tier::monthly);
@@ -80,7 +73,7 @@ std::vector<Tier> tiers_for(SystemTime t) {
 }
 
 std::string backup_file_name(Tier tier, SystemTime t, Compression compression) {
-  const std::tm tm = utc(t);
+  const std::tm tm = to_utc_tm(t);
   std::string name;
   switch (tier) {
     case Tier::daily:

@@ -84,8 +84,19 @@ CheckResult check_response_time(const DaemonSnapshot& snap, Levels ms) {
   return r;
 }
 
-CheckResult check_request_p95(const DaemonSnapshot& snap, Levels ms) {
-  CheckResult r = make("request_p95");
+namespace {
+
+// The P95 of one of the daemon's latency histograms against rising levels in milliseconds.
+struct P95Spec {
+  const char* id;
+  const char* metric;
+  int digits;
+  const char* none;  // the detail when nothing has been measured yet
+  const char* what;  // "requests", "queries"
+};
+
+CheckResult check_histogram_p95(const DaemonSnapshot& snap, Levels ms, const P95Spec& spec) {
+  CheckResult r = make(spec.id);
   r.threshold = rising_text(ms, "ms");
   if (const auto why = unreachable(snap)) {
     r.detail = *why;
@@ -95,19 +106,25 @@ CheckResult check_request_p95(const DaemonSnapshot& snap, Levels ms) {
     r.detail = "no metrics: " + snap.scrape_error;
     return r;
   }
-  const metrics::Histogram h = metrics::histogram(*snap.scrape, "http_request_duration_seconds");
+  const metrics::Histogram h = metrics::histogram(*snap.scrape, spec.metric);
   const auto p95 = metrics::quantile(h, 0.95);
   if (!p95) {
     r.status = Status::ok;
-    r.detail = "no requests answered yet";
+    r.detail = spec.none;
     return r;
   }
   r.number = *p95 * 1000;
-  r.value = number_text(*r.number, 1) + " ms";
+  r.value = number_text(*r.number, spec.digits) + " ms";
   r.status = rising(*r.number, ms);
-  r.detail = fmt::format("P95 of {} requests since bscbotd started (average {} ms)", number_text(h.count, 0),
+  r.detail = fmt::format("P95 of {} {} since bscbotd started (average {} ms)", number_text(h.count, 0), spec.what,
                          number_text(h.count > 0 ? h.sum / h.count * 1000 : 0, 2));
   return r;
+}
+
+}  // namespace
+
+CheckResult check_request_p95(const DaemonSnapshot& snap, Levels ms) {
+  return check_histogram_p95(snap, ms, {"request_p95", "http_request_duration_seconds", 1, "no requests answered yet", "requests"});
 }
 
 CheckResult check_error_rate(const DaemonSnapshot& snap, Levels percent) {
@@ -202,28 +219,7 @@ CheckResult check_trade_queue(const DaemonSnapshot& snap, std::int64_t queue_max
 }
 
 CheckResult check_query_p95(const DaemonSnapshot& snap, Levels ms) {
-  CheckResult r = make("db_query_p95");
-  r.threshold = rising_text(ms, "ms");
-  if (const auto why = unreachable(snap)) {
-    r.detail = *why;
-    return r;
-  }
-  if (!snap.scrape) {
-    r.detail = "no metrics: " + snap.scrape_error;
-    return r;
-  }
-  const metrics::Histogram h = metrics::histogram(*snap.scrape, "db_query_duration_seconds");
-  const auto p95 = metrics::quantile(h, 0.95);
-  if (!p95) {
-    r.status = Status::ok;
-    r.detail = "no database queries since bscbotd started";
-    return r;
-  }
-  r.number = *p95 * 1000;
-  r.value = number_text(*r.number, 2) + " ms";
-  r.status = rising(*r.number, ms);
-  r.detail = fmt::format("P95 of {} queries since bscbotd started", number_text(h.count, 0));
-  return r;
+  return check_histogram_p95(snap, ms, {"db_query_p95", "db_query_duration_seconds", 2, "no database queries since bscbotd started", "queries"});
 }
 
 CheckResult check_db_connection_errors(const DaemonSnapshot& snap, double crit) {

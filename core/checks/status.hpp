@@ -4,6 +4,8 @@
 // Nagios and CI all read the same answer.
 #include <optional>
 #include <string>
+
+#include "core/util/units.hpp"
 #include <string_view>
 #include <vector>
 
@@ -54,7 +56,6 @@ std::string falling_text(Levels levels, std::string_view unit);
 // A number without trailing zeros: 72.4, 500, 0.25.
 std::string number_text(double value, int max_decimals = 1);
 
-// "1.2 MB", "640 KB", "12 B".
-std::string bytes_text(double bytes);
+using core::bytes_text;  // core/util/units.hpp
 
 }  // namespace bscbot::core::checks

@@ -14,16 +14,12 @@ const Clock& system_clock() {
   return clock;
 }
 
-namespace {
-
 std::tm to_utc_tm(SystemTime t) {
   const std::time_t secs = std::chrono::system_clock::to_time_t(t);
   std::tm tm{};
   gmtime_r(&secs, &tm);
   return tm;
 }
-
-}  // namespace
 
 std::string to_sql_datetime(SystemTime t) {
   const std::tm tm = to_utc_tm(t);

@@ -2,6 +2,7 @@
 // Time as bscbot sees it: UTC, behind a small interface so tests can move the clock
 // (rotation across tier boundaries, stalled loops) without sleeping.
 #include <chrono>
+#include <ctime>
 #include <string>
 
 namespace bscbot::core {
@@ -36,6 +37,9 @@ const Clock& system_clock();
 // "YYYY-MM-DD HH:MM:SS" in UTC: SQLite's own datetime() format, so the manual's
 // `created_at > datetime('now', '-1 day')` filters compare correctly as text.
 std::string to_sql_datetime(SystemTime t);
+
+// The broken-down UTC time of `t` (gmtime_r).
+std::tm to_utc_tm(SystemTime t);
 
 // "YYYY-MM-DDTHH:MM:SS.mmmZ" for JSON answers.
 std::string to_iso8601(SystemTime t);
