@@ -67,7 +67,11 @@ http::Response history(App& app, const http::Request& r) {
   auto lease = app.pool.acquire();
   core::db::TradeRepository repo(lease.db(), app.query_observer());
   const auto trades = repo.history(q);
-  return http::Response::json(200, {{"trades", trades}, {"count", trades.size()}, {"limit", q.limit}});
+  nlohmann::json body = nlohmann::json::object();  // not an initializer list: it would copy every trade
+  body["trades"] = trades;
+  body["count"] = trades.size();
+  body["limit"] = q.limit;
+  return http::Response::json(200, body);
 }
 
 core::trade::TradeEngine& engine(App& app) {
