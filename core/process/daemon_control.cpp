@@ -110,9 +110,9 @@ pid_t DaemonControl::start(std::chrono::milliseconds timeout) const {
   }
   std::vector<std::string> args;
   if (m_options.config_file) args = {"--config", m_options.config_file->string()};
-  auto env = boost::this_process::environment();
-  bp::environment child_env = env;
-  for (const auto& [k, v] : m_options.env_overrides) child_env[k] = v;
+  // The overrides are set in the child, between fork and exec: boost::process::environment's
+  // key lookup memcmp()s past the end of shorter entries (AddressSanitizer catches it).
+  const auto overrides = m_options.env_overrides;
 
   const auto out_size_before = fs::exists(out) ? fs::file_size(out) : 0;
   bp::child child;
@@ -121,8 +121,10 @@ pid_t DaemonControl::start(std::chrono::milliseconds timeout) const {
         exe.has_parent_path() ? boost::filesystem::path(exe.string()) : bp::search_path(exe.string());
     if (found.empty()) throw Error(ErrorKind::not_found, fmt::format("{} not found on PATH; set BSCBOTD_PATH", exe.string()));
     child = bp::child(found, bp::args(args),
-                      bp::std_in < bp::null, (bp::std_out & bp::std_err) > bp::null, bp::env = child_env,
-                      bp::extend::on_exec_setup([out](auto&) {
+                      bp::std_in < bp::null, (bp::std_out & bp::std_err) > bp::null,
+                      bp::extend::on_exec_setup([out, &overrides](auto& exec) {
+                        for (const auto& [k, v] : overrides) ::setenv(k.c_str(), v.c_str(), 1);
+                        exec.env = ::environ;  // setenv may have moved the array the executor holds
                         // Own session: the daemon outlives this command and ignores its terminal.
                         ::setsid();
                         const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);

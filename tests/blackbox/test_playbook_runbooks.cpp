@@ -78,7 +78,8 @@ TEST_CASE("playbook: the daily checklist runs for real against a daemon") {
   CHECK(status["incident"] == "skipped");  // nothing failed
   // One slot only, as a timer runs it.
   const auto morning = test::bscbot({"--json", "playbook", "run", "daily/0900", "--dir", k_playbooks.string()}, s.path(), run_env);
-  for (const auto& step : json::parse(morning.out)["steps"]) {
+  const auto report = json::parse(morning.out);  // kept: a temporary would die before the loop
+  for (const auto& step : report["steps"]) {
     if (step["id"] == "cleanup") CHECK(step["reason"] == "scheduled at 23:00");
     if (step["id"] == "service") CHECK(step["status"] == "ok");
   }
