@@ -12,6 +12,7 @@
 #include "core/backup/catalog.hpp"
 #include "core/backup/sha256.hpp"
 #include "core/backup/staged_file.hpp"
+#include "core/backup/writeback.hpp"
 #include "core/error.hpp"
 #include "core/util/files.hpp"
 #include "core/version.hpp"
@@ -34,14 +35,6 @@ std::string host_name() {
   char name[256] = {};
   if (::gethostname(name, sizeof name - 1) != 0) return "unknown";
   return name;
-}
-
-// Asks the kernel to start writing `path` out now, so the fsync at the end finds little left to do.
-void start_writeback(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-  ::close(fd);
 }
 
 // A name in `dir` that is free for a backup and its manifest: `name`, else name_2, name_3, ...
@@ -122,7 +115,12 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
   copy_options.step_sleep = options.step_sleep;
   copy_options.busy_timeout_ms = options.busy_timeout_ms;
   copy_options.report_as = daily;
+  // The uncompressed copy is the backup itself: pace its writeback (a compressed backup's plain
+  // copy is deleted before it would ever reach the disk).
+  std::optional<WritebackPacer> pacer;
+  if (options.compression == Compression::none) pacer.emplace(plain.temp_path());
   copy_options.progress = [&](const CopyProgress& p) {
+    if (pacer) pacer->advance(p.bytes_done());
     report({"copy", p.bytes_done(), p.bytes_total(), p.pages_done, p.pages_total});
   };
   CreateResult result;
@@ -131,7 +129,7 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
   // 2. The copy must be sound before it is kept (the manual's integrity check after its cp). The
   // check and the hashing (or compressing) both only read the finished copy, so they run side by
   // side, while the kernel already writes the copy out for the final fsync.
-  if (options.compression == Compression::none) start_writeback(plain.temp_path());
+  if (pacer) pacer->finish();
   report({"check", 0, 0});
   const auto check_start = std::chrono::steady_clock::now();
   std::future<DatabaseFacts> checked = std::async(std::launch::async, [&] {
