@@ -1,6 +1,6 @@
 #!/bin/bash
 # scripts/health-check.sh from the operations manual ("Health Check Script"), copied for the
-# side-by-side timing in bench/health_vs_script.sh. Adapted only in its port (PORT, default
+# side-by-side timing in bench/run (scenario health). Adapted only in its port (PORT, default
 # 10001, instead of the literal 10001); paths are the manual's, relative to the deployment folder.
 PORT=${PORT:-10001}
 
