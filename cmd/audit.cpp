@@ -41,7 +41,9 @@ int run_audit(Context& ctx, const AuditFlags& flags) {
   const auto& cfg = ctx.config();
   core::audit::AuditOptions options;
   options.assume_production = flags.production;
-  const auto report = core::audit::run_audit(cfg, options, core::audit::real_audit_edges());
+  auto edges = core::audit::real_audit_edges();
+  edges.clock = &ctx.clock();
+  const auto report = core::audit::run_audit(cfg, options, edges);
   if (!flags.report.empty()) {
     core::atomic_write_file(flags.report, core::audit::render_markdown(report), std::filesystem::perms(0640));
   }

@@ -49,8 +49,8 @@ json optional_json(const std::optional<std::string>& v) { return v ? json(*v) : 
 
 std::string short_sha(const std::string& sha) { return sha.substr(0, 12); }
 
-std::string age_of(core::SystemTime t) {
-  const auto age = core::system_clock().now() - t;
+std::string age_of(core::SystemTime t, core::SystemTime now) {
+  const auto age = now - t;
   if (age < std::chrono::seconds(0)) return "in the future";
   return core::format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(age)) + " ago";
 }
@@ -69,7 +69,7 @@ int run_create(Context& ctx, const CreateFlags& flags) {
   auto& out = ctx.out();
   ProgressBar bar(out);
   o.progress = [&bar](const bk::BackupProgress& p) { bar.update(p); };
-  const bk::CreateResult r = bk::create_backup(o, core::system_clock());
+  const bk::CreateResult r = bk::create_backup(o, ctx.clock());
   bar.finish();
 
   const bk::Manifest& m = r.manifest;
@@ -117,7 +117,7 @@ int run_list(Context& ctx) {
   const bk::Catalog c = bk::scan_catalog(dir);
   const auto newest = bk::newest_good(c);
   const auto max_age = std::chrono::hours(cfg.integer("BACKUP_MAX_AGE_HOURS"));
-  const bool stale = !newest || core::system_clock().now() - newest->taken_at > max_age;
+  const bool stale = !newest || ctx.clock().now() - newest->taken_at > max_age;
   auto& out = ctx.out();
   json backups = json::array();
   for (const auto& e : c.entries) backups.push_back(entry_json(e, c));
@@ -144,7 +144,7 @@ int run_list(Context& ctx) {
   }
   out.line(t.render());
   if (newest) {
-    out.line(fmt::format("newest good backup: {} ({})", newest->path.string(), age_of(newest->taken_at)));
+    out.line(fmt::format("newest good backup: {} ({})", newest->path.string(), age_of(newest->taken_at, ctx.clock().now())));
   }
   if (stale) {
     out.line(out.paint(fmt::format("warning: no good backup in the last {} hours (BACKUP_MAX_AGE_HOURS)", max_age.count()), Tone::warn));
@@ -207,7 +207,7 @@ int run_verify(Context& ctx, const VerifyFlags& flags) {
 int run_prune(Context& ctx, bool dry_run) {
   const auto& cfg = ctx.config();
   const fs::path dir = cfg.path("BACKUP_DIR");
-  const auto result = bk::prune_backups(dir, bk::retention_from(cfg), core::system_clock(), dry_run ? bk::DryRun::yes : bk::DryRun::no);
+  const auto result = bk::prune_backups(dir, bk::retention_from(cfg), ctx.clock(), dry_run ? bk::DryRun::yes : bk::DryRun::no);
   auto& out = ctx.out();
   json decisions = json::array();
   for (const auto& d : result.plan.decisions) {
@@ -238,7 +238,7 @@ int run_config(Context& ctx, const std::vector<std::string>& extra) {
   const auto& cfg = ctx.config();
   std::vector<fs::path> files = bk::default_config_files(cfg.files());
   for (const auto& e : extra) files.emplace_back(e);
-  const auto r = bk::archive_config(cfg.path("BACKUP_DIR"), files, fs::current_path(), core::system_clock().now());
+  const auto r = bk::archive_config(cfg.path("BACKUP_DIR"), files, fs::current_path(), ctx.clock().now());
   auto& out = ctx.out();
   json archived = json::array();
   for (const auto& f : r.files) archived.push_back({{"source", f.source.string()}, {"entry", f.entry}, {"bytes", f.bytes}});

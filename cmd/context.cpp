@@ -1,5 +1,10 @@
 #include "cmd/context.hpp"
 
+#include <cstdlib>
+#include <string_view>
+
+#include "core/error.hpp"
+
 namespace bscbot::cmd {
 
 std::map<std::string, std::string> Context::overrides() const {
@@ -22,6 +27,24 @@ const core::config::Config& Context::config() {
 Output& Context::out() {
   if (!m_out) m_out = std::make_unique<Output>(options.json, options.quiet);
   return *m_out;
+}
+
+void Context::check_test_clock() const {
+  if (options.now.empty()) return;
+  const char* allowed = std::getenv("BSCBOT_TEST_CLOCK");
+  if (!allowed || std::string_view(allowed) != "1") {
+    throw core::Error(core::ErrorKind::usage, "--now is for tests only: it is accepted when BSCBOT_TEST_CLOCK=1 is set");
+  }
+  (void)core::parse_sql_datetime(options.now);  // a bad instant fails here, naming the text
+}
+
+const core::Clock& Context::clock() {
+  if (options.now.empty()) return core::system_clock();
+  if (!m_fixed_clock) {
+    check_test_clock();
+    m_fixed_clock.emplace(core::parse_sql_datetime(options.now));
+  }
+  return *m_fixed_clock;
 }
 
 core::process::DaemonControl Context::daemon() {

@@ -10,6 +10,7 @@
 
 #include "core/config/config.hpp"
 #include "core/process/daemon_control.hpp"
+#include "core/util/clock.hpp"
 #include "cmd/output.hpp"
 
 namespace bscbot::cmd {
@@ -19,6 +20,7 @@ struct GlobalOptions {
   bool quiet = false;
   std::string config_file;
   std::string data_dir;
+  std::string now;  // hidden --now, for tests only (see Context::clock)
 };
 
 class Context {
@@ -29,6 +31,15 @@ public:
   Output& out();
   core::process::DaemonControl daemon();
 
+  // The time every command reasons with: the system clock, or the instant given by the hidden
+  // `--now` option, which is accepted only when BSCBOT_TEST_CLOCK=1 is in the environment so a
+  // test can run a command on a chosen date (a 1st of a month, a Sunday, Feb 29) without the
+  // flag ever changing what a production command does.
+  const core::Clock& clock();
+
+  // Refuses `--now` unless the environment allows it; called once after parsing.
+  void check_test_clock() const;
+
   // Settings given on the command line (e.g. --data-dir), passed on to a daemon we start.
   std::map<std::string, std::string> overrides() const;
 
@@ -38,6 +49,7 @@ public:
 private:
   std::optional<core::config::Config> m_config;
   std::unique_ptr<Output> m_out;
+  std::optional<core::FixedClock> m_fixed_clock;
 };
 
 // One row of the subcommand table in main.cpp: registering a command adds its CLI11

@@ -78,7 +78,7 @@ int run_stats(Context& ctx) {
 int run_cleanup(Context& ctx, const std::string& older_than, bool dry_run) {
   const auto& cfg = ctx.config();
   const auto age = older_than.empty() ? std::chrono::seconds(cfg.integer("RETENTION_DAYS") * 86400) : core::parse_duration(older_than);
-  const std::string cutoff = core::to_sql_datetime(core::system_clock().now() - age);
+  const std::string cutoff = core::to_sql_datetime(ctx.clock().now() - age);
   auto db = open(ctx, Access::read_write);
   core::db::TradeRepository repo(*db);
   const auto r = repo.delete_older_than(cutoff, dry_run ? core::db::DryRun::yes : core::db::DryRun::no);

@@ -34,7 +34,7 @@ int run_drill(Context& ctx, const DrillFlags& f) {
   if (options.target.count() < 1) throw core::Error(core::ErrorKind::usage, "--target must be at least 1m");
   options.keep = f.keep ? core::drill::Keep::yes : core::drill::Keep::no;
   ctx.out().note(fmt::format("drill in {} (production is not touched)...", options.scratch_root.string()));
-  const auto report = core::drill::run_drill(cfg, options, core::system_clock());
+  const auto report = core::drill::run_drill(cfg, options, ctx.clock());
   const std::string markdown = core::drill::to_markdown(report);
   if (!f.report.empty()) core::atomic_write_file(f.report, markdown);
 

@@ -67,7 +67,9 @@ int run_once(Context& ctx, const HealthFlags& flags) {
   options.integrity = flags.full ? core::checks::Integrity::full : core::checks::Integrity::quick;
   options.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(core::parse_duration(flags.timeout));
   options.cpu_window = std::chrono::milliseconds(flags.cpu_window_ms);
-  const auto report = core::checks::run_health(cfg, options, core::checks::real_edges(cfg, options.timeout));
+  auto edges = core::checks::real_edges(cfg, options.timeout);
+  edges.clock = &ctx.clock();
+  const auto report = core::checks::run_health(cfg, options, edges);
   auto& out = ctx.out();
   if (out.json()) {
     out.document(core::checks::to_json(report));

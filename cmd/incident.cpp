@@ -60,7 +60,7 @@ int run_new(Context& ctx, const NewFlags& flags) {
     throw core::Error(core::ErrorKind::usage, "the incident needs a description, e.g. bscbot incident new --severity S2 \"High error rate\"");
   }
   const auto& cfg = ctx.config();
-  const auto now = core::system_clock().now();
+  const auto now = ctx.clock().now();
   core::reports::NewIncident incident;
   incident.severity = *severity;
   incident.description = flags.description;
@@ -70,7 +70,9 @@ int run_new(Context& ctx, const NewFlags& flags) {
   if (incident.detected > now) throw core::Error(core::ErrorKind::usage, "--detected lies in the future");
   auto& out = ctx.out();
   out.note("gathering health, log errors, failed trades and the newest backup...");
-  const auto facts = core::reports::gather_incident_facts(cfg, core::checks::real_edges(cfg, std::chrono::milliseconds(2000)), incident.detected);
+  auto edges = core::checks::real_edges(cfg, std::chrono::milliseconds(2000));
+  edges.clock = &ctx.clock();
+  const auto facts = core::reports::gather_incident_facts(cfg, edges, incident.detected);
   const IncidentSummary s = store(ctx).create(incident, facts);
   auto doc = summary_json(s);
   doc["health"] = core::checks::to_string(facts.health.status);
@@ -120,14 +122,14 @@ int run_show(Context& ctx, const std::string& id) {
 }
 
 int run_note(Context& ctx, const std::string& id, const std::string& text) {
-  const auto s = store(ctx).note(id, text, core::system_clock().now());
+  const auto s = store(ctx).note(id, text, ctx.clock().now());
   ctx.out().document(summary_json(s));
   ctx.out().line(fmt::format("noted in {}", s.path.string()));
   return 0;
 }
 
 int run_resolve(Context& ctx, const std::string& id, const std::string& note) {
-  const auto s = store(ctx).resolve(id, core::system_clock().now(), note);
+  const auto s = store(ctx).resolve(id, ctx.clock().now(), note);
   ctx.out().document(summary_json(s));
   ctx.out().line(fmt::format("incident {} resolved; duration {}", s.id, s.duration));
   return 0;

@@ -55,7 +55,7 @@ int run_errors(Context& ctx, std::size_t scan) {
 int run_archive(Context& ctx, const std::string& older_than, bool dry_run) {
   const auto& cfg = ctx.config();
   const auto age = older_than.empty() ? std::chrono::seconds(cfg.integer("LOG_ARCHIVE_DAYS") * 86400) : core::parse_duration(older_than);
-  const auto plan = core::logs::plan_archive(cfg.log_dir(), age, core::system_clock());
+  const auto plan = core::logs::plan_archive(cfg.log_dir(), age, ctx.clock());
   auto& out = ctx.out();
   std::vector<std::string> names;
   for (const auto& f : plan.files) names.push_back(f.filename().string());

@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", ctx.options.quiet, "Print only results, no progress or notes");
   app.add_option("-c,--config", ctx.options.config_file, "Config file (default: BSCBOT_CONFIG or ./bscbot.yaml)");
   app.add_option("--data-dir", ctx.options.data_dir, "Folder of the database and pid file (DATA_DIR)");
+  // Hidden (no group): the instant a test runs a command at; see Context::clock().
+  app.add_option("--now", ctx.options.now, "UTC instant to run at, for tests (needs BSCBOT_TEST_CLOCK=1)")->group("");
   for (const Command& c : k_commands) c.setup(*app.add_subcommand(c.name, c.summary), ctx);
 
   try {
@@ -54,6 +56,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   try {
+    ctx.check_test_clock();
     if (!ctx.run) {
       std::cerr << "bscbot: choose a subcommand; see `bscbot --help`\n";
       return 64;

@@ -17,7 +17,7 @@ namespace {
 int run_weekly(Context& ctx, const std::string& output, int days) {
   const auto& cfg = ctx.config();
   auto db = core::db::open_database(cfg.db_path(), core::db::Access::read_only, static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS")));
-  const auto now = core::system_clock().now();
+  const auto now = ctx.clock().now();
   const auto report = core::reports::build_weekly(*db, now, days);
   const std::string md = core::reports::render_weekly(report, cfg);
   std::string path = output;

@@ -76,7 +76,7 @@ int run_restore(Context& ctx, const RestoreFlags& flags) {
   bk::ProcessDaemon daemon(ctx.daemon(), k_stop_timeout, k_start_timeout);
 
   if (flags.dry_run) {
-    const bk::RestorePlan plan = bk::plan_restore(o, daemon, core::system_clock());
+    const bk::RestorePlan plan = bk::plan_restore(o, daemon, ctx.clock());
     bar.finish();
     out.document({{"dry_run", true}, {"backup", plan.backup.string()}, {"skipped", skipped_json(plan.skipped)},
                   {"database", plan.database.string()}, {"database_exists", plan.database_exists},
@@ -103,7 +103,7 @@ int run_restore(Context& ctx, const RestoreFlags& flags) {
     bar.finish();
     out.note(fmt::format("{:<17} {}", std::string(bk::to_string(step)) + ":", detail));
   };
-  const bk::RestoreResult r = bk::restore_backup(o, daemon, core::system_clock());
+  const bk::RestoreResult r = bk::restore_backup(o, daemon, ctx.clock());
   json steps = json::array();
   for (const auto& s : r.steps) steps.push_back({{"step", std::string(bk::to_string(s.step))}, {"detail", s.detail}, {"ms", s.took.count()}});
   out.document({{"restored", true}, {"backup", r.backup.string()}, {"skipped", skipped_json(r.skipped)}, {"database", r.database.string()},

@@ -14,7 +14,7 @@ int run_issue(Context& ctx, const std::string& role_text, const std::string& sub
   const auto role = core::auth::parse_role(role_text);
   if (!role) throw core::Error(core::ErrorKind::usage, fmt::format("role '{}' is not viewer, trader or admin", role_text));
   const std::chrono::seconds ttl = ttl_text.empty() ? std::chrono::seconds(cfg.integer("JWT_TTL_SECONDS")) : core::parse_duration(ttl_text);
-  const auto now = core::system_clock().now();
+  const auto now = ctx.clock().now();
   const std::string token = core::auth::mint_token(cfg.text("JWT_SECRET"), subject, *role, ttl);
   auto& out = ctx.out();
   out.document({{"token", token}, {"subject", subject}, {"role", role_text}, {"expires_at", core::to_iso8601(now + ttl)}});

@@ -265,9 +265,9 @@ std::unique_ptr<SQLite::Database> open_db(Context& ctx) {
 }
 
 // "24h" / "7d" ago, or a UTC datetime.
-std::string since_datetime(const std::string& since) {
+std::string since_datetime(const std::string& since, core::SystemTime now) {
   if (!since.empty() && std::isdigit(static_cast<unsigned char>(since.back()))) return core::to_sql_datetime(core::parse_sql_datetime(since));
-  return core::to_sql_datetime(core::system_clock().now() - core::parse_duration(since));
+  return core::to_sql_datetime(now - core::parse_duration(since));
 }
 
 int run_history(Context& ctx, const HistoryFlags& f) {
@@ -278,7 +278,7 @@ int run_history(Context& ctx, const HistoryFlags& f) {
     q.status = core::db::parse_trade_status(f.status);
     if (!q.status) throw Error(ErrorKind::usage, fmt::format("status '{}' is not pending, completed or failed", f.status));
   }
-  if (!f.since.empty()) q.since = since_datetime(f.since);
+  if (!f.since.empty()) q.since = since_datetime(f.since, ctx.clock().now());
   auto db = open_db(ctx);
   const auto trades = core::db::TradeRepository(*db).history(q);
   auto& out = ctx.out();
@@ -315,7 +315,7 @@ int run_show(Context& ctx, const std::string& which) {
 }
 
 int run_stats(Context& ctx, const std::string& since) {
-  const std::string cutoff = since_datetime(since);
+  const std::string cutoff = since_datetime(since, ctx.clock().now());
   auto db = open_db(ctx);
   core::db::TradeRepository repo(*db);
   const auto s = repo.stats(cutoff);

@@ -194,6 +194,8 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
   m.duration_ms = since(started).count();
 
   // 4. Manifest first, then the backup under its name: a backup never exists without its manifest.
+  // The file is dated by the same clock as its manifest, so its age reads the same everywhere.
+  set_modified_time(packed ? packed->temp_path() : plain.temp_path(), now);
   write_manifest(daily, m);
   try {
     if (packed) packed->commit(Replace::no);

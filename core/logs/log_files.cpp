@@ -100,16 +100,15 @@ ArchivePlan plan_archive(const fs::path& dir, std::chrono::seconds age, const Cl
     std::error_code ec;
     const auto mtime = fs::last_write_time(f, ec);
     if (ec) continue;
-    const auto sys = std::chrono::time_point_cast<std::chrono::system_clock::duration>(
-        mtime - fs::file_time_type::clock::now() + std::chrono::system_clock::now());
+    const auto sys = std::chrono::time_point_cast<SystemTime::duration>(std::chrono::file_clock::to_sys(mtime));
     if (sys < cutoff) {
       plan.files.push_back(f);
       plan.bytes += fs::file_size(f, ec);
     }
   }
   // The manual names it after last month: archive_$(date -d "last month" +%Y%m).tar.gz
-  const std::string today = to_sql_datetime(now);
-  int year = std::stoi(today.substr(0, 4)), month = std::stoi(today.substr(5, 2)) - 1;
+  const std::tm today = to_utc_tm(now);
+  int year = today.tm_year + 1900, month = today.tm_mon;  // tm_mon counts from 0: last month's number
   if (month == 0) {
     month = 12;
     --year;

@@ -104,7 +104,12 @@ WeeklyReport build_weekly(SQLite::Database& db, SystemTime until, int days) {
   // Trades per day from the cumulative "created after" counts at each day boundary.
   db::TradeRepository trades(db);
   std::vector<std::string> bounds = {r.since};
-  for (std::size_t i = 1; i < labels.size(); ++i) bounds.push_back(labels[i] + " 00:00:00");
+  // A day starts at midnight and a trade made at 00:00:00 is that day's: stats() counts
+  // `created_at > since`, and created_at has one-second resolution, so the bound is the last
+  // second of the day before.
+  for (std::size_t i = 1; i < labels.size(); ++i) {
+    bounds.push_back(to_sql_datetime(parse_sql_datetime(labels[i] + " 00:00:00") - std::chrono::seconds(1)));
+  }
   bounds.push_back(r.until);
   std::vector<db::TradeStats> after;
   for (const auto& b : bounds) after.push_back(trades.stats(b));

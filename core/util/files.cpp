@@ -121,4 +121,10 @@ std::uintmax_t available_bytes(const fs::path& path) {
   return info.available;
 }
 
+void set_modified_time(const std::filesystem::path& path, std::chrono::system_clock::time_point t) {
+  std::error_code ec;
+  std::filesystem::last_write_time(path, std::chrono::file_clock::from_sys(t), ec);
+  if (ec) throw Error(ErrorKind::io, fmt::format("cannot set the modification time of {}: {}", path.string(), ec.message()));
+}
+
 }  // namespace bscbot::core

@@ -1,5 +1,6 @@
 #pragma once
 // Filesystem edges shared by every command: atomic writes and free-space checks.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -24,6 +25,11 @@ std::string read_file(const std::filesystem::path& path);
 
 // Bytes available to an unprivileged writer on the filesystem holding `path`.
 std::uintmax_t available_bytes(const std::filesystem::path& path);
+
+// Sets the modification time of `path` to `t`, so a file's age (`ls -t`, `find -mtime`, our own
+// mtime fallbacks) agrees with the clock the command that wrote it reasoned with; throws
+// core::Error(io) naming the file.
+void set_modified_time(const std::filesystem::path& path, std::chrono::system_clock::time_point t);
 
 // A temp name beside `path` that no other writer picks: "<name>.tmp-<pid>-<n>".
 std::filesystem::path temp_path_beside(const std::filesystem::path& path);

@@ -122,21 +122,24 @@ TEST_CASE("backup: backups taken while the daemon runs and trades are written lo
 
 TEST_CASE("backup: plain `bscbot backup`, list, verify, prune and config as cron runs them") {
   Scratch s("bb-backup-cli");
-  REQUIRE(test::bscbot({"init", "-q"}, s.path()).exit_code == 0);
+  // An ordinary Tuesday: no weekly or monthly copy joins the two dailies (test_calendar_dates.cpp
+  // runs the tiers on the dates that add them).
+  const std::string now = "2026-11-24 02:00:00";
+  REQUIRE(test::bscbot_at(now, {"init", "-q"}, s.path()).exit_code == 0);
   seed(s / "data/trading-bot.sqlite", 300);
 
-  auto r = test::bscbot({"-q", "backup"}, s.path());
+  auto r = test::bscbot_at(now, {"-q", "backup"}, s.path());
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   CHECK(r.err.empty());  // cron mails nothing on success
   const std::string first = r.out.substr(0, r.out.find('\n'));
   CHECK(first.starts_with("backups/daily/db_"));
   CHECK(fs::exists(s / first));
   CHECK(fs::exists(s / (first + ".json")));
-  r = test::bscbot({"backup", "create", "--compress", "gzip"}, s.path());
+  r = test::bscbot_at(now, {"backup", "create", "--compress", "gzip"}, s.path());
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   CHECK(r.out.find(".sqlite.gz") != std::string::npos);
 
-  r = test::bscbot({"--json", "backup", "list"}, s.path());
+  r = test::bscbot_at(now, {"--json", "backup", "list"}, s.path());
   REQUIRE(r.exit_code == 0);
   const json list = json::parse(r.out);
   REQUIRE(list["backups"].size() == 2);
@@ -144,13 +147,13 @@ TEST_CASE("backup: plain `bscbot backup`, list, verify, prune and config as cron
   CHECK(list["backups"][0]["latest"] == true);
   CHECK(list["backups"][0]["manifest"]["tables"]["trades"] == 300);
   CHECK(list["stale"] == false);
-  r = test::bscbot({"backup", "list"}, s.path());
+  r = test::bscbot_at(now, {"backup", "list"}, s.path());
   CHECK(r.out.find("good (latest)") != std::string::npos);
 
-  r = test::bscbot({"backup", "verify", "--latest"}, s.path());
+  r = test::bscbot_at(now, {"backup", "verify", "--latest"}, s.path());
   CHECK_MESSAGE(r.exit_code == 0, r.out);
   CHECK(r.out.find("integrity_check: ok") != std::string::npos);
-  r = test::bscbot({"-q", "backup", "verify", first}, s.path());
+  r = test::bscbot_at(now, {"-q", "backup", "verify", first}, s.path());
   CHECK(r.exit_code == 0);
   CHECK(r.out.empty());  // quiet and good: nothing for cron to mail
   fs::copy_file(s / first, s / "damaged.sqlite");
@@ -159,23 +162,23 @@ TEST_CASE("backup: plain `bscbot backup`, list, verify, prune and config as cron
     f.seekp(static_cast<std::streamoff>(fs::file_size(s / "damaged.sqlite") / 2));
     f.write(std::string(2048, 'x').data(), 2048);
   }
-  r = test::bscbot({"-q", "backup", "verify", "damaged.sqlite"}, s.path());
+  r = test::bscbot_at(now, {"-q", "backup", "verify", "damaged.sqlite"}, s.path());
   CHECK(r.exit_code == 1);
   CHECK(r.out.find("NOT usable: integrity") != std::string::npos);
-  r = test::bscbot({"--json", "backup", "verify", "damaged.sqlite"}, s.path());
+  r = test::bscbot_at(now, {"--json", "backup", "verify", "damaged.sqlite"}, s.path());
   CHECK(r.exit_code == 1);
   CHECK(json::parse(r.out)["ok"] == false);
-  CHECK(test::bscbot({"backup", "verify", "absent.sqlite"}, s.path()).exit_code == 66);
-  CHECK(test::bscbot({"backup", "verify"}, s.path()).exit_code == 64);
+  CHECK(test::bscbot_at(now, {"backup", "verify", "absent.sqlite"}, s.path()).exit_code == 66);
+  CHECK(test::bscbot_at(now, {"backup", "verify"}, s.path()).exit_code == 64);
 
-  r = test::bscbot({"--json", "backup", "prune", "--dry-run"}, s.path());
+  r = test::bscbot_at(now, {"--json", "backup", "prune", "--dry-run"}, s.path());
   REQUIRE(r.exit_code == 0);
   CHECK(json::parse(r.out)["decisions"].size() == 2);
-  r = test::bscbot({"backup", "prune"}, s.path());
+  r = test::bscbot_at(now, {"backup", "prune"}, s.path());
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("deleted 0 of 2 backup(s)") != std::string::npos);
 
-  r = test::bscbot({"--json", "backup", "config"}, s.path());
+  r = test::bscbot_at(now, {"--json", "backup", "config"}, s.path());
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   const fs::path archive = s / json::parse(r.out)["path"].get<std::string>();
   struct stat st {};

@@ -16,6 +16,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/util/clock.hpp"
+#include "core/util/files.hpp"
+
 extern char** environ;
 
 namespace fs = std::filesystem;
@@ -132,6 +135,20 @@ RunResult bscbot(const std::vector<std::string>& args, const fs::path& cwd, cons
   return run(bscbot_exe(), args, cwd, env);
 }
 
+RunResult bscbot_at(const std::string& now, const std::vector<std::string>& args, const fs::path& cwd,
+                    std::map<std::string, std::string> env) {
+  std::vector<std::string> all = {"--now", now};
+  all.insert(all.end(), args.begin(), args.end());
+  env["BSCBOT_TEST_CLOCK"] = "1";
+  return run(bscbot_exe(), all, cwd, env);
+}
+
+void set_mtime(const fs::path& path, const std::string& t) { core::set_modified_time(path, core::parse_sql_datetime(t)); }
+
+std::string shift(const std::string& t, long long seconds) {
+  return core::to_sql_datetime(core::parse_sql_datetime(t) + std::chrono::seconds(seconds));
+}
+
 Daemon::Daemon(fs::path dir, std::map<std::string, std::string> env) : m_dir(std::move(dir)), m_env(std::move(env)), m_port(free_port()) {
   m_env["PORT"] = std::to_string(m_port);
   m_env.emplace("HOST", "127.0.0.1");
@@ -201,3 +218,4 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
 }
 
 }  // namespace bscbot::test
+

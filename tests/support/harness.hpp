@@ -39,6 +39,20 @@ RunResult shell(const std::string& script, const std::filesystem::path& cwd, con
 RunResult bscbot(const std::vector<std::string>& args, const std::filesystem::path& cwd,
                  const std::map<std::string, std::string>& env = {});
 
+// The injected clock of the CLI: runs bscbot as if the time were `now` (UTC, "YYYY-MM-DD
+// HH:MM:SS"). It passes the hidden `--now` together with BSCBOT_TEST_CLOCK=1, the only way the
+// command accepts it, so a test can run on a chosen date (a 1st of a month, a Sunday, Feb 29)
+// and never by the calendar it happens to run on.
+RunResult bscbot_at(const std::string& now, const std::vector<std::string>& args, const std::filesystem::path& cwd,
+                    std::map<std::string, std::string> env = {});
+
+// Dates a file as if written at `t` ("YYYY-MM-DD HH:MM:SS" UTC), for mtime-based ages under the
+// injected clock (the kernel stamps real time, which the command's clock does not see).
+void set_mtime(const std::filesystem::path& path, const std::string& t);
+
+// `t` moved by `seconds` (negative: earlier), in the same UTC text form.
+std::string shift(const std::string& t, long long seconds);
+
 // A bscbotd process for one test: started in `dir` on a free port, stopped (SIGTERM, then
 // SIGKILL) when the object goes away.
 class Daemon {
