@@ -4,7 +4,6 @@
 // Each query runs until it has `--max` samples or has used its time budget (slow plans on big
 // databases then still finish); prints one JSON object of p50/p95/max in milliseconds.
 //   usage: bscbot-bench-queries DATABASE [--max N] [--budget-ms MS]
-#include <SQLiteCpp/Statement.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -17,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "core/db/database.hpp"
-#include "core/db/trade_repository.hpp"
+#include "core/config/config.hpp"
+#include "core/db/store.hpp"
 #include "core/error.hpp"
 
 namespace {
@@ -55,14 +54,9 @@ nlohmann::json measure(const Options& o, const std::function<void()>& run) {
           {"samples", samples.size()}};
 }
 
-// Runs a statement of the manual verbatim, reading every row as sqlite3 would print it.
-std::function<void()> verbatim(SQLite::Database& conn, const std::string& sql) {
-  return [&conn, sql] {
-    SQLite::Statement q(conn, sql);
-    while (q.executeStep()) {
-      for (int c = 0; c < q.getColumnCount(); ++c) (void)q.getColumn(c).getText();
-    }
-  };
+// Runs a statement of the manual verbatim, reading every row as sqlite3 or psql would print it.
+std::function<void()> verbatim(db::Store& store, const std::string& sql) {
+  return [&store, sql] { (void)store.query_rows(sql); };
 }
 
 Options parse(int argc, char** argv) {
@@ -81,20 +75,25 @@ Options parse(int argc, char** argv) {
 
 int main(int argc, char** argv) try {
   const Options o = parse(argc, argv);
-  auto conn = db::open_database(o.path, db::Access::read_only);
-  db::TradeRepository repo(*conn);
+  // A path is a SQLite file; a postgresql:// URL is a PostgreSQL database, queried in the
+  // manual's PostgreSQL forms.
+  const bool pg = o.path.rfind("postgres", 0) == 0;
+  bscbot::core::config::LoadOptions load;
+  load.overrides = pg ? std::map<std::string, std::string>{{"DB_CLIENT", "pg"}, {"DATABASE_URL", o.path}}
+                      : std::map<std::string, std::string>{{"DB_PATH", o.path}};
+  const auto cfg = bscbot::core::config::load(load);
+  auto store = db::open_store(cfg, db::Access::read_only);
+  db::TradeStore& repo = store->trades();
 
   // Wallets that exist, sampled at random per call, so the page cache sees a realistic spread.
   std::vector<std::string> wallets;
-  {
-    SQLite::Statement q(*conn, "SELECT DISTINCT wallet_address FROM trades LIMIT 1000");
-    while (q.executeStep()) wallets.push_back(q.getColumn(0).getString());
-  }
+  for (const auto& row : store->query_rows("SELECT DISTINCT wallet_address FROM trades LIMIT 1000")) wallets.push_back(row.at(0));
   if (wallets.empty()) throw std::runtime_error(o.path + " has no trades; generate some first");
   std::mt19937 rng(42);
   std::uniform_int_distribution<std::size_t> pick(0, wallets.size() - 1);
 
-  const std::string day = "created_at > datetime('now', '-1 day')";
+  const std::string day = pg ? "created_at > NOW() - INTERVAL '1 day'" : "created_at > datetime('now', '-1 day')";
+  const std::string gas = pg ? "AVG(gas_fee)" : "AVG(CAST(gas_fee AS REAL))";
   nlohmann::json out;
   out["wallet history (limit 20)"] = measure(o, [&] {
     db::HistoryQuery q;
@@ -102,13 +101,13 @@ int main(int argc, char** argv) try {
     (void)repo.history(q);
   });
   out["newest 20 (API history)"] = measure(o, [&] { (void)repo.history(db::HistoryQuery{}); });
-  out["24h volume"] = measure(o, verbatim(*conn, "SELECT COUNT(*) FROM trades WHERE " + day + ";"));
+  out["24h volume"] = measure(o, verbatim(*store, "SELECT COUNT(*) FROM trades WHERE " + day + ";"));
   out["24h success rate"] = measure(
-      o, verbatim(*conn, "SELECT (COUNT(CASE WHEN status='completed' THEN 1 END) * 100.0 / COUNT(*)) as success_rate FROM trades WHERE " +
+      o, verbatim(*store, "SELECT (COUNT(CASE WHEN status='completed' THEN 1 END) * 100.0 / COUNT(*)) as success_rate FROM trades WHERE " +
                              day + ";"));
-  out["24h average gas fee"] = measure(o, verbatim(*conn, "SELECT AVG(CAST(gas_fee AS REAL)) FROM trades WHERE " + day + ";"));
+  out["24h average gas fee"] = measure(o, verbatim(*store, "SELECT " + gas + " FROM trades WHERE " + day + ";"));
   out["24h status breakdown"] =
-      measure(o, verbatim(*conn, "SELECT status, COUNT(*) FROM trades WHERE " + day + " GROUP BY status;"));
+      measure(o, verbatim(*store, "SELECT status, COUNT(*) FROM trades WHERE " + day + " GROUP BY status;"));
   std::cout << out.dump(2) << "\n";
   return 0;
 } catch (const std::exception& e) {

@@ -4,10 +4,7 @@
 #include <filesystem>
 
 #include "cmd/commands.hpp"
-#include "core/db/database.hpp"
-#include "core/db/maintenance.hpp"
-#include "core/db/migrations.hpp"
-#include "core/db/trade_repository.hpp"
+#include "core/db/store.hpp"
 #include "core/util/clock.hpp"
 
 namespace bscbot::cmd {
@@ -16,38 +13,36 @@ namespace {
 
 using core::db::Access;
 
-std::unique_ptr<SQLite::Database> open(Context& ctx, Access access) {
-  const auto& cfg = ctx.config();
-  return core::db::open_database(cfg.db_path(), access, static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS")));
-}
+std::unique_ptr<core::db::Store> open(Context& ctx, Access access) { return core::db::open_store(ctx.config(), access); }
+
+nlohmann::json optional_time(const std::optional<core::SystemTime>& t) { return t ? nlohmann::json(core::to_sql_datetime(*t)) : nlohmann::json(nullptr); }
 
 int run_migrate(Context& ctx, bool dry_run) {
-  const auto path = ctx.config().db_path().string();
-  auto db = open(ctx, dry_run ? Access::read_only : Access::create);
+  auto store = open(ctx, dry_run ? Access::read_only : Access::create);
+  const std::string& where = store->location();
   auto& out = ctx.out();
   if (dry_run) {
-    const auto status = core::db::schema_status(*db);
-    core::db::require_known_schema(status, path);
+    const auto status = store->schema_status();
+    core::db::require_known_schema(status, where);
     out.document({{"dry_run", true}, {"current", status.current}, {"pending", status.pending}});
-    if (status.pending.empty()) out.line(fmt::format("{} is up to date (schema {})", path, status.current));
+    if (status.pending.empty()) out.line(fmt::format("{} is up to date (schema {})", where, status.current));
     for (const auto& name : status.pending) out.line("would apply " + name);
     return 0;
   }
-  const auto applied = core::db::migrate(*db, path);
+  const auto applied = store->migrate();
   out.document({{"applied", applied}, {"schema_version", core::db::latest_schema_version()}});
   for (const auto& name : applied) out.line("applied " + name);
-  out.line(fmt::format("{} is at schema {}", path, core::db::latest_schema_version()));
+  out.line(fmt::format("{} is at schema {}", where, core::db::latest_schema_version()));
   return 0;
 }
 
 int run_status(Context& ctx) {
-  const auto path = ctx.config().db_path().string();
-  auto db = open(ctx, Access::read_only);
-  const auto status = core::db::schema_status(*db);
+  auto store = open(ctx, Access::read_only);
+  const auto status = store->schema_status();
   auto& out = ctx.out();
-  out.document({{"path", path}, {"current", status.current}, {"latest", status.latest}, {"applied", status.applied},
-                {"pending", status.pending}, {"unknown", status.unknown}});
-  out.line(fmt::format("{}: schema {} of {}", path, status.current, status.latest));
+  out.document({{"path", store->location()}, {"backend", core::db::to_string(store->backend())}, {"current", status.current},
+                {"latest", status.latest}, {"applied", status.applied}, {"pending", status.pending}, {"unknown", status.unknown}});
+  out.line(fmt::format("{}: schema {} of {}", store->location(), status.current, status.latest));
   for (const auto& n : status.applied) out.line("  applied  " + n);
   for (const auto& n : status.pending) out.line("  pending  " + n);
   for (const auto& n : status.unknown) out.line("  UNKNOWN  " + n + " (newer bscbot or another tool)");
@@ -55,36 +50,44 @@ int run_status(Context& ctx) {
 }
 
 int run_stats(Context& ctx) {
-  const auto path = ctx.config().db_path();
-  auto db = open(ctx, Access::read_only);
-  const auto s = core::db::collect_stats(*db, path);
+  auto store = open(ctx, Access::read_only);
+  const auto s = store->stats();
   nlohmann::json tables = nlohmann::json::object();
   for (const auto& t : s.tables) tables[t.name] = t.rows;
+  auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
   auto& out = ctx.out();
-  out.document({{"path", s.path}, {"file_bytes", s.file_bytes}, {"wal_bytes", s.wal_bytes}, {"page_size", s.page_size},
-                {"page_count", s.page_count}, {"freelist_pages", s.freelist_pages}, {"journal_mode", s.journal_mode},
-                {"schema_version", s.schema_version}, {"tables", tables},
-                {"oldest_trade", s.oldest_trade ? nlohmann::json(*s.oldest_trade) : nlohmann::json(nullptr)},
-                {"newest_trade", s.newest_trade ? nlohmann::json(*s.newest_trade) : nlohmann::json(nullptr)}});
-  out.line(fmt::format("{}  {} (+{} WAL), {} pages of {} B, {} free, journal {}, schema {}", s.path, human_bytes(static_cast<double>(s.file_bytes)),
-                       human_bytes(static_cast<double>(s.wal_bytes)), s.page_count, s.page_size, s.freelist_pages, s.journal_mode, s.schema_version));
+  const std::uintmax_t file_bytes = s.size_bytes - s.wal_bytes.value_or(0);
+  out.document({{"backend", s.backend}, {"path", s.location}, {"size_bytes", s.size_bytes}, {"file_bytes", file_bytes},
+                {"wal_bytes", opt(s.wal_bytes)}, {"page_size", opt(s.page_size)}, {"page_count", opt(s.page_count)},
+                {"freelist_pages", opt(s.freelist_pages)}, {"journal_mode", opt(s.journal_mode)}, {"server_version", opt(s.server_version)},
+                {"schema_version", s.schema_version}, {"tables", tables}, {"oldest_trade", optional_time(s.oldest_trade)},
+                {"newest_trade", optional_time(s.newest_trade)}});
+  if (s.journal_mode) {
+    out.line(fmt::format("{}  {} (+{} WAL), {} pages of {} B, {} free, journal {}, schema {}", s.location, human_bytes(static_cast<double>(file_bytes)),
+                         human_bytes(static_cast<double>(s.wal_bytes.value_or(0))), s.page_count.value_or(0), s.page_size.value_or(0),
+                         s.freelist_pages.value_or(0), *s.journal_mode, s.schema_version));
+  } else {
+    // The manual's `SELECT pg_size_pretty(pg_database_size('bsc_trading_bot'))`.
+    out.line(fmt::format("{}  {} (pg_database_size), PostgreSQL {}, schema {}", s.location, human_bytes(static_cast<double>(s.size_bytes)),
+                         s.server_version.value_or("?"), s.schema_version));
+  }
   Table t({"TABLE", "ROWS"});
   for (const auto& tc : s.tables) t.row({tc.name, std::to_string(tc.rows)});
   out.line(t.render());
-  out.line(fmt::format("trades from {} to {}", s.oldest_trade.value_or("-"), s.newest_trade.value_or("-")));
+  out.line(fmt::format("trades from {} to {}", s.oldest_trade ? core::to_sql_datetime(*s.oldest_trade) : "-",
+                       s.newest_trade ? core::to_sql_datetime(*s.newest_trade) : "-"));
   return 0;
 }
 
 int run_cleanup(Context& ctx, const std::string& older_than, bool dry_run) {
   const auto& cfg = ctx.config();
   const auto age = older_than.empty() ? std::chrono::seconds(cfg.integer("RETENTION_DAYS") * 86400) : core::parse_duration(older_than);
-  const std::string cutoff = core::to_sql_datetime(ctx.clock().now() - age);
-  auto db = open(ctx, Access::read_write);
-  core::db::TradeRepository repo(*db);
-  const auto r = repo.delete_older_than(cutoff, dry_run ? core::db::DryRun::yes : core::db::DryRun::no);
+  auto store = open(ctx, Access::read_write);
+  const auto r = store->trades().delete_older_than(ctx.clock().now() - age, dry_run ? core::db::DryRun::yes : core::db::DryRun::no);
+  const std::string cutoff = core::to_sql_datetime(r.cutoff);
   auto& out = ctx.out();
-  out.document({{"dry_run", dry_run}, {"cutoff", r.cutoff}, {"deleted", r.deleted}, {"kept_pending", r.kept_pending}});
-  out.line(fmt::format("{} {} trade(s) created before {} UTC", dry_run ? "would delete" : "deleted", r.deleted, r.cutoff));
+  out.document({{"dry_run", dry_run}, {"cutoff", cutoff}, {"deleted", r.deleted}, {"kept_pending", r.kept_pending}});
+  out.line(fmt::format("{} {} trade(s) created before {} UTC", dry_run ? "would delete" : "deleted", r.deleted, cutoff));
   if (r.kept_pending > 0) {
     out.line(fmt::format("kept {} pending trade(s) older than the cutoff: they still await reconciliation", r.kept_pending));
   }
@@ -92,28 +95,29 @@ int run_cleanup(Context& ctx, const std::string& older_than, bool dry_run) {
 }
 
 int run_vacuum(Context& ctx) {
-  const auto path = ctx.config().db_path();
-  auto db = open(ctx, Access::read_write);
-  const auto reclaimed = core::db::vacuum(*db, path);
+  auto store = open(ctx, Access::read_write);
+  const auto reclaimed = store->vacuum();
   ctx.out().document({{"reclaimed_bytes", reclaimed}});
   ctx.out().line(fmt::format("VACUUM done, {} reclaimed", human_bytes(static_cast<double>(std::max<std::int64_t>(reclaimed, 0)))));
   return 0;
 }
 
 int run_analyze(Context& ctx) {
-  auto db = open(ctx, Access::read_write);
-  core::db::analyze(*db);
+  auto store = open(ctx, Access::read_write);
+  store->analyze();
   ctx.out().document({{"analyzed", true}});
   ctx.out().line("ANALYZE done");
   return 0;
 }
 
 int run_check(Context& ctx, bool full) {
-  auto db = open(ctx, Access::read_only);
-  const std::string result = core::db::check_integrity(*db, full);
+  auto store = open(ctx, Access::read_only);
+  const std::string result = store->check_integrity(full ? core::db::CheckDepth::full : core::db::CheckDepth::quick);
   const bool ok = result == "ok";
-  ctx.out().document({{"ok", ok}, {"check", full ? "integrity_check" : "quick_check"}, {"result", result}});
-  ctx.out().line(fmt::format("{}: {}", full ? "integrity_check" : "quick_check", result));
+  const bool sqlite = store->backend() == core::db::Backend::sqlite;
+  const std::string check = sqlite ? (full ? "integrity_check" : "quick_check") : (full ? "full_read" : "tables");
+  ctx.out().document({{"ok", ok}, {"check", check}, {"result", result}});
+  ctx.out().line(fmt::format("{}: {}", check, result));
   return ok ? 0 : 1;
 }
 

@@ -2,9 +2,10 @@
 #include <filesystem>
 
 #include "cmd/commands.hpp"
+#include "core/config/dotenv.hpp"
 #include "core/config/example.hpp"
-#include "core/db/database.hpp"
-#include "core/db/migrations.hpp"
+#include "core/db/store.hpp"
+#include "core/error.hpp"
 #include "core/util/files.hpp"
 #include "core/util/random.hpp"
 
@@ -14,7 +15,26 @@ namespace bscbot::cmd {
 
 namespace {
 
-int run_init(Context& ctx) {
+// The .env lines that point bscbot at a PostgreSQL database (the URL may hold a password, so
+// it goes into .env, mode 600, never bscbot.yaml).
+std::string pg_lines(const std::string& url) { return fmt::format("DB_CLIENT=pg\nDATABASE_URL={}\n", url); }
+
+// Adds the PostgreSQL lines to an existing .env that has none; refuses one that names another
+// database.
+std::string add_pg_to_dotenv(const std::string& url) {
+  const std::string text = core::read_file(".env");
+  for (const auto& line : core::config::parse_dotenv(text, ".env")) {
+    if ((line.key == "DATABASE_URL" && line.value != url) || (line.key == "DB_CLIENT" && line.value != "pg")) {
+      throw core::Error(core::ErrorKind::conflict, fmt::format(".env line {} already sets {}={}; edit .env yourself or drop --database-url",
+                                                              line.line, line.key, line.key == "DATABASE_URL" ? "(another URL)" : line.value));
+    }
+    if (line.key == "DATABASE_URL") return "exists, kept (already names this database)";
+  }
+  core::atomic_write_file(".env", text + (text.empty() || text.back() == '\n' ? "" : "\n") + pg_lines(url), fs::perms(0600));
+  return "kept, DB_CLIENT=pg and DATABASE_URL added";
+}
+
+int run_init(Context& ctx, const std::string& database_url) {
   auto& out = ctx.out();
   nlohmann::json steps = nlohmann::json::array();
   auto report = [&](const std::string& what, const std::string& path, const std::string& outcome) {
@@ -31,14 +51,14 @@ int run_init(Context& ctx) {
   }
   // .env holds secrets: created with a fresh JWT secret, readable by the owner only.
   if (fs::exists(".env")) {
-    report("secrets", ".env", "exists, kept");
+    report("secrets", ".env", database_url.empty() ? "exists, kept" : add_pg_to_dotenv(database_url));
   } else {
     core::atomic_write_file(".env",
                             fmt::format("# Secrets of bscbot; keep this file mode 600 and out of git.\n"
-                                        "NODE_ENV=development\nJWT_SECRET={}\n",
-                                        core::random_hex(48)),
+                                        "NODE_ENV=development\nJWT_SECRET={}\n{}",
+                                        core::random_hex(48), database_url.empty() ? "" : pg_lines(database_url)),
                             fs::perms(0600));
-    report("secrets", ".env", "created (mode 600, new JWT_SECRET)");
+    report("secrets", ".env", database_url.empty() ? "created (mode 600, new JWT_SECRET)" : "created (mode 600, new JWT_SECRET, DATABASE_URL)");
   }
 
   const auto& cfg = ctx.config();
@@ -52,19 +72,29 @@ int run_init(Context& ctx) {
     }
   }
 
-  const fs::path db_path = cfg.db_path();
-  if (fs::exists(db_path)) {
-    auto db = core::db::open_database(db_path, core::db::Access::read_only);
-    const auto status = core::db::schema_status(*db);
-    core::db::require_known_schema(status, db_path.string());
-    report("database", db_path.string(),
-           status.pending.empty() ? fmt::format("exists, kept (schema {})", status.current)
-                                  : fmt::format("exists, kept (schema {}, {} pending: run `bscbot db migrate`)",
-                                                status.current, status.pending.size()));
+  if (core::db::configured_backend(cfg) == core::db::Backend::sqlite && !fs::exists(cfg.db_path())) {
+    auto store = core::db::open_store(cfg, core::db::Access::create);
+    store->migrate();
+    report("database", store->location(), fmt::format("created (schema {})", core::db::latest_schema_version()));
   } else {
-    auto db = core::db::open_database(db_path, core::db::Access::create, static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS")));
-    const auto applied = core::db::migrate(*db, db_path.string());
-    report("database", db_path.string(), fmt::format("created (schema {})", core::db::latest_schema_version()));
+    // An existing database: a PostgreSQL database made for us (empty) gets the schema; one of ours
+    // is kept as it is; anything else is refused, untouched.
+    auto store = core::db::open_store(cfg, core::db::Access::read_write);
+    const auto status = store->schema_status();
+    core::db::require_known_schema(status, store->location());
+    if (store->empty()) {
+      store->migrate();
+      report("database", store->location(), fmt::format("schema created (schema {})", core::db::latest_schema_version()));
+    } else if (status.applied.empty()) {
+      throw core::Error(core::ErrorKind::conflict, fmt::format("database {} is not empty and holds no bscbot schema (no knex_migrations); "
+                                                               "point bscbot at an empty database, or copy yours with `bscbot db copy`",
+                                                               store->location()));
+    } else {
+      report("database", store->location(),
+             status.pending.empty() ? fmt::format("exists, kept (schema {})", status.current)
+                                    : fmt::format("exists, kept (schema {}, {} pending: run `bscbot db migrate`)", status.current,
+                                                  status.pending.size()));
+    }
   }
   out.document({{"steps", steps}});
   out.note("Next: `bscbot daemon start`, then `bscbot daemon status`.");
@@ -74,7 +104,10 @@ int run_init(Context& ctx) {
 }  // namespace
 
 void setup_init(CLI::App& command, Context& ctx) {
-  command.callback([&ctx] { ctx.run = [&ctx] { return run_init(ctx); }; });
+  auto database_url = std::make_shared<std::string>();
+  command.add_option("--database-url", *database_url,
+                     "Use PostgreSQL: write DB_CLIENT=pg and this DATABASE_URL into .env and create the schema in the (empty) database");
+  command.callback([&ctx, database_url] { ctx.run = [&ctx, database_url] { return run_init(ctx, *database_url); }; });
 }
 
 }  // namespace bscbot::cmd

@@ -6,7 +6,7 @@
 
 #include "cmd/commands.hpp"
 #include "core/checks/status.hpp"
-#include "core/db/database.hpp"
+#include "core/db/store.hpp"
 #include "core/reports/weekly.hpp"
 #include "core/util/files.hpp"
 
@@ -16,9 +16,9 @@ namespace {
 
 int run_weekly(Context& ctx, const std::string& output, int days) {
   const auto& cfg = ctx.config();
-  auto db = core::db::open_database(cfg.db_path(), core::db::Access::read_only, static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS")));
+  auto store = core::db::open_store(cfg, core::db::Access::read_only);
   const auto now = ctx.clock().now();
-  const auto report = core::reports::build_weekly(*db, now, days);
+  const auto report = core::reports::build_weekly(*store, now, days);
   const std::string md = core::reports::render_weekly(report, cfg);
   std::string path = output;
   if (path.empty()) {

@@ -6,9 +6,8 @@
 
 #include "cmd/commands.hpp"
 #include "core/auth/token.hpp"
-#include "core/db/database.hpp"
+#include "core/db/store.hpp"
 #include "core/db/trade_json.hpp"
-#include "core/db/trade_repository.hpp"
 #include "core/error.hpp"
 #include "core/net/http_client.hpp"
 #include "core/trade/math.hpp"
@@ -103,11 +102,9 @@ std::string label(Context& ctx, const std::string& token) {
   return token == wbnb ? "BNB" : token;
 }
 
-std::string units18(const std::optional<std::string>& wei) {
-  if (!wei) return "-";
-  const auto v = core::parse_wei(*wei);
-  return v ? core::format_units(*v, 18) : *wei;
-}
+std::string units18(const std::optional<core::Wei>& wei) { return wei ? core::format_units(wei->value(), 18) : "-"; }
+
+std::string wei_text(const std::optional<core::Wei>& wei) { return wei ? wei->decimal() : "-"; }
 
 std::string quote_query(const SwapFlags& f) {
   std::string q = "from=" + url_encode(f.from) + "&to=" + url_encode(f.to);
@@ -153,48 +150,18 @@ void print_trade(Context& ctx, const core::db::Trade& t) {
   table.row({"status", out.paint(std::string(core::db::to_string(t.status)), tone)});
   if (t.error) table.row({"error", *t.error});
   table.row({"wallet", t.wallet_address});
-  table.row({"sell", fmt::format("{} wei of {}", t.amount_in, label(ctx, t.token_in))});
-  table.row({"buy", fmt::format("{} wei of {}", t.amount_out.value_or("-"), label(ctx, t.token_out))});
-  table.row({"quoted / min out", fmt::format("{} / {}", t.quoted_amount_out.value_or("-"), t.amount_out_min.value_or("-"))});
+  table.row({"sell", fmt::format("{} wei of {}", t.amount_in.decimal(), label(ctx, t.token_in))});
+  table.row({"buy", fmt::format("{} wei of {}", wei_text(t.amount_out), label(ctx, t.token_out))});
+  table.row({"quoted / min out", fmt::format("{} / {}", wei_text(t.quoted_amount_out), wei_text(t.amount_out_min))});
   table.row({"path", t.path.empty() ? "-" : t.path});
   table.row({"tx", t.tx_hash.value_or("-")});
   table.row({"nonce / block", fmt::format("{} / {}", t.nonce ? std::to_string(*t.nonce) : "-", t.block_number ? std::to_string(*t.block_number) : "-")});
   table.row({"gas", fmt::format("used {} of {} at {} wei", t.gas_used ? std::to_string(*t.gas_used) : "-",
-                                t.gas_limit ? std::to_string(*t.gas_limit) : "-", t.gas_price.value_or("-"))});
-  table.row({"gas fee", t.gas_fee ? *t.gas_fee + " wei (" + units18(t.gas_fee) + " BNB)" : "-"});
-  table.row({"created / finalised", fmt::format("{} / {} UTC", t.created_at, t.finalized_at.value_or("-"))});
+                                t.gas_limit ? std::to_string(*t.gas_limit) : "-", wei_text(t.gas_price))});
+  table.row({"gas fee", t.gas_fee ? t.gas_fee->decimal() + " wei (" + units18(t.gas_fee) + " BNB)" : "-"});
+  table.row({"created / finalised", fmt::format("{} / {} UTC", core::to_sql_datetime(t.created_at),
+                                                t.finalized_at ? core::to_sql_datetime(*t.finalized_at) : "-")});
   out.line(table.render());
-}
-
-core::db::Trade trade_from_json(const json& j) {
-  core::db::Trade t;
-  auto opt_s = [&](const char* k) { return j[k].is_null() ? std::optional<std::string>() : std::optional<std::string>(j[k].get<std::string>()); };
-  auto opt_i = [&](const char* k) { return j[k].is_null() ? std::optional<std::int64_t>() : std::optional<std::int64_t>(j[k].get<std::int64_t>()); };
-  t.id = j["id"].get<std::int64_t>();
-  t.tx_hash = opt_s("tx_hash");
-  t.wallet_address = j["wallet_address"].get<std::string>();
-  t.token_in = j["token_in"].get<std::string>();
-  t.token_out = j["token_out"].get<std::string>();
-  t.amount_in = j["amount_in"].get<std::string>();
-  t.amount_out = opt_s("amount_out");
-  t.amount_out_min = opt_s("amount_out_min");
-  t.quoted_amount_out = opt_s("quoted_amount_out");
-  t.path = j["path"].get<std::string>();
-  t.slippage_bps = opt_i("slippage_bps");
-  t.deadline = opt_i("deadline");
-  t.gas_limit = opt_i("gas_limit");
-  t.gas_price = opt_s("gas_price");
-  t.gas_used = opt_i("gas_used");
-  t.gas_fee = opt_s("gas_fee");
-  t.nonce = opt_i("nonce");
-  t.chain_id = opt_i("chain_id");
-  t.block_number = opt_i("block_number");
-  t.status = core::db::parse_trade_status(j["status"].get<std::string>()).value_or(core::db::TradeStatus::pending);
-  t.error = opt_s("error");
-  t.created_at = j["created_at"].get<std::string>();
-  t.updated_at = j["updated_at"].get<std::string>();
-  t.finalized_at = opt_s("finalized_at");
-  return t;
 }
 
 int run_quote(Context& ctx, const SwapFlags& f) {
@@ -240,7 +207,7 @@ int run_swap(Context& ctx, const SwapFlags& f) {
   // The minimum the operator saw is the floor the daemon must honour, whatever its fresh quote.
   body["amount_out_min"] = q["amount_out_min"];
   const json submitted = api(ctx, "POST", "/api/v1/trading/swap", body);
-  core::db::Trade t = trade_from_json(submitted["trade"]);
+  core::db::Trade t = core::db::trade_from_json(submitted["trade"]);
   out.note(fmt::format("trade {} queued (position {})", t.id, submitted.value("queue_position", 0)));
   if (!f.no_wait) {
     const auto timeout = f.timeout.empty() ? std::chrono::seconds(ctx.config().integer("RECEIPT_TIMEOUT_MS") / 1000 + 60)
@@ -248,7 +215,7 @@ int run_swap(Context& ctx, const SwapFlags& f) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (t.status == core::db::TradeStatus::pending && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      t = trade_from_json(api(ctx, "GET", "/api/v1/trading/trades/" + std::to_string(t.id))["trade"]);
+      t = core::db::trade_from_json(api(ctx, "GET", "/api/v1/trading/trades/" + std::to_string(t.id))["trade"]);
     }
   }
   out.document({{"trade", t}, {"quote", q}});
@@ -259,15 +226,12 @@ int run_swap(Context& ctx, const SwapFlags& f) {
   return f.no_wait ? 0 : 75;
 }
 
-std::unique_ptr<SQLite::Database> open_db(Context& ctx) {
-  const auto& cfg = ctx.config();
-  return core::db::open_database(cfg.db_path(), core::db::Access::read_only, static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS")));
-}
+std::unique_ptr<core::db::Store> open_db(Context& ctx) { return core::db::open_store(ctx.config(), core::db::Access::read_only); }
 
 // "24h" / "7d" ago, or a UTC datetime.
-std::string since_datetime(const std::string& since, core::SystemTime now) {
-  if (!since.empty() && std::isdigit(static_cast<unsigned char>(since.back()))) return core::to_sql_datetime(core::parse_sql_datetime(since));
-  return core::to_sql_datetime(now - core::parse_duration(since));
+core::SystemTime since_time(const std::string& since, core::SystemTime now) {
+  if (!since.empty() && std::isdigit(static_cast<unsigned char>(since.back()))) return core::parse_sql_datetime(since);
+  return now - core::parse_duration(since);
 }
 
 int run_history(Context& ctx, const HistoryFlags& f) {
@@ -278,14 +242,14 @@ int run_history(Context& ctx, const HistoryFlags& f) {
     q.status = core::db::parse_trade_status(f.status);
     if (!q.status) throw Error(ErrorKind::usage, fmt::format("status '{}' is not pending, completed or failed", f.status));
   }
-  if (!f.since.empty()) q.since = since_datetime(f.since, ctx.clock().now());
-  auto db = open_db(ctx);
-  const auto trades = core::db::TradeRepository(*db).history(q);
+  if (!f.since.empty()) q.since = since_time(f.since, ctx.clock().now());
+  auto store = open_db(ctx);
+  const auto trades = store->trades().history(q);
   auto& out = ctx.out();
   out.document({{"trades", trades}, {"count", trades.size()}});
   Table t({"ID", "CREATED (UTC)", "STATUS", "SELL", "AMOUNT IN", "BUY", "AMOUNT OUT", "GAS FEE (BNB)", "TX / ERROR"});
   for (const auto& tr : trades) {
-    t.row({std::to_string(tr.id), tr.created_at, std::string(core::db::to_string(tr.status)), label(ctx, tr.token_in), units18(tr.amount_in),
+    t.row({std::to_string(tr.id), core::to_sql_datetime(tr.created_at), std::string(core::db::to_string(tr.status)), label(ctx, tr.token_in), units18(tr.amount_in),
            label(ctx, tr.token_out), units18(tr.amount_out), units18(tr.gas_fee),
            tr.error ? *tr.error : tr.tx_hash.value_or("-")});
   }
@@ -295,8 +259,8 @@ int run_history(Context& ctx, const HistoryFlags& f) {
 }
 
 int run_show(Context& ctx, const std::string& which) {
-  auto db = open_db(ctx);
-  core::db::TradeRepository repo(*db);
+  auto store = open_db(ctx);
+  core::db::TradeStore& repo = store->trades();
   std::optional<core::db::Trade> t;
   if (which.rfind("0x", 0) == 0 || which.rfind("0X", 0) == 0) {
     t = repo.find_by_tx_hash(which);
@@ -315,11 +279,11 @@ int run_show(Context& ctx, const std::string& which) {
 }
 
 int run_stats(Context& ctx, const std::string& since) {
-  const std::string cutoff = since_datetime(since, ctx.clock().now());
-  auto db = open_db(ctx);
-  core::db::TradeRepository repo(*db);
-  const auto s = repo.stats(cutoff);
-  const std::string volume = repo.volume_in(cutoff);
+  const core::SystemTime since_t = since_time(since, ctx.clock().now());
+  const std::string cutoff = core::to_sql_datetime(since_t);
+  auto store = open_db(ctx);
+  const auto s = store->trades().stats(since_t);
+  const std::string volume = store->trades().volume_in(since_t).decimal();
   const auto& cfg = ctx.config();
   auto& out = ctx.out();
   const json doc = {{"since", cutoff},

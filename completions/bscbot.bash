@@ -4,7 +4,7 @@
 _bscbot_words() {
   case "$1" in
     '') echo 'init config daemon db backup restore health audit incident report drill logs playbook trade token devnet completion --help -h --version --json --quiet -q --config -c --data-dir' ;;
-    'init') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
+    'init') echo '--help -h --database-url --version --json --quiet -q --config -c --data-dir' ;;
     'config') echo 'show check --help -h --version --json --quiet -q --config -c --data-dir' ;;
     'config show') echo '--help -h --changed --version --json --quiet -q --config -c --data-dir' ;;
     'config check') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
@@ -73,13 +73,13 @@ _bscbot() {
   # Options whose value is a file, and options whose value is anything else.
   case "$prev" in
     --backup|--config|--data-dir|--dir|--output|--report|--reporter|-c|-o) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
-    --amount|--amount-wei|--at|--check|--compress|--count|--cpu-window-ms|--days|--deadline|--detected|--from|--include|--limit|--lines|--note|--older-than|--port|--role|--scan|--scratch|--severity|--since|--slippage|--status|--subject|--target|--timeout|--to|--ttl|--var|--wallet|--watch|-n) COMPREPLY=(); return 0 ;;
+    --amount|--amount-wei|--at|--check|--compress|--count|--cpu-window-ms|--database-url|--days|--deadline|--detected|--from|--include|--limit|--lines|--note|--older-than|--port|--role|--scan|--scratch|--severity|--since|--slippage|--status|--subject|--target|--timeout|--to|--ttl|--var|--wallet|--watch|-n) COMPREPLY=(); return 0 ;;
   esac
   # Walk the words typed so far, descending into subcommands and skipping options and values.
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="${COMP_WORDS[i]}"
     case "$word" in
-      --amount|--amount-wei|--at|--check|--compress|--count|--cpu-window-ms|--days|--deadline|--detected|--from|--include|--limit|--lines|--note|--older-than|--port|--role|--scan|--scratch|--severity|--since|--slippage|--status|--subject|--target|--timeout|--to|--ttl|--var|--wallet|--watch|-n|--backup|--config|--data-dir|--dir|--output|--report|--reporter|-c|-o) ((i++)); continue ;;
+      --amount|--amount-wei|--at|--check|--compress|--count|--cpu-window-ms|--database-url|--days|--deadline|--detected|--from|--include|--limit|--lines|--note|--older-than|--port|--role|--scan|--scratch|--severity|--since|--slippage|--status|--subject|--target|--timeout|--to|--ttl|--var|--wallet|--watch|-n|--backup|--config|--data-dir|--dir|--output|--report|--reporter|-c|-o) ((i++)); continue ;;
       -*) continue ;;
     esac
     case " $(_bscbot_words "$path") " in

@@ -6,8 +6,7 @@
 #include <string>
 
 #include "core/config/config.hpp"
-#include "core/db/pool.hpp"
-#include "core/db/trade_repository.hpp"
+#include "core/db/store.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/state.hpp"
 
@@ -21,14 +20,15 @@ struct App {
   std::shared_ptr<spdlog::logger> log;
   Metrics& metrics;
   RuntimeState& state;
-  core::db::ConnectionPool& pool;
-  std::string db_path;
+  core::db::Store& store;
   int schema_version = 0;
   WsHub* hub = nullptr;  // set once the hub exists (the hub refers back to the App)
   TradingService* trading = nullptr;  // set when CHAIN_ENABLED=true
 
-  // Times each query into the P95 histogram and logs the slow ones as "Query took".
-  core::db::QueryObserver query_observer() const;
 };
+
+// Times each query into the P95 histogram and logs the slow ones as "Query took"; given to the
+// store when it is opened.
+core::db::QueryObserver make_query_observer(const core::config::Config& cfg, Metrics& metrics, std::shared_ptr<spdlog::logger> log);
 
 }  // namespace bscbot::daemon

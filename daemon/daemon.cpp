@@ -10,9 +10,7 @@
 #include <condition_variable>
 #include <thread>
 
-#include "core/db/database.hpp"
-#include "core/db/migrations.hpp"
-#include "core/db/pool.hpp"
+#include "core/db/store.hpp"
 #include "core/error.hpp"
 #include "core/process/pid_file.hpp"
 #include "core/version.hpp"
@@ -38,11 +36,6 @@ using core::ErrorKind;
 namespace {
 
 void refuse_unsafe_settings(const core::config::Config& cfg) {
-  if (cfg.text("DB_CLIENT") != "sqlite") {
-    throw Error(ErrorKind::config,
-                fmt::format("DB_CLIENT={} (from {}) is not available in this build; use DB_CLIENT=sqlite",
-                            cfg.text("DB_CLIENT"), cfg.source("DB_CLIENT").describe()));
-  }
   if (cfg.production() && cfg.boolean("DISABLE_AUTH")) {
     throw Error(ErrorKind::config, fmt::format("DISABLE_AUTH=true (from {}) is refused with NODE_ENV=production",
                                                cfg.source("DISABLE_AUTH").describe()));
@@ -50,18 +43,16 @@ void refuse_unsafe_settings(const core::config::Config& cfg) {
 }
 
 // Brings the schema up to date (or refuses a newer one) and returns its version.
-int prepare_database(const core::config::Config& cfg, spdlog::logger& log) {
-  const std::string path = cfg.db_path().string();
-  auto db = core::db::open_database(cfg.db_path(), core::db::Access::create, static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS")));
-  auto status = core::db::schema_status(*db);
-  core::db::require_known_schema(status, path);
+int prepare_database(core::db::Store& store, const core::config::Config& cfg, spdlog::logger& log) {
+  auto status = store.schema_status();
+  core::db::require_known_schema(status, store.location());
   if (!status.pending.empty()) {
     if (!cfg.boolean("AUTO_MIGRATE")) {
       throw Error(ErrorKind::conflict, fmt::format("database {} needs {} migration(s) and AUTO_MIGRATE=false; run `bscbot db migrate`",
-                                                   path, status.pending.size()));
+                                                   store.location(), status.pending.size()));
     }
-    for (const std::string& name : core::db::migrate(*db, path)) log.info("Applied migration {}", name);
-    status = core::db::schema_status(*db);
+    for (const std::string& name : store.migrate()) log.info("Applied migration {}", name);
+    status = store.schema_status();
   }
   return status.current;
 }
@@ -81,13 +72,12 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
     log->warn("DISABLE_AUTH=true: trading routes accept requests WITHOUT a token. Never run like this in production.");
   }
 
-  const int schema_version = prepare_database(cfg, *log);
-  core::db::ConnectionPool pool(cfg.db_path(), static_cast<int>(cfg.integer("DB_POOL_MIN")),
-                                static_cast<int>(cfg.integer("DB_POOL_MAX")), static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS")));
   Metrics metrics;
+  auto store = core::db::open_store(cfg, core::db::Access::create, core::db::daemon_store_options(cfg, make_query_observer(cfg, metrics, log)));
+  const int schema_version = prepare_database(*store, cfg, *log);
   RuntimeState state;
   net::io_context ioc(static_cast<int>(cfg.integer("HTTP_THREADS")));
-  App app{cfg, log, metrics, state, pool, cfg.db_path().string(), schema_version};
+  App app{cfg, log, metrics, state, *store, schema_version};
   WsHub hub(app);
   app.hub = &hub;
 
@@ -142,7 +132,7 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
     });
   });
 
-  log->info("Listening on {}:{} (database {}, schema version {})", cfg.text("HOST"), server.port(), cfg.db_path().string(),
+  log->info("Listening on {}:{} (database {}, schema version {})", cfg.text("HOST"), server.port(), store->location(),
             schema_version);
   sd_notify(0, "READY=1");
 

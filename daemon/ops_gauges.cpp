@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include "core/checks/disk.hpp"
-#include "core/db/trade_repository.hpp"
+#include "core/db/store.hpp"
 #include "core/util/clock.hpp"
 #include "daemon/app.hpp"
 
@@ -49,17 +49,15 @@ void OpsGauges::track_cpu() {
 
 void OpsGauges::refresh() {
   namespace fs = std::filesystem;
-  const fs::path db_dir = fs::path(m_app.db_path).parent_path();
-  const auto data = core::checks::statvfs_usage(db_dir.empty() ? fs::path(".") : db_dir);
+  const auto data = core::checks::statvfs_usage(m_app.store.local_folder().value_or(m_app.cfg.path("DATA_DIR")));
   const auto logs = core::checks::statvfs_usage(m_app.cfg.log_dir());
   set(m_disk, data ? std::optional<double>(data->used_percent() / 100.0) : std::nullopt, {{"folder", "data"}});
   set(m_disk, logs ? std::optional<double>(logs->used_percent() / 100.0) : std::nullopt, {{"folder", "logs"}});
   try {
     const auto now = core::system_clock().now();
-    auto lease = m_app.pool.acquire();
-    core::db::TradeRepository trades(lease.db(), m_app.query_observer());
-    const auto day = trades.stats(core::to_sql_datetime(now - std::chrono::hours(24)));
-    const auto hour = trades.stats(core::to_sql_datetime(now - std::chrono::hours(1)));
+    core::db::TradeStore& trades = m_app.store.trades();
+    const auto day = trades.stats(now - std::chrono::hours(24));
+    const auto hour = trades.stats(now - std::chrono::hours(1));
     set(m_trades_per_hour, static_cast<double>(hour.total));
     set(m_trades_24h, static_cast<double>(day.completed), {{"status", "completed"}});
     set(m_trades_24h, static_cast<double>(day.failed), {{"status", "failed"}});

@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "core/db/metric_sample_repository.hpp"
+#include "core/db/store.hpp"
 #include "core/util/clock.hpp"
 #include "daemon/app.hpp"
 
@@ -28,22 +28,17 @@ void MetricSampler::sample() {
   gauges.rss_bytes = rss;
   gauges.ws_connections = m_app.state.websocket_connections.load();
   gauges.trade_queue_length = m_app.state.trade_queue_length.load();
-  std::error_code ec;
-  const auto db_bytes = fs::file_size(m_app.db_path, ec);
-  if (!ec) gauges.db_file_bytes = static_cast<double>(db_bytes);
-  const auto wal_bytes = fs::file_size(m_app.db_path + "-wal", ec);
-  if (!ec) gauges.db_file_bytes += static_cast<double>(wal_bytes);
+  // The worker's probe measured the database a moment ago (file and WAL, or pg_database_size).
+  if (const auto bytes = m_app.state.db().size_bytes) gauges.db_file_bytes = static_cast<double>(*bytes);
 
   const double seconds = std::chrono::duration<double>(now - m_previous_at).count();
   const auto rows = core::metrics::window_samples(m_previous, current, seconds, gauges);
   const auto wall = core::system_clock().now();
-  auto lease = m_app.pool.acquire();
-  core::db::MetricSampleRepository repo(lease.db(), m_app.query_observer());
-  repo.record(core::to_sql_datetime(wall), rows);
+  core::db::MetricStore& repo = m_app.store.samples();
+  repo.record(wall, rows);
   m_previous = current;
   m_previous_at = now;
-  const auto pruned = repo.prune_older_than(
-      core::to_sql_datetime(wall - std::chrono::hours(24) * m_app.cfg.integer("METRIC_RETENTION_DAYS")));
+  const auto pruned = repo.prune_older_than(wall - std::chrono::hours(24) * m_app.cfg.integer("METRIC_RETENTION_DAYS"));
   m_app.log->debug("Stored {} metric samples for the last {:.0f} s ({} old rows pruned)", rows.size(), seconds, pruned);
 }
 

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "core/db/probe.hpp"
@@ -16,8 +17,8 @@ struct DbProbe {
   DbState state = DbState::unknown;
   std::string error;                               // the last failure, verbatim
   std::chrono::steady_clock::time_point checked{}; // when the worker last probed
-  std::uintmax_t file_bytes = 0;
-  std::uintmax_t free_bytes = 0;
+  std::optional<std::uintmax_t> size_bytes;        // the database's size (file and WAL, or pg_database_size)
+  std::optional<std::uintmax_t> free_bytes;        // free space where a SQLite file grows
 };
 
 class RuntimeState {

@@ -54,8 +54,7 @@ TradingService::TradingService(App& app) : m_app(app) {
     app.log->info("Price cache {}{} {}", what, stale ? " (stale)" : "", hit ? "HIT" : "MISS");
   };
   hooks.on_queue_length = [&app](int n) { app.state.trade_queue_length.store(n); };
-  hooks.query_observer = app.query_observer();
-  m_engine = std::make_unique<core::trade::TradeEngine>(core::trade::EngineSettings::from_config(app.cfg), app.pool, std::move(key),
+  m_engine = std::make_unique<core::trade::TradeEngine>(core::trade::EngineSettings::from_config(app.cfg), app.store, std::move(key),
                                                         std::move(hooks));
 }
 

@@ -1,14 +1,11 @@
 #include "daemon/worker.hpp"
 
-#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
 #include <boost/asio/post.hpp>
 #include <filesystem>
 
-#include "core/db/database.hpp"
 #include "core/db/probe.hpp"
-#include "core/util/files.hpp"
 #include "daemon/app.hpp"
 
 namespace fs = std::filesystem;
@@ -18,11 +15,6 @@ namespace bscbot::daemon {
 namespace {
 
 constexpr auto k_turn = std::chrono::milliseconds(1000);
-
-ino_t inode_of(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
-}
 
 }  // namespace
 
@@ -35,11 +27,31 @@ Worker::~Worker() { stop(); }
 
 void Worker::start() {
   m_guard = std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(m_ioc.get_executor());
+  // The first probe answers before the first request can ask; later ones run on their own
+  // thread, so a database server that takes seconds to time out never stalls the loop (or
+  // trips the systemd watchdog).
+  probe_database();
+  m_prober = std::thread([this] {
+    std::unique_lock lock(m_probe_mutex);
+    while (!m_probe_cv.wait_for(lock, k_turn, [this] { return m_probe_stop; })) {
+      lock.unlock();
+      probe_database();
+      lock.lock();
+    }
+  });
   turn();
   m_thread = std::thread([this] { m_ioc.run(); });
 }
 
 void Worker::stop() {
+  if (m_prober.joinable()) {
+    {
+      std::lock_guard lock(m_probe_mutex);
+      m_probe_stop = true;
+    }
+    m_probe_cv.notify_all();
+    m_prober.join();
+  }
   if (!m_thread.joinable()) return;
   boost::asio::post(m_ioc, [this] {
     m_timer.cancel();
@@ -47,7 +59,6 @@ void Worker::stop() {
     m_guard.reset();
   });
   m_thread.join();
-  m_db.reset();
 }
 
 void Worker::every(std::chrono::milliseconds period, std::function<void()> job) {
@@ -70,7 +81,6 @@ void Worker::schedule(Job& job) {
 }
 
 void Worker::turn() {
-  probe_database();
   report_heartbeat();
   m_app.state.tick();
   if (m_watchdog) sd_notify(0, "WATCHDOG=1");
@@ -81,44 +91,16 @@ void Worker::turn() {
 }
 
 void Worker::probe_database() {
+  // The store knows what its backend can suffer: a SQLite file deleted, replaced or out of
+  // disk; a PostgreSQL server gone, read-only or locking the table.
+  const core::db::WriteProbe w = m_app.store.probe_writable();
   DbProbe probe;
   probe.checked = std::chrono::steady_clock::now();
-  const std::string& path = m_app.db_path;
-  try {
-    probe.free_bytes = core::available_bytes(fs::path(path).parent_path().empty() ? fs::path(".") : fs::path(path).parent_path());
-  } catch (const std::exception&) {
-    probe.free_bytes = 0;
-  }
-  std::error_code ec;
-  probe.file_bytes = fs::file_size(path, ec);
-  const ino_t inode = inode_of(path);
-  if (inode == 0) {
-    probe.state = DbState::missing;
-    probe.error = "database file " + path + " is gone";
-  } else if (m_inode != 0 && inode != m_inode) {
-    // Someone replaced the file under us (a `cp` restore): our connections still write the old one.
-    probe.state = DbState::replaced;
-    probe.error = "database file was replaced while bscbotd was running; restart bscbotd (use `bscbot restore`)";
-  } else {
-    try {
-      if (!m_db) {
-        m_db = core::db::open_database(path, core::db::Access::read_write, static_cast<int>(m_app.cfg.integer("DB_BUSY_TIMEOUT_MS")));
-        m_inode = inode;
-      }
-      const core::db::WriteProbe w = core::db::probe_writable(*m_db);
-      probe.state = w.state;
-      probe.error = w.error;
-      if (w.state == DbState::error) m_db.reset();
-    } catch (const std::exception& e) {
-      probe.state = DbState::error;
-      probe.error = e.what();
-      m_db.reset();
-    }
-  }
-  if (probe.state == DbState::ok && probe.free_bytes < core::db::k_min_free_bytes) {
-    probe.state = DbState::disk_full;
-    probe.error = "less than 1 MiB free on the database's filesystem";
-  }
+  probe.state = w.state;
+  probe.error = w.error;
+  probe.size_bytes = w.size_bytes;
+  probe.free_bytes = w.free_bytes;
+  const std::string& path = m_app.store.location();
   const DbProbe previous = m_app.state.db();
   if (previous.state != probe.state) {
     if (probe.state == DbState::ok) {

@@ -1,11 +1,11 @@
 #pragma once
 // The daemon's main loop, on its own thread: it ticks (so /api/health can tell a stuck loop from
-// a live socket), probes the database, reports the WebSocket heartbeat and pets the systemd
-// watchdog. Trading work is scheduled here too.
-#include <SQLiteCpp/Database.h>
-#include <sys/types.h>
+// a live socket), reports the WebSocket heartbeat and pets the systemd watchdog; a second
+// thread probes the database every second. Trading work is scheduled here too.
 
 #include <boost/asio/io_context.hpp>
+#include <condition_variable>
+#include <mutex>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
@@ -46,8 +46,10 @@ private:
   boost::asio::steady_timer m_timer;
   std::vector<std::unique_ptr<Job>> m_jobs;
   std::thread m_thread;
-  std::unique_ptr<SQLite::Database> m_db;
-  ino_t m_inode = 0;
+  std::thread m_prober;
+  std::mutex m_probe_mutex;
+  std::condition_variable m_probe_cv;
+  bool m_probe_stop = false;
   std::chrono::steady_clock::time_point m_last_heartbeat_report;
   std::uint64_t m_reported_pings = 0, m_reported_pongs = 0, m_reported_dropped = 0;
   bool m_watchdog = false;

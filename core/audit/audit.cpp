@@ -10,8 +10,7 @@
 #include "core/audit/permissions.hpp"
 #include "core/audit/secrets.hpp"
 #include "core/checks/backups.hpp"
-#include "core/db/database.hpp"
-#include "core/db/trade_repository.hpp"
+#include "core/db/store.hpp"
 #include "core/error.hpp"
 #include "core/util/wei.hpp"
 
@@ -340,17 +339,18 @@ std::vector<Finding> audit_trades(const config::Config& cfg, AuditFacts& facts) 
   Finding modified = make("modified_trades", "Trades changed after they were completed or failed");
   const std::string& limit_text = cfg.text("SUSPICIOUS_AMOUNT_WEI");
   try {
-    auto db = db::open_database(cfg.db_path(), db::Access::read_only, static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS")));
-    db::TradeRepository trades(*db);
+    auto store = db::open_store(cfg, db::Access::read_only);
     constexpr int k_max = 1000;
-    const auto found = trades.suspicious(limit_text, k_max);
-    const U256 limit = require_wei(limit_text, "SUSPICIOUS_AMOUNT_WEI");
+    const Wei limit_wei = Wei::require(limit_text, "SUSPICIOUS_AMOUNT_WEI");
+    const auto found = store->trades().suspicious(limit_wei, k_max);
+    const U256 limit = limit_wei.value();
     std::vector<std::string> big, changed;
     for (const auto& t : found) {
-      const std::string label = fmt::format("#{} {} {}", t.id, t.created_at, t.tx_hash.value_or("(no tx)"));
-      if (require_wei(t.amount_in, "amount_in") > limit) big.push_back(fmt::format("{}: {} BNB", label, format_units(require_wei(t.amount_in, "amount_in"), 18)));
+      const std::string label = fmt::format("#{} {} {}", t.id, to_sql_datetime(t.created_at), t.tx_hash.value_or("(no tx)"));
+      if (limit_wei < t.amount_in) big.push_back(fmt::format("{}: {} BNB", label, format_units(t.amount_in.value(), 18)));
       if (t.finalized_at && t.updated_at > *t.finalized_at) {
-        changed.push_back(fmt::format("{}: {} at {}, changed at {}", label, db::to_string(t.status), *t.finalized_at, t.updated_at));
+        changed.push_back(fmt::format("{}: {} at {}, changed at {}", label, db::to_string(t.status), to_sql_datetime(*t.finalized_at),
+                                      to_sql_datetime(t.updated_at)));
       }
     }
     const std::string more = found.size() >= static_cast<std::size_t>(k_max) ? " (at least; the first 1000 were read)" : "";

@@ -12,6 +12,7 @@
 #include "core/backup/online_backup.hpp"
 #include "core/backup/staged_file.hpp"
 #include "core/db/database.hpp"
+#include "core/db/sqlite/sqlite_store.hpp"
 #include "core/db/migrations.hpp"
 #include "core/error.hpp"
 #include "core/util/files.hpp"
@@ -108,7 +109,7 @@ std::vector<std::string> prepare_stage(const fs::path& stage, int busy_timeout_m
     SQLite::Database db(stage.string(), SQLite::OPEN_READWRITE, busy_timeout_ms);
     const std::string mode = db.execAndGet("PRAGMA journal_mode = WAL").getString();
     if (mode != "wal") throw Error(ErrorKind::database, fmt::format("the restored copy refused WAL mode (journal_mode is {})", mode));
-    applied = db::migrate(db, stage.string());
+    applied = db::sqlite::open_sqlite_store(stage, db::Access::read_write, busy_timeout_ms, {})->migrate();
     const std::string check = db::check_integrity(db, /*full=*/false);
     if (check != "ok") throw Error(ErrorKind::database, fmt::format("the migrated copy fails quick_check: {}", check));
   } catch (const SQLite::Exception& e) {

@@ -1,9 +1,7 @@
 #include "core/checks/database_checks.hpp"
 
-#include <SQLiteCpp/Database.h>
 #include <fmt/format.h>
 
-#include "core/db/database.hpp"
 #include "core/error.hpp"
 
 namespace fs = std::filesystem;
@@ -16,49 +14,45 @@ CheckResult make(std::string name, const char* group) {
   return CheckResult{std::move(name), group, Status::unknown, "-", "", "", std::nullopt};
 }
 
-std::uintmax_t size_with_wal(const fs::path& db_path) {
-  std::error_code ec;
-  std::uintmax_t bytes = fs::file_size(db_path, ec);
-  if (ec) bytes = 0;
-  const auto wal = fs::file_size(db_path.string() + "-wal", ec);
-  if (!ec) bytes += wal;
-  return bytes;
-}
-
 }  // namespace
 
-CheckResult check_integrity(const fs::path& db_path, Integrity depth, int busy_timeout_ms) {
+CheckResult check_integrity(db::Store& store, Integrity depth) {
   CheckResult r = make("database_integrity", "database");
-  const char* pragma = depth == Integrity::full ? "integrity_check" : "quick_check";
+  const bool sqlite = store.backend() == db::Backend::sqlite;
+  const char* what = sqlite ? (depth == Integrity::full ? "PRAGMA integrity_check" : "PRAGMA quick_check")
+                            : (depth == Integrity::full ? "a read of every table" : "the required tables");
   r.threshold = "ok";
   try {
-    auto db = db::open_database(db_path, db::Access::read_only, busy_timeout_ms);
-    const std::string result = db::check_integrity(*db, depth == Integrity::full);
+    const std::string result = store.check_integrity(depth == Integrity::full ? db::CheckDepth::full : db::CheckDepth::quick);
     r.value = result == "ok" ? "ok" : "damaged";
     r.status = result == "ok" ? Status::ok : Status::crit;
-    r.detail = fmt::format("PRAGMA {} of {}{}", pragma, db_path.string(), result == "ok" ? "" : ": " + result);
+    r.detail = fmt::format("{} of {}{}", what, store.location(), result == "ok" ? "" : ": " + result);
   } catch (const Error& e) {
     r.status = Status::crit;
-    r.value = e.kind() == ErrorKind::not_found ? "missing" : "unreadable";
-    r.detail = e.what();
-  } catch (const SQLite::Exception& e) {
-    r.status = Status::crit;
-    r.value = "unreadable";
-    r.detail = fmt::format("PRAGMA {} of {} failed: {}", pragma, db_path.string(), e.what());
+    r.value = e.kind() == ErrorKind::unavailable ? "unreachable" : "unreadable";
+    r.detail = fmt::format("{} of {} failed: {}", what, store.location(), e.what());
   }
   return r;
 }
 
-CheckResult check_database_size(const fs::path& db_path, const std::optional<db::TimedValue>& day_ago, SystemTime now,
-                                const DiskProbe& disk, Levels days_left) {
+CheckResult unopenable(const std::string& why, bool missing) {
+  CheckResult r = make("database_integrity", "database");
+  r.threshold = "ok";
+  r.status = Status::crit;
+  r.value = missing ? "missing" : "unreadable";
+  r.detail = why;
+  return r;
+}
+
+CheckResult check_database_size(std::optional<std::uintmax_t> size, const std::string& where, const std::optional<db::TimedValue>& day_ago,
+                                SystemTime now, std::optional<DiskUsage> usage, Levels days_left) {
   CheckResult r = make("database_size", "database");
   r.threshold = fmt::format("disk full in: {}", falling_text(days_left, "days"));
-  std::error_code ec;
-  if (!fs::exists(db_path, ec)) {
-    r.detail = db_path.string() + " does not exist";
+  if (!size) {
+    r.detail = "the size of " + where + " is not known";
     return r;
   }
-  const double bytes = static_cast<double>(size_with_wal(db_path));
+  const double bytes = static_cast<double>(*size);
   r.number = bytes;
   r.value = bytes_text(bytes);
   r.status = Status::ok;
@@ -66,14 +60,7 @@ CheckResult check_database_size(const fs::path& db_path, const std::optional<db:
     r.detail = "growth not known yet: bscbotd records the size every METRIC_SAMPLE_INTERVAL_S";
     return r;
   }
-  SystemTime then;
-  try {
-    then = parse_sql_datetime(day_ago->sampled_at);
-  } catch (const Error&) {
-    r.detail = "growth not known: unreadable sample time " + day_ago->sampled_at;
-    return r;
-  }
-  const double hours = std::chrono::duration<double>(now - then).count() / 3600.0;
+  const double hours = std::chrono::duration<double>(now - day_ago->sampled_at).count() / 3600.0;
   if (hours < 1.0) {
     r.detail = "growth not known yet: less than an hour of size samples";
     return r;
@@ -82,8 +69,10 @@ CheckResult check_database_size(const fs::path& db_path, const std::optional<db:
   r.detail = fmt::format("{} {} per day (over the last {} h)", per_day >= 0 ? "+" : "-", bytes_text(std::abs(per_day)),
                          number_text(hours, 1));
   if (per_day <= 0) return r;
-  const auto usage = disk ? disk(db_path.parent_path().empty() ? fs::path(".") : db_path.parent_path()) : std::nullopt;
-  if (!usage) return r;
+  if (!usage) {
+    r.detail += "; the free space of the database server's disk is not visible from here";
+    return r;
+  }
   const double days = static_cast<double>(usage->available_bytes) / per_day;
   r.status = falling(days, days_left);
   r.detail += fmt::format("; {} free, full in {} days at this rate", bytes_text(static_cast<double>(usage->available_bytes)),
@@ -142,15 +131,8 @@ CheckResult check_gas_fee(const db::TradeStats& day) {
 }
 
 std::vector<CheckResult> database_checks(const config::Config& cfg, Integrity depth, const Clock& clock, const DiskProbe& disk) {
-  const fs::path path = cfg.db_path();
-  const int busy = static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS"));
   std::vector<CheckResult> out;
-  out.push_back(check_integrity(path, depth, busy));
-  const bool readable = out.back().status == Status::ok || out.back().value == "damaged";
-
   const SystemTime now = clock.now();
-  const std::string day_ago = to_sql_datetime(now - std::chrono::hours(24));
-  const std::string hour_ago = to_sql_datetime(now - std::chrono::hours(1));
   const Levels days_left{cfg.number("DB_FULL_WARN_DAYS"), cfg.number("DB_FULL_CRIT_DAYS")};
   const char* trading[] = {"trades_24h", "success_rate", "failed_trades", "gas_fee_avg"};
   auto unknown_trading = [&](const std::string& why) {
@@ -160,33 +142,47 @@ std::vector<CheckResult> database_checks(const config::Config& cfg, Integrity de
       out.push_back(std::move(r));
     }
   };
+  std::unique_ptr<db::Store> store;
+  try {
+    store = db::open_store(cfg, db::Access::read_only);
+  } catch (const Error& e) {
+    out.push_back(unopenable(e.what(), e.kind() == ErrorKind::not_found));
+    out.push_back(check_database_size(std::nullopt, "the database", std::nullopt, now, std::nullopt, days_left));
+    unknown_trading(std::string("the database cannot be read: ") + e.what());
+    return out;
+  }
+  out.push_back(check_integrity(*store, depth));
+  const bool readable = out.back().status == Status::ok || out.back().value == "damaged";
+  std::optional<std::uintmax_t> size;
+  std::optional<DiskUsage> free;
+  try {
+    size = store->size_bytes();
+    if (const auto folder = store->local_folder(); folder && disk) free = disk(*folder);
+  } catch (const Error&) {
+    // Unknown size: the check says so.
+  }
   if (!readable) {
-    out.push_back(check_database_size(path, std::nullopt, now, disk, days_left));
+    out.push_back(check_database_size(size, store->location(), std::nullopt, now, free, days_left));
     unknown_trading("the database cannot be read: " + out.front().detail);
     return out;
   }
   try {
-    auto db = db::open_database(path, db::Access::read_only, busy);
     std::optional<db::TimedValue> first;
-    if (db::MetricSampleRepository::available(*db)) {
-      first = db::MetricSampleRepository(*db).first_since(std::string(metrics::sample::db_file_bytes), day_ago);
-    }
-    out.push_back(check_database_size(path, first, now, disk, days_left));
-    if (!db->tableExists("trades")) {
-      unknown_trading("no trades table; run `bscbot db migrate`");
-      return out;
-    }
-    db::TradeRepository trades(*db);
-    const db::TradeStats day = trades.stats(day_ago);
-    const db::TradeStats hour = trades.stats(hour_ago);
+    if (store->samples().available()) first = store->samples().first_since(std::string(metrics::sample::db_file_bytes), now - std::chrono::hours(24));
+    out.push_back(check_database_size(size, store->location(), first, now, free, days_left));
+    const db::TradeStats day = store->trades().stats(now - std::chrono::hours(24));
+    const db::TradeStats hour = store->trades().stats(now - std::chrono::hours(1));
     out.push_back(check_trade_volume(day, hour, cfg.number("TRADES_PER_HOUR_WARN")));
     out.push_back(check_success_rate(day, Levels{cfg.number("SUCCESS_RATE_WARN_PCT"), cfg.number("SUCCESS_RATE_CRIT_PCT")}));
     out.push_back(check_failed_trades(day));
     out.push_back(check_gas_fee(day));
   } catch (const std::exception& e) {
-    if (out.size() < 2) out.push_back(check_database_size(path, std::nullopt, now, disk, days_left));
+    if (out.size() < 2) out.push_back(check_database_size(size, store->location(), std::nullopt, now, free, days_left));
     out.resize(2);
-    unknown_trading(e.what());
+    const std::string why = e.what();
+    unknown_trading(why.find("no such table") != std::string::npos || why.find("does not exist") != std::string::npos
+                        ? "no trades table; run `bscbot db migrate`"
+                        : why);
   }
   return out;
 }

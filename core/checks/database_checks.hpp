@@ -1,32 +1,36 @@
 #pragma once
-// The checks answered by the database file itself, so they run whether or not bscbotd is up:
+// The checks answered by the database itself, so they run whether or not bscbotd is up:
 // integrity, size and growth, and the manual's 24-hour business metrics (trades, success
-// rate, failures, average gas fee).
+// rate, failures, average gas fee). The same on SQLite and PostgreSQL.
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/checks/disk.hpp"
 #include "core/checks/status.hpp"
 #include "core/config/config.hpp"
-#include "core/db/metric_sample_repository.hpp"
-#include "core/db/trade_repository.hpp"
+#include "core/db/store.hpp"
 #include "core/util/clock.hpp"
 
 namespace bscbot::core::checks {
 
 enum class Integrity { quick, full };
 
-// PRAGMA quick_check (or the full integrity_check), read-only. CRIT for a missing, unreadable
-// or damaged file.
-CheckResult check_integrity(const std::filesystem::path& db_path, Integrity depth, int busy_timeout_ms);
+// SQLite's quick_check (or the full integrity_check); on PostgreSQL the required tables (and a
+// read of every row with `full`). CRIT for a damaged database.
+CheckResult check_integrity(db::Store& store, Integrity depth);
 
-// Size of the database and its WAL, and how fast it grew over the last day (from the
-// db_file_bytes samples bscbotd records): WARN/CRIT when the disk would fill within
-// DB_FULL_WARN_DAYS / DB_FULL_CRIT_DAYS at that rate. `day_ago` is the oldest sample of the
-// last 24 h.
-CheckResult check_database_size(const std::filesystem::path& db_path, const std::optional<db::TimedValue>& day_ago,
-                                SystemTime now, const DiskProbe& disk, Levels days_left);
+// The same verdict for a database that could not even be opened (`why`, with `missing` for a
+// file that does not exist).
+CheckResult unopenable(const std::string& why, bool missing);
+
+// The size of the database and how fast it grew over the last day (from the db_file_bytes
+// samples bscbotd records): WARN/CRIT when its disk would fill within DB_FULL_WARN_DAYS /
+// DB_FULL_CRIT_DAYS at that rate. `day_ago` is the oldest sample of the last 24 h; `free` the
+// space left where it grows (unknown for a server's database).
+CheckResult check_database_size(std::optional<std::uintmax_t> bytes, const std::string& where, const std::optional<db::TimedValue>& day_ago,
+                                SystemTime now, std::optional<DiskUsage> free, Levels days_left);
 
 // Trades created in the last 24 h; WARN when the last hour exceeds `per_hour_warn` (the
 // manual's HighTradeVolume: > 1000 per hour).
@@ -38,12 +42,11 @@ CheckResult check_success_rate(const db::TradeStats& day, Levels percent);
 // Failed trades of the last 24 h; informational (the success rate carries the verdict).
 CheckResult check_failed_trades(const db::TradeStats& day);
 
-// AVG(CAST(gas_fee AS REAL)) over the last 24 h, as the manual computes it; informational.
+// AVG(gas_fee) over the last 24 h, as the manual computes it; informational.
 CheckResult check_gas_fee(const db::TradeStats& day);
 
 // Every database check for the configured database, never throwing: a database that cannot
 // be opened makes integrity CRIT and the rest UNKNOWN.
-std::vector<CheckResult> database_checks(const config::Config& cfg, Integrity depth, const Clock& clock,
-                                         const DiskProbe& disk);
+std::vector<CheckResult> database_checks(const config::Config& cfg, Integrity depth, const Clock& clock, const DiskProbe& disk);
 
 }  // namespace bscbot::core::checks

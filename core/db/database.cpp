@@ -50,6 +50,23 @@ std::string check_integrity(SQLite::Database& db, bool full) {
   return result;
 }
 
+SchemaStatus schema_status(SQLite::Database& db) {
+  std::vector<std::string> names;
+  if (db.tableExists("knex_migrations")) {
+    SQLite::Statement q(db, "SELECT name FROM knex_migrations ORDER BY id");
+    while (q.executeStep()) names.push_back(q.getColumn(0).getString());
+  }
+  return schema_status_of(names);
+}
+
+std::vector<TableCount> count_rows(SQLite::Database& db) {
+  std::vector<TableCount> out;
+  for (const std::string& table : counted_tables()) {
+    if (db.tableExists(table)) out.push_back({table, db.execAndGet(fmt::format("SELECT COUNT(*) FROM {}", table)).getInt64()});
+  }
+  return out;
+}
+
 std::string journal_mode(SQLite::Database& db) { return db.execAndGet("PRAGMA journal_mode").getString(); }
 
 bool looks_like_sqlite(const fs::path& path) {

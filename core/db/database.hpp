@@ -1,19 +1,17 @@
 #pragma once
-// Opening the SQLite database the way every part of bscbot needs it: WAL journal, a busy
-// timeout instead of instant "database is locked", foreign keys on.
+// The SQLite file itself, for what is file-level by nature (the SQLite store's connections,
+// online backups, restores, reads of backup files): opened with a WAL journal, a busy timeout
+// instead of instant "database is locked", foreign keys on.
 #include <SQLiteCpp/Database.h>
 
 #include <filesystem>
 #include <memory>
 #include <string>
 
-namespace bscbot::core::db {
+#include "core/db/store.hpp"
+#include <vector>
 
-enum class Access {
-  read_only,   // never writes, never changes the journal mode (backups, verify)
-  read_write,  // the file must exist
-  create,      // creates the file and its folder when missing
-};
+namespace bscbot::core::db {
 
 // Opens `path`; throws core::Error(not_found/database) naming the file and the reason.
 std::unique_ptr<SQLite::Database> open_database(const std::filesystem::path& path, Access access,
@@ -24,6 +22,12 @@ std::string check_integrity(SQLite::Database& db, bool full);
 
 // The journal mode SQLite reports, e.g. "wal".
 std::string journal_mode(SQLite::Database& db);
+
+// The migrations recorded in the file's knex_migrations (none: version 0).
+SchemaStatus schema_status(SQLite::Database& db);
+
+// Row counts of counted_tables(); missing tables are omitted.
+std::vector<TableCount> count_rows(SQLite::Database& db);
 
 // The SQLite header magic: the first 16 bytes of every database file.
 bool looks_like_sqlite(const std::filesystem::path& path);

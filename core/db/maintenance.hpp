@@ -1,15 +1,11 @@
 #pragma once
-// The manual's nightly database maintenance (size, cleanup, VACUUM, ANALYZE) and the facts
-// `db stats` and the checks report about a database file.
+// The facts `db stats`, the checks and backups report about a database, whichever backend.
 #include <cstdint>
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace SQLite {
-class Database;
-}
+#include "core/util/clock.hpp"
 
 namespace bscbot::core::db {
 
@@ -19,31 +15,25 @@ struct TableCount {
 };
 
 struct DatabaseStats {
-  std::string path;
-  std::uintmax_t file_bytes = 0;
-  std::uintmax_t wal_bytes = 0;
-  std::int64_t page_size = 0;
-  std::int64_t page_count = 0;
-  std::int64_t freelist_pages = 0;
-  std::string journal_mode;
+  std::string backend;                     // "sqlite" or "pg"
+  std::string location;                    // the file, or the URL without its password
+  std::uintmax_t size_bytes = 0;           // the file plus its WAL, or pg_database_size()
+  std::optional<std::uintmax_t> wal_bytes; // SQLite: the -wal file
+  std::optional<std::int64_t> page_size;   // SQLite
+  std::optional<std::int64_t> page_count;
+  std::optional<std::int64_t> freelist_pages;
+  std::optional<std::string> journal_mode;
+  std::optional<std::string> server_version;  // PostgreSQL
   int schema_version = 0;
   std::vector<TableCount> tables;          // trades, users, wallets
-  std::optional<std::string> oldest_trade; // MIN(created_at)
-  std::optional<std::string> newest_trade; // MAX(created_at)
+  std::optional<SystemTime> oldest_trade;  // MIN(created_at)
+  std::optional<SystemTime> newest_trade;  // MAX(created_at)
 };
-
-DatabaseStats collect_stats(SQLite::Database& db, const std::filesystem::path& path);
-
-// Row counts of the tables a bscbot database must have; missing tables are omitted.
-std::vector<TableCount> count_rows(SQLite::Database& db);
 
 // The tables the manual's verify-backup script requires.
 const std::vector<std::string>& required_tables();
 
-// Rebuilds the file to return free pages to the filesystem; returns bytes reclaimed.
-std::int64_t vacuum(SQLite::Database& db, const std::filesystem::path& path);
-
-// Refreshes the query planner's statistics.
-void analyze(SQLite::Database& db);
+// The tables whose rows `db stats` and backup manifests count.
+const std::vector<std::string>& counted_tables();
 
 }  // namespace bscbot::core::db

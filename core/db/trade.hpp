@@ -1,9 +1,14 @@
 #pragma once
-// A trade record as the `trades` table holds it.
+// A trade record as the `trades` table holds it, in our own types: amounts as exact wei, times
+// as UTC instants. Each backend converts to and from its column types (decimal text and
+// datetime() text in SQLite, NUMERIC(78,0) and timestamptz in PostgreSQL).
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "core/util/clock.hpp"
+#include "core/util/wei.hpp"
 
 namespace bscbot::core::db {
 
@@ -19,25 +24,25 @@ struct Trade {
   std::string wallet_address;
   std::string token_in;
   std::string token_out;
-  std::string amount_in;                     // wei, decimal
-  std::optional<std::string> amount_out;     // wei received, from the receipt
-  std::optional<std::string> amount_out_min; // wei, from the quote and slippage
-  std::optional<std::string> quoted_amount_out;
+  Wei amount_in;
+  std::optional<Wei> amount_out;             // received, from the receipt
+  std::optional<Wei> amount_out_min;         // from the quote and slippage
+  std::optional<Wei> quoted_amount_out;
   std::string path;                          // comma-separated token addresses
   std::optional<std::int64_t> slippage_bps;
   std::optional<std::int64_t> deadline;      // unix seconds
   std::optional<std::int64_t> gas_limit;
-  std::optional<std::string> gas_price;      // wei
+  std::optional<Wei> gas_price;
   std::optional<std::int64_t> gas_used;
-  std::optional<std::string> gas_fee;        // wei = gas_used * gas_price
+  std::optional<Wei> gas_fee;                // gas_used * gas_price
   std::optional<std::int64_t> nonce;
   std::optional<std::int64_t> chain_id;
   std::optional<std::int64_t> block_number;
   TradeStatus status = TradeStatus::pending;
   std::optional<std::string> error;
-  std::string created_at;                    // "YYYY-MM-DD HH:MM:SS" UTC
-  std::string updated_at;
-  std::optional<std::string> finalized_at;
+  SystemTime created_at;
+  SystemTime updated_at;
+  std::optional<SystemTime> finalized_at;
 };
 
 // What a caller supplies to record a new trade; the rest is filled as it progresses.
@@ -45,15 +50,15 @@ struct NewTrade {
   std::string wallet_address;
   std::string token_in;
   std::string token_out;
-  std::string amount_in;
+  Wei amount_in;
   std::string path;
-  std::optional<std::string> amount_out_min;
-  std::optional<std::string> quoted_amount_out;
+  std::optional<Wei> amount_out_min;
+  std::optional<Wei> quoted_amount_out;
   std::optional<std::int64_t> slippage_bps;
   std::optional<std::int64_t> deadline;
   std::optional<std::int64_t> chain_id;
   // Set only when importing or seeding historical records; normally the database's now.
-  std::optional<std::string> created_at;
+  std::optional<SystemTime> created_at;
 };
 
 }  // namespace bscbot::core::db

@@ -9,4 +9,8 @@ namespace bscbot::core::db {
 
 void to_json(nlohmann::json& j, const Trade& t);
 
+// The inverse, for the CLI reading the daemon's answers; throws core::Error(data) naming a
+// missing or malformed field.
+Trade trade_from_json(const nlohmann::json& j);
+
 }  // namespace bscbot::core::db

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "core/backup/catalog.hpp"
+#include "core/backup/inspect.hpp"
 #include "core/backup/manifest.hpp"
 #include "core/backup/restore.hpp"
 #include "core/db/database.hpp"
@@ -197,8 +198,7 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
     return detail + (manifest ? " (equal to the manifest)" : " (no manifest to compare with)");
   });
   step("newest trade", [&] {
-    const auto stats = db::collect_stats(*db, database);
-    const std::string newest = stats.newest_trade.value_or("none");
+    const std::string newest = backup::inspect_database(*db, backup::CheckLevel::none).newest_trade.value_or("none");
     if (manifest && manifest->newest_trade.value_or("none") != newest) {
       throw Error(ErrorKind::data, fmt::format("newest trade {} but the manifest says {}", newest, manifest->newest_trade.value_or("none")));
     }

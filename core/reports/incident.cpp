@@ -9,8 +9,7 @@
 #include <regex>
 
 #include "core/checks/log_scan.hpp"
-#include "core/db/database.hpp"
-#include "core/db/trade_repository.hpp"
+#include "core/db/store.hpp"
 #include "core/error.hpp"
 #include "core/util/files.hpp"
 #include "core/util/wei.hpp"
@@ -174,13 +173,13 @@ IncidentFacts gather_incident_facts(const config::Config& cfg, const checks::Hea
                                           : fmt::format("{} error line(s) in the last 24 h of {}; the last {} shown", scan.error_lines,
                                                         cfg.log_file().string(), scan.last_errors.size());
   try {
-    auto db = db::open_database(cfg.db_path(), db::Access::read_only, static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS")));
-    db::TradeRepository trades(*db);
+    auto store = db::open_store(cfg, db::Access::read_only);
+    db::TradeStore& trades = store->trades();
     db::HistoryQuery q;
     q.limit = 10;
     q.status = db::TradeStatus::failed;
     facts.failed_trades = trades.history(q);
-    const auto since = trades.stats(to_sql_datetime(detected));
+    const auto since = trades.stats(detected);
     facts.failed_since_detected = since.failed;
     facts.pending_since_detected = since.pending;
     facts.wallets_since_detected = since.distinct_wallets;
@@ -247,9 +246,8 @@ std::string render_incident(const NewIncident& incident, const IncidentFacts& fa
   } else {
     md += "| ID | Created (UTC) | Wallet | Amount in (BNB) | Tx | Error |\n|---|---|---|---|---|---|\n";
     for (const auto& t : facts.failed_trades) {
-      const auto amount = parse_wei(t.amount_in);
-      md += fmt::format("| {} | {} | {} | {} | {} | {} |\n", t.id, t.created_at, t.wallet_address,
-                        amount ? format_units(*amount, 18) : t.amount_in, t.tx_hash.value_or("-"), cell(t.error.value_or("-")));
+      md += fmt::format("| {} | {} | {} | {} | {} | {} |\n", t.id, to_sql_datetime(t.created_at), t.wallet_address,
+                        format_units(t.amount_in.value(), 18), t.tx_hash.value_or("-"), cell(t.error.value_or("-")));
     }
   }
   md += "\n## Newest backup\n";

@@ -5,7 +5,6 @@
 #include <map>
 
 #include "core/checks/status.hpp"
-#include "core/db/metric_sample_repository.hpp"
 #include "core/metrics/window.hpp"
 
 namespace bscbot::core::reports {
@@ -58,21 +57,21 @@ void percentiles(PeriodFigures& f, const std::vector<metrics::NamedValue>& bucke
   if (const auto p = metrics::quantile(queries, 0.95)) f.query_p95_ms = *p * 1000;
 }
 
-db::TradeStats between(const db::TradeStats& from, const db::TradeStats& to) {
-  db::TradeStats d;
-  d.total = from.total - to.total;
-  d.completed = from.completed - to.completed;
-  d.failed = from.failed - to.failed;
-  d.pending = from.pending - to.pending;
-  if (d.total > 0) d.success_rate = static_cast<double>(d.completed) * 100.0 / static_cast<double>(d.total);
-  return d;
+// Adds the counts of `more` into `into` (success rate recomputed; averages are not summed).
+void add_counts(db::TradeStats& into, const db::TradeStats& more) {
+  into.total += more.total;
+  into.completed += more.completed;
+  into.failed += more.failed;
+  into.pending += more.pending;
+  into.success_rate.reset();
+  db::trade_rules::derive_success_rate(into);
 }
 
 std::string day_of(SystemTime t) { return to_sql_datetime(t).substr(0, 10); }
 
 }  // namespace
 
-WeeklyReport build_weekly(SQLite::Database& db, SystemTime until, int days) {
+WeeklyReport build_weekly(db::Store& store, SystemTime until, int days) {
   WeeklyReport r;
   const SystemTime since = until - std::chrono::hours(24) * days;
   r.since = to_sql_datetime(since);
@@ -91,9 +90,9 @@ WeeklyReport build_weekly(SQLite::Database& db, SystemTime until, int days) {
   for (const auto& l : labels) by_day[l].label = l;
 
   std::vector<metrics::NamedValue> all_buckets;
-  r.samples_table = db::MetricSampleRepository::available(db);
+  r.samples_table = store.samples().available();
   if (r.samples_table) {
-    for (const auto& m : db::MetricSampleRepository(db).daily(r.since, r.until)) {
+    for (const auto& m : store.samples().daily(since, until)) {
       auto& day = by_day[m.day];
       day.label = m.day;
       add(day, m, day_buckets[m.day]);
@@ -101,22 +100,14 @@ WeeklyReport build_weekly(SQLite::Database& db, SystemTime until, int days) {
     }
   }
 
-  // Trades per day from the cumulative "created after" counts at each day boundary.
-  db::TradeRepository trades(db);
-  std::vector<std::string> bounds = {r.since};
-  // A day starts at midnight and a trade made at 00:00:00 is that day's: stats() counts
-  // `created_at > since`, and created_at has one-second resolution, so the bound is the last
-  // second of the day before.
-  for (std::size_t i = 1; i < labels.size(); ++i) {
-    bounds.push_back(to_sql_datetime(parse_sql_datetime(labels[i] + " 00:00:00") - std::chrono::seconds(1)));
+  // Trades per UTC day of the period (a trade made at 00:00:00 is that day's).
+  for (const auto& d : store.trades().daily(since, until)) {
+    auto& day = by_day[d.day];
+    day.label = d.day;
+    add_counts(day.trades, d.stats);
+    add_counts(r.total.trades, d.stats);
   }
-  bounds.push_back(r.until);
-  std::vector<db::TradeStats> after;
-  for (const auto& b : bounds) after.push_back(trades.stats(b));
-  for (std::size_t i = 0; i < labels.size(); ++i) by_day[labels[i]].trades = between(after[i], after[i + 1]);
-  const db::TradeStats week = trades.stats(r.since);
-  r.total.trades = between(week, after.back());
-  r.gas_fee_avg_wei = week.avg_gas_fee_wei;
+  r.gas_fee_avg_wei = store.trades().stats(since).avg_gas_fee_wei;
 
   for (auto& [label, figures] : by_day) {
     percentiles(figures, day_buckets[label]);

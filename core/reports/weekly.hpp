@@ -9,12 +9,8 @@
 #include <vector>
 
 #include "core/config/config.hpp"
-#include "core/db/trade_repository.hpp"
+#include "core/db/store.hpp"
 #include "core/util/clock.hpp"
-
-namespace SQLite {
-class Database;
-}
 
 namespace bscbot::core::reports {
 
@@ -55,7 +51,7 @@ struct WeeklyReport {
 };
 
 // The figures for the `days` days before `until`.
-WeeklyReport build_weekly(SQLite::Database& db, SystemTime until, int days);
+WeeklyReport build_weekly(db::Store& store, SystemTime until, int days);
 
 // The Markdown report, with each key metric judged against its threshold from `cfg`.
 std::string render_weekly(const WeeklyReport& report, const config::Config& cfg);

@@ -6,8 +6,7 @@
 
 #include "core/chain/keccak.hpp"
 #include "core/chain/transaction.hpp"
-#include "core/db/pool.hpp"
-#include "core/db/trade_repository.hpp"
+#include "core/db/store.hpp"
 #include "core/error.hpp"
 #include "core/trade/math.hpp"
 #include "core/trade/outcome.hpp"
@@ -131,10 +130,10 @@ json to_json(const Quote& q) {
   return j;
 }
 
-TradeEngine::TradeEngine(EngineSettings settings, db::ConnectionPool& pool, std::optional<chain::PrivateKey> key, EngineHooks hooks,
+TradeEngine::TradeEngine(EngineSettings settings, db::Store& store, std::optional<chain::PrivateKey> key, EngineHooks hooks,
                          std::shared_ptr<chain::RpcTransport> transport, const Clock& clock)
     : m_settings(std::move(settings)),
-      m_pool(pool),
+      m_store(store),
       m_key(std::move(key)),
       m_hooks(std::move(hooks)),
       m_clock(clock),
@@ -152,7 +151,7 @@ TradeEngine::TradeEngine(EngineSettings settings, db::ConnectionPool& pool, std:
           }) {
   if (m_key) {
     m_wallet = m_key->address();
-    m_nonce_store = std::make_unique<DbNonceStore>(m_pool, m_wallet->to_hex());
+    m_nonce_store = std::make_unique<DbNonceStore>(m_store.state(), m_wallet->to_hex());
     m_nonces = std::make_unique<NonceManager>(*m_nonce_store);
   }
   m_status.wallet = m_wallet ? std::optional<std::string>(m_wallet->to_checksum()) : std::nullopt;
@@ -169,10 +168,7 @@ void TradeEngine::log(LogLevel level, const std::string& message) const {
 void TradeEngine::start() {
   // The trades left pending by an earlier run, read before any new swap can be submitted, so a
   // swap queued while the sender reconciles is never mistaken for a leftover.
-  {
-    auto lease = m_pool.acquire();
-    m_leftovers = db::TradeRepository(lease.db(), m_hooks.query_observer).pending();
-  }
+  m_leftovers = m_store.trades().pending();
   m_sender = std::thread([this] { run_sender(); });
   m_monitor = std::thread([this] { run_monitor(); });
 }
@@ -214,8 +210,7 @@ EngineStatus TradeEngine::status() const {
 void TradeEngine::publish(std::int64_t id) {
   if (!m_hooks.on_trade) return;
   try {
-    auto lease = m_pool.acquire();
-    if (auto t = db::TradeRepository(lease.db(), m_hooks.query_observer).find(id)) m_hooks.on_trade(*t);
+    if (auto t = m_store.trades().find(id)) m_hooks.on_trade(*t);
   } catch (const std::exception& e) {
     log(LogLevel::warn, fmt::format("Trade {}: cannot publish its update: {}", id, e.what()));
   }
@@ -233,8 +228,7 @@ void TradeEngine::publish_queue_length() {
 void TradeEngine::fail_trade(std::int64_t id, const std::string& reason, const std::optional<db::TradeReceipt>& receipt,
                              db::KeepTxHash keep) {
   const std::string text = classified(reason) ? reason : "not sent: " + reason;
-  auto lease = m_pool.acquire();
-  if (db::TradeRepository(lease.db(), m_hooks.query_observer).fail(id, text, receipt, keep)) {
+  if (m_store.trades().fail(id, text, receipt, keep)) {
     log(LogLevel::warn, fmt::format("Trade {} failed: {}", id, text));
   }
 }
@@ -374,11 +368,7 @@ void TradeEngine::run_sender() {
 void TradeEngine::reconcile() {
   std::vector<std::pair<std::int64_t, chain::Bytes32>> in_flight;
   for (const db::Trade& leftover : m_leftovers) {
-    std::optional<db::Trade> current;
-    {
-      auto lease = m_pool.acquire();
-      current = db::TradeRepository(lease.db(), m_hooks.query_observer).find(leftover.id);
-    }
+    const std::optional<db::Trade> current = m_store.trades().find(leftover.id);
     if (!current || current->status != db::TradeStatus::pending) continue;  // finalised by an earlier attempt
     const db::Trade& t = *current;
     if (!t.tx_hash) {
@@ -490,16 +480,12 @@ std::optional<std::string> TradeEngine::replay_reason(const chain::Bytes32& hash
 }
 
 void TradeEngine::finalise(std::int64_t id, const chain::Receipt& receipt) {
-  std::optional<db::Trade> trade;
-  {
-    auto lease = m_pool.acquire();
-    trade = db::TradeRepository(lease.db(), m_hooks.query_observer).find(id);
-  }
+  const std::optional<db::Trade> trade = m_store.trades().find(id);
   if (!trade) return;
-  const U256 price = receipt.effective_gas_price ? *receipt.effective_gas_price : require_wei(trade->gas_price.value_or("0"), "gas_price");
+  const U256 price = receipt.effective_gas_price ? *receipt.effective_gas_price : trade->gas_price.value_or(Wei()).value();
   db::TradeReceipt r;
   r.gas_used = static_cast<std::int64_t>(receipt.gas_used);
-  r.gas_fee = to_decimal(gas_fee(receipt.gas_used, price));
+  r.gas_fee = Wei(gas_fee(receipt.gas_used, price));
   r.block_number = static_cast<std::int64_t>(receipt.block_number);
   if (!receipt.status) {
     const auto reason = replay_reason(receipt.transaction_hash, receipt.block_number);
@@ -514,11 +500,11 @@ void TradeEngine::finalise(std::int64_t id, const chain::Receipt& receipt) {
     log(LogLevel::error, fmt::format("Trade {}: tx {} succeeded but its receipt shows no payment to {}; recorded amount_out 0", id,
                                      *trade->tx_hash, wallet.to_hex()));
   }
-  auto lease = m_pool.acquire();
-  if (db::TradeRepository(lease.db(), m_hooks.query_observer).complete(id, to_decimal(received.value_or(0)), r)) {
+  const Wei amount_out(received.value_or(0));
+  if (m_store.trades().complete(id, amount_out, r)) {
     log(LogLevel::info, fmt::format("Trade {} completed: {} wei of {} for {} wei of {} in block {}, gas {} ({} wei)", id,
-                                    to_decimal(received.value_or(0)), trade->token_out, trade->amount_in, trade->token_in,
-                                    receipt.block_number, receipt.gas_used, r.gas_fee));
+                                    amount_out.decimal(), trade->token_out, trade->amount_in.decimal(), trade->token_in,
+                                    receipt.block_number, receipt.gas_used, r.gas_fee.decimal()));
   }
 }
 
@@ -684,24 +670,20 @@ db::Trade TradeEngine::submit(const SwapRequest& request) {
   t.wallet_address = m_wallet->to_hex();
   t.token_in = validated.from.address.to_hex();
   t.token_out = validated.to.address.to_hex();
-  t.amount_in = to_decimal(validated.amount_in);
+  t.amount_in = Wei(validated.amount_in);
   t.slippage_bps = validated.slippage_bps;
   t.chain_id = static_cast<std::int64_t>(m_settings.chain_id);
-  t.amount_out_min = validated.amount_out_min ? std::optional<std::string>(to_decimal(*validated.amount_out_min)) : std::nullopt;
+  if (validated.amount_out_min) t.amount_out_min = Wei(*validated.amount_out_min);
   Item item = validated;
   db::Trade row;
-  {
-    auto lease = m_pool.acquire();
-    db::TradeRepository repo(lease.db(), m_hooks.query_observer);
-    item.id = repo.insert(t);
-    row = *repo.find(item.id);
-  }
+  item.id = m_store.trades().insert(t);
+  row = *m_store.trades().find(item.id);
   {
     std::lock_guard lock(m_mutex);
     m_queue.push_back(item);
   }
   m_cv.notify_all();
-  log(LogLevel::info, fmt::format("Trade {} queued: {} wei of {} for {} (slippage {} bps, deadline {} s)", item.id, t.amount_in,
+  log(LogLevel::info, fmt::format("Trade {} queued: {} wei of {} for {} (slippage {} bps, deadline {} s)", item.id, t.amount_in.decimal(),
                                   token_label(item.from), token_label(item.to), item.slippage_bps, item.deadline_seconds));
   if (m_hooks.on_trade) m_hooks.on_trade(row);
   publish_queue_length();
@@ -721,8 +703,7 @@ db::Trade TradeEngine::cancel(std::int64_t id) {
       sending = true;
     }
   }
-  auto lease = m_pool.acquire();
-  db::TradeRepository repo(lease.db(), m_hooks.query_observer);
+  db::TradeStore& repo = m_store.trades();
   if (removed) {
     repo.fail(id, "cancelled by operator", std::nullopt, db::KeepTxHash::no);
     log(LogLevel::warn, fmt::format("Trade {} cancelled by operator", id));
@@ -836,20 +817,19 @@ void TradeEngine::process(const Item& item) {
     const chain::SignedTransaction signed_tx = chain::sign_transaction(tx, *m_key);
     const std::string hash = chain::to_hex(signed_tx.hash);
     db::SignedTrade record;
-    record.quoted_amount_out = to_decimal(p.amount_out);
-    record.amount_out_min = to_decimal(p.amount_out_min);
+    record.quoted_amount_out = Wei(p.amount_out);
+    record.amount_out_min = Wei(p.amount_out_min);
     record.slippage_bps = item.slippage_bps;
     record.deadline = static_cast<std::int64_t>(deadline);
     record.gas_limit = static_cast<std::int64_t>(gas_limit);
-    record.gas_price = to_decimal(gas_price);
+    record.gas_price = Wei(gas_price);
     record.nonce = static_cast<std::int64_t>(tx.nonce);
     record.chain_id = static_cast<std::int64_t>(tx.chain_id);
     record.tx_hash = hash;
     record.path = join_path(p.path);
     bool recorded = false;
     try {
-      auto lease = m_pool.acquire();
-      recorded = db::TradeRepository(lease.db(), m_hooks.query_observer).mark_signed(item.id, record);
+      recorded = m_store.trades().mark_signed(item.id, record);
     } catch (...) {
       m_nonces->release(tx.nonce);
       throw;
@@ -882,13 +862,12 @@ void TradeEngine::process(const Item& item) {
     }
     if (m_hooks.on_sent) m_hooks.on_sent(latency);
     log(LogLevel::info, fmt::format("Trade {} sent: tx {} nonce {} gas price {} limit {}, min out {}; quote-to-send {:.3f} ms", item.id,
-                                    hash, tx.nonce, to_decimal(gas_price), gas_limit, record.amount_out_min,
+                                    hash, tx.nonce, to_decimal(gas_price), gas_limit, record.amount_out_min.decimal(),
                                     static_cast<double>(latency.count()) / 1000.0));
     await_and_finalise(item.id, signed_tx.hash);
   } catch (const std::exception& e) {
     // Before the hash was recorded nothing was broadcast: the trade fails with the reason.
-    auto lease = m_pool.acquire();
-    const auto row = db::TradeRepository(lease.db(), m_hooks.query_observer).find(item.id);
+    const auto row = m_store.trades().find(item.id);
     if (row && row->status == db::TradeStatus::pending && !row->tx_hash) {
       fail_trade(item.id, e.what(), std::nullopt, db::KeepTxHash::no);
     } else {

@@ -27,15 +27,11 @@
 #include "core/chain/signer.hpp"
 #include "core/config/config.hpp"
 #include "core/db/trade.hpp"
-#include "core/db/trade_repository.hpp"
+#include "core/db/store.hpp"
 #include "core/trade/nonce_manager.hpp"
 #include "core/trade/pancake.hpp"
 #include "core/trade/price_cache.hpp"
 #include "core/util/clock.hpp"
-
-namespace bscbot::core::db {
-class ConnectionPool;
-}
 
 namespace bscbot::core::trade {
 
@@ -139,7 +135,6 @@ struct EngineHooks {
   PriceCache::OnLookup on_price_lookup;                     // HIT / MISS
   std::function<void(int)> on_queue_length;
   std::function<void(std::chrono::microseconds)> on_sent;   // quote-to-send latency
-  db::QueryObserver query_observer;
 };
 
 // Whether a quote also checks the wallet (balance, allowance), as a dry run does.
@@ -147,7 +142,7 @@ enum class CheckWallet { no, yes };
 
 class TradeEngine {
 public:
-  TradeEngine(EngineSettings settings, db::ConnectionPool& pool, std::optional<chain::PrivateKey> key, EngineHooks hooks,
+  TradeEngine(EngineSettings settings, db::Store& store, std::optional<chain::PrivateKey> key, EngineHooks hooks,
               std::shared_ptr<chain::RpcTransport> transport = chain::make_curl_transport(), const Clock& clock = system_clock());
   ~TradeEngine();
   TradeEngine(const TradeEngine&) = delete;
@@ -226,7 +221,7 @@ private:
   void set_state(ChainState state, std::string detail);
 
   EngineSettings m_settings;
-  db::ConnectionPool& m_pool;
+  db::Store& m_store;
   std::optional<chain::PrivateKey> m_key;
   std::optional<chain::Address> m_wallet;
   EngineHooks m_hooks;

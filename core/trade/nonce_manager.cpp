@@ -4,18 +4,14 @@
 
 #include <charconv>
 
-#include "core/db/daemon_state_repository.hpp"
-#include "core/db/pool.hpp"
 #include "core/error.hpp"
 
 namespace bscbot::core::trade {
 
-DbNonceStore::DbNonceStore(db::ConnectionPool& pool, const std::string& address)
-    : m_pool(pool), m_key("next_nonce:" + address) {}
+DbNonceStore::DbNonceStore(db::StateStore& state, const std::string& address) : m_state(state), m_key("next_nonce:" + address) {}
 
 std::optional<std::uint64_t> DbNonceStore::load() {
-  auto lease = m_pool.acquire();
-  const auto text = db::DaemonStateRepository(lease.db()).get(m_key);
+  const auto text = m_state.get(m_key);
   if (!text) return std::nullopt;
   std::uint64_t value = 0;
   const auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
@@ -26,8 +22,7 @@ std::optional<std::uint64_t> DbNonceStore::load() {
 }
 
 void DbNonceStore::save(std::uint64_t next) {
-  auto lease = m_pool.acquire();
-  db::DaemonStateRepository(lease.db()).set(m_key, std::to_string(next));
+  m_state.set(m_key, std::to_string(next));
 }
 
 NonceStart NonceManager::start(std::uint64_t chain_pending, InFlight in_flight) {

@@ -7,9 +7,7 @@
 #include <optional>
 #include <string>
 
-namespace bscbot::core::db {
-class ConnectionPool;
-}
+#include "core/db/state_store.hpp"
 
 namespace bscbot::core::trade {
 
@@ -25,12 +23,12 @@ public:
 // daemon_state row "next_nonce:<address>".
 class DbNonceStore final : public NonceStore {
 public:
-  DbNonceStore(db::ConnectionPool& pool, const std::string& address);
+  DbNonceStore(db::StateStore& state, const std::string& address);
   std::optional<std::uint64_t> load() override;
   void save(std::uint64_t next) override;
 
 private:
-  db::ConnectionPool& m_pool;
+  db::StateStore& m_state;
   std::string m_key;
 };
 

@@ -52,6 +52,29 @@ std::optional<U256> parse_units(std::string_view amount, unsigned decimals) {
 
 std::string to_decimal(const U256& value) { return value.str(); }
 
+std::optional<Wei> Wei::parse(std::string_view decimal) {
+  if (decimal.empty() || decimal.size() > 90) return std::nullopt;
+  for (char c : decimal) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  const auto first = decimal.find_first_not_of('0');
+  const std::string_view digits = first == std::string_view::npos ? std::string_view("0") : decimal.substr(first);
+  // 2^256-1 has 78 digits: shorter is always in range, 78 digits need the exact comparison.
+  static constexpr std::string_view k_max = "115792089237316195423570985008687907853269984665640564039457584007913129639935";
+  if (digits.size() > k_max.size() || (digits.size() == k_max.size() && digits > k_max)) return std::nullopt;
+  Wei w;
+  w.m_decimal.assign(digits);
+  return w;
+}
+
+Wei Wei::require(std::string_view decimal, std::string_view what) {
+  auto w = parse(decimal);
+  if (!w) throw Error(ErrorKind::data, fmt::format("{} '{}' is not a whole number of wei between 0 and 2^256-1", what, decimal));
+  return std::move(*w);
+}
+
+U256 Wei::value() const { return *parse_wei(m_decimal); }
+
 std::string format_units(const U256& value, unsigned decimals) {
   std::string digits = value.str();
   if (decimals == 0) return digits;

@@ -15,6 +15,7 @@ namespace {
 http::Response health(App& app) {
   const auto now = std::chrono::steady_clock::now();
   const DbProbe db = app.state.db();
+  const core::db::PoolStatus pool = app.store.pool_status();
   const auto tick_age = app.state.tick_age();
   const auto stall_limit = std::chrono::milliseconds(app.cfg.integer("LOOP_STALL_MS"));
   const bool stalled = tick_age > stall_limit;
@@ -26,6 +27,11 @@ http::Response health(App& app) {
                                                           (db.error.empty() ? "" : ": " + db.error));
   }
   if (stalled) problems.push_back("main loop stalled: last tick " + std::to_string(tick_age.count()) + " ms ago");
+  // A probe stuck in a connect or a lock wait leaves its last verdict behind; say so.
+  if (db.checked != std::chrono::steady_clock::time_point{} && now - db.checked > stall_limit) {
+    problems.push_back(fmt::format("database not answering: its last probe finished {} ms ago",
+                                   std::chrono::duration_cast<std::chrono::milliseconds>(now - db.checked).count()));
+  }
   if (app.state.stopping) problems.push_back("shutting down");
 
   const auto hits = app.state.cache_hits.load();
@@ -47,12 +53,13 @@ http::Response health(App& app) {
         {"error", db.error},
         {"checked_ms_ago", db.checked == std::chrono::steady_clock::time_point{} ? -1
                                 : std::chrono::duration_cast<std::chrono::milliseconds>(now - db.checked).count()},
-        {"path", app.db_path},
-        {"size_bytes", db.file_bytes},
-        {"free_bytes", db.free_bytes},
+        {"backend", core::db::to_string(app.store.backend())},
+        {"path", app.store.location()},
+        {"size_bytes", db.size_bytes ? nlohmann::json(*db.size_bytes) : nlohmann::json(nullptr)},
+        {"free_bytes", db.free_bytes ? nlohmann::json(*db.free_bytes) : nlohmann::json(nullptr)},
         {"schema_version", app.schema_version},
-        {"pool_used", app.pool.in_use()},
-        {"pool_max", app.pool.max_size()}}},
+        {"pool_used", pool.in_use},
+        {"pool_max", pool.max}}},
       {"chain", app.trading ? app.trading->health() : nlohmann::json{{"enabled", false}, {"state", "disabled"}}},
       {"trade_queue_length", app.state.trade_queue_length.load()},
       {"cache",

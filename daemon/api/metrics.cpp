@@ -16,9 +16,10 @@ http::Response metrics(App& app) {
   const auto misses = app.state.cache_misses.load();
   s.cache_hit_rate = hits + misses == 0 ? 0.0 : static_cast<double>(hits) / static_cast<double>(hits + misses);
   s.cache_size = app.state.cache_size.load();
-  s.db_pool_used = app.pool.in_use();
-  s.db_pool_max = app.pool.max_size();
-  s.db_connection_errors = static_cast<double>(app.pool.errors());
+  const core::db::PoolStatus pool = app.store.pool_status();
+  s.db_pool_used = pool.in_use;
+  s.db_pool_max = pool.max;
+  s.db_connection_errors = static_cast<double>(pool.connection_errors);
   s.loop_tick_age_seconds = static_cast<double>(app.state.tick_age().count()) / 1000.0;
   s.db_ok = app.state.db().state == DbState::ok;
   return http::Response::text(200, app.metrics.render(s), "text/plain; version=0.0.4; charset=utf-8");

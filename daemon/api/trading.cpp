@@ -7,7 +7,7 @@
 #include <charconv>
 
 #include "core/db/trade_json.hpp"
-#include "core/db/trade_repository.hpp"
+#include "core/db/store.hpp"
 #include "core/error.hpp"
 #include "core/trade/engine.hpp"
 #include "core/trade/math.hpp"
@@ -62,11 +62,9 @@ http::Response history(App& app, const http::Request& r) {
     if (!q.status) throw Error(ErrorKind::usage, fmt::format("status must be pending, completed or failed, got '{}'", it->second));
   }
   if (auto it = r.query.find("since"); it != r.query.end()) {
-    q.since = core::to_sql_datetime(core::parse_sql_datetime(it->second));
+    q.since = core::parse_sql_datetime(it->second);
   }
-  auto lease = app.pool.acquire();
-  core::db::TradeRepository repo(lease.db(), app.query_observer());
-  const auto trades = repo.history(q);
+  const auto trades = app.store.trades().history(q);
   nlohmann::json body = nlohmann::json::object();  // not an initializer list: it would copy every trade
   body["trades"] = trades;
   body["count"] = trades.size();
@@ -149,8 +147,7 @@ http::Response swap(App& app, const http::Request& r) {
 }
 
 std::optional<core::db::Trade> find_trade(App& app, const std::string& which) {
-  auto lease = app.pool.acquire();
-  core::db::TradeRepository repo(lease.db(), app.query_observer());
+  core::db::TradeStore& repo = app.store.trades();
   if (which.rfind("0x", 0) == 0) return repo.find_by_tx_hash(which);
   std::int64_t id = 0;
   const auto [ptr, ec] = std::from_chars(which.data(), which.data() + which.size(), id);

@@ -10,10 +10,10 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "core/db/database.hpp"
-#include "core/db/trade_repository.hpp"
+#include "core/db/store.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/scratch.hpp"
+#include "tests/support/stores.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -23,21 +23,13 @@ using bscbot::test::Scratch;
 namespace {
 
 core::db::NewTrade a_trade(int i) {
-  core::db::NewTrade t;
-  t.wallet_address = i % 2 ? "0x1111111111111111111111111111111111111111" : "0x2222222222222222222222222222222222222222";
-  t.token_in = "0xbb4cdb9cbd36b01bd1cbaebf2de08d9173bc095c";
-  t.token_out = "0x0e09fabb73bd3ade0a17ecc321fd13a19e81ce82";
-  t.amount_in = std::to_string(1000 + i) + "000000000000000000";
-  t.path = t.token_in + "," + t.token_out;
-  return t;
+  return test::sample_trade(i % 2 ? "0x1111111111111111111111111111111111111111" : "0x2222222222222222222222222222222222222222",
+                            std::to_string(1000 + i) + "000000000000000000");
 }
 
 void seed(const fs::path& db_path, int count) {
-  auto db = core::db::open_database(db_path, core::db::Access::read_write);
-  core::db::TradeRepository repo(*db);
-  SQLite::Transaction tx(*db);
-  for (int i = 0; i < count; ++i) repo.insert(a_trade(i));
-  tx.commit();
+  auto store = test::sqlite_file_store(db_path, {});
+  for (int i = 0; i < count; ++i) store->trades().insert(a_trade(i));
 }
 
 // Trades with an id up to `id` in the backup file (a rollback-journal file: opening it read-only
@@ -70,8 +62,8 @@ TEST_CASE("backup: backups taken while the daemon runs and trades are written lo
   std::atomic<long long> longest_insert_us{0};
   std::string first_error;
   std::thread writer([&] {
-    auto db = core::db::open_database(db_path, core::db::Access::read_write, 5000);
-    core::db::TradeRepository repo(*db);
+    auto store = test::sqlite_file_store(db_path, {});
+    core::db::TradeStore& repo = store->trades();
     for (int i = 0; !stop; ++i) {
       const auto t0 = std::chrono::steady_clock::now();
       try {

@@ -10,9 +10,9 @@
 
 #include "core/backup/sha256.hpp"
 #include "core/db/database.hpp"
-#include "core/db/trade_repository.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/scratch.hpp"
+#include "tests/support/stores.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -22,17 +22,8 @@ using bscbot::test::Scratch;
 namespace {
 
 void add_trades(const fs::path& db_path, int count, const char* wallet = "0x1111111111111111111111111111111111111111") {
-  auto db = core::db::open_database(db_path, core::db::Access::read_write);
-  core::db::TradeRepository repo(*db);
-  for (int i = 0; i < count; ++i) {
-    core::db::NewTrade t;
-    t.wallet_address = wallet;
-    t.token_in = "0xbb4cdb9cbd36b01bd1cbaebf2de08d9173bc095c";
-    t.token_out = "0x0e09fabb73bd3ade0a17ecc321fd13a19e81ce82";
-    t.amount_in = std::to_string(1 + i) + "000000000000000000";
-    t.path = t.token_in + "," + t.token_out;
-    repo.insert(t);
-  }
+  auto store = test::sqlite_file_store(db_path, {});
+  for (int i = 0; i < count; ++i) store->trades().insert(test::sample_trade(wallet, std::to_string(1 + i) + "000000000000000000"));
 }
 
 std::int64_t count_trades(const fs::path& db_path) {

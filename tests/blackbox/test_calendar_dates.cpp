@@ -2,13 +2,13 @@
 // month, a Sunday, a Sunday the 1st, the last seconds of a year, Feb 29 of a leap year and an
 // ordinary weekday. The CLI's injected clock (test::bscbot_at) sets the date; file times are set
 // from the same instant, so nothing here depends on the day the suite runs.
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "core/util/clock.hpp"
+#include "tests/support/deployment.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/scratch.hpp"
 
@@ -42,21 +42,8 @@ const Instant k_instants[] = {
     {"2026-11-25 02:00:00", "an ordinary Wednesday", nullptr, nullptr, "202610", "weekly_20261125.md", "2026-11-18"},
 };
 
-void insert_trade(SQLite::Database& db, const std::string& created_at, const char* status, const char* wallet = "0x1111111111111111111111111111111111111111") {
-  SQLite::Statement q(db,
-                      "INSERT INTO trades (wallet_address, token_in, token_out, amount_in, status, gas_fee, created_at, updated_at) "
-                      "VALUES (?, 'a', 'b', '1000', ?, '100', ?, ?)");
-  q.bind(1, wallet);
-  q.bind(2, status);
-  q.bind(3, created_at);
-  q.bind(4, created_at);
-  q.exec();
-}
-
-SQLite::Database open_db(const Scratch& s) {
-  SQLite::Database db((s / "data/trading-bot.sqlite").string(), SQLite::OPEN_READWRITE);
-  db.setBusyTimeout(5000);
-  return db;
+void insert_trade(const Scratch& s, const std::string& created_at, const char* status, const char* wallet = "0x1111111111111111111111111111111111111111") {
+  test::insert_trade(s.path(), created_at, status, wallet);
 }
 
 // Runs `bscbot --json ARGS` at `now`; checks the exit code unless `any_exit`.
@@ -71,7 +58,7 @@ json run_json(const std::string& now, std::vector<std::string> args, const Scrat
 }
 
 void init_at(const Scratch& s, const std::string& now) {
-  const auto r = test::bscbot_at(now, {"init", "-q"}, s.path());
+  const auto r = test::init(s.path(), {{"BSCBOT_TEST_CLOCK", "1"}}, {"--now", now});
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
 }
 
@@ -98,10 +85,7 @@ TEST_CASE("calendar: the rotation tiers, `backup list` and file ages follow the 
     INFO("on " << at.what << " (" << at.now << ")");
     Scratch s("calendar-tiers");
     init_at(s, at.now);
-    {
-      auto db = open_db(s);
-      for (int i = 0; i < 5; ++i) insert_trade(db, test::shift(at.now, -k_hour), "completed");
-    }
+    for (int i = 0; i < 5; ++i) insert_trade(s, test::shift(at.now, -k_hour), "completed");
     const json created = run_json(at.now, {"backup"}, s);
     std::set<std::string> tiers;
     for (const auto& t : created["tiers"]) tiers.insert(t["tier"].get<std::string>() + ":" + file_name(t["path"].get<std::string>()));
@@ -185,22 +169,19 @@ TEST_CASE("calendar: the 90-day cleanup and the 24-hour windows cut at the injec
     INFO("on " << at.what << " (" << at.now << ")");
     Scratch s("calendar-cleanup");
     init_at(s, at.now);
-    {
-      auto db = open_db(s);
-      insert_trade(db, test::shift(at.now, -90 * k_day - 60), "completed");  // just beyond 90 days: deleted
-      insert_trade(db, test::shift(at.now, -90 * k_day + 60), "completed");  // just within: kept
-      insert_trade(db, test::shift(at.now, -91 * k_day), "pending");         // old but unreconciled: kept
-      insert_trade(db, test::shift(at.now, -24 * k_hour - 60), "failed");     // outside the last 24 h
-      insert_trade(db, test::shift(at.now, -24 * k_hour + 60), "completed", "0x2222222222222222222222222222222222222222");
-      insert_trade(db, test::shift(at.now, -60), "failed");
-    }
+    insert_trade(s, test::shift(at.now, -90 * k_day - 60), "completed");  // just beyond 90 days: deleted
+    insert_trade(s, test::shift(at.now, -90 * k_day + 60), "completed");  // just within: kept
+    insert_trade(s, test::shift(at.now, -91 * k_day), "pending");         // old but unreconciled: kept
+    insert_trade(s, test::shift(at.now, -24 * k_hour - 60), "failed");     // outside the last 24 h
+    insert_trade(s, test::shift(at.now, -24 * k_hour + 60), "completed", "0x2222222222222222222222222222222222222222");
+    insert_trade(s, test::shift(at.now, -60), "failed");
     const json dry = run_json(at.now, {"db", "cleanup", "--older-than", "90d", "--dry-run"}, s);
     CHECK(dry["cutoff"] == test::shift(at.now, -90 * k_day));
     CHECK(dry["deleted"] == 1);
     CHECK(dry["kept_pending"] == 1);
     const json done = run_json(at.now, {"db", "cleanup"}, s);  // RETENTION_DAYS=90
     CHECK(done["deleted"] == 1);
-    CHECK(open_db(s).execAndGet("SELECT COUNT(*) FROM trades").getInt() == 5);
+    CHECK(test::sql(s.path(), "SELECT COUNT(*) FROM trades") == "5");
 
     const json day = run_json(at.now, {"trade", "stats", "--since", "24h"}, s);
     CHECK(day["since"] == test::shift(at.now, -24 * k_hour));
@@ -237,22 +218,17 @@ TEST_CASE("calendar: the weekly report covers the 7 days before the injected ins
     INFO("on " << at.what << " (" << at.now << ")");
     Scratch s("calendar-weekly");
     init_at(s, at.now);
-    {
-      auto db = open_db(s);
-      auto sample = [&](long long offset, double requests) {
-        SQLite::Statement q(db, "INSERT INTO metric_samples (sampled_at, name, value) VALUES (?, 'requests', ?)");
-        q.bind(1, test::shift(at.now, offset));
-        q.bind(2, requests);
-        q.exec();
-      };
-      sample(-k_hour, 100);
-      sample(-7 * k_day + k_hour, 10);
-      sample(-7 * k_day - k_hour, 1000);  // before the week
-      sample(5, 5000);                    // after the instant (a clock ahead): not this report's
-      insert_trade(db, test::shift(at.now, -2 * k_hour), "completed");  // at 02:00, this is midnight: the last day's
-      insert_trade(db, test::shift(at.now, -6 * k_day), "failed");
-      insert_trade(db, test::shift(at.now, -8 * k_day), "completed");
-    }
+    auto sample = [&](long long offset, int requests) {
+      test::sql(s.path(), "INSERT INTO metric_samples (sampled_at, name, value) VALUES ('" + test::shift(at.now, offset) + "', 'requests', " +
+                              std::to_string(requests) + ")");
+    };
+    sample(-k_hour, 100);
+    sample(-7 * k_day + k_hour, 10);
+    sample(-7 * k_day - k_hour, 1000);  // before the week
+    sample(5, 5000);                    // after the instant (a clock ahead): not this report's
+    insert_trade(s, test::shift(at.now, -2 * k_hour), "completed");  // at 02:00, this is midnight: the last day's
+    insert_trade(s, test::shift(at.now, -6 * k_day), "failed");
+    insert_trade(s, test::shift(at.now, -8 * k_day), "completed");
     const json doc = run_json(at.now, {"report", "weekly", "--output", "-"}, s);
     CHECK(doc["until"] == at.now);
     CHECK(doc["since"] == test::shift(at.now, -7 * k_day));

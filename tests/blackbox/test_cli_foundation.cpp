@@ -1,10 +1,10 @@
 // bscbot init, config, daemon and db, run as an operator runs them.
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/deployment.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/scratch.hpp"
 
@@ -17,27 +17,24 @@ TEST_SUITE("cli") {
 
 TEST_CASE("cli: init creates everything once and never overwrites") {
   Scratch s("cli-init");
-  auto r = test::bscbot({"init"}, s.path());
+  auto r = test::init(s.path());
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-  for (const char* p : {"bscbot.yaml", ".env", "data/trading-bot.sqlite", "logs", "backups", "reports"}) CHECK_MESSAGE(fs::exists(s / p), p);
+  for (const char* p : {"bscbot.yaml", ".env", "logs", "backups", "reports"}) CHECK_MESSAGE(fs::exists(s / p), p);
+  CHECK(fs::exists(s / "data/trading-bot.sqlite") == !test::testing_pg());
   struct stat st {};
   ::stat((s / ".env").c_str(), &st);
   CHECK((st.st_mode & 0777) == 0600);
   CHECK(test::read_text(s / ".env").find("JWT_SECRET=") != std::string::npos);
   s.write("bscbot.yaml", "port: 10555\n");
   const std::string env_before = test::read_text(s / ".env");
-  {
-    SQLite::Database db((s / "data/trading-bot.sqlite").string(), SQLite::OPEN_READWRITE);
-    db.exec("INSERT INTO users (username) VALUES ('alice')");
-  }
+  test::sql(s.path(), "INSERT INTO users (username) VALUES ('alice')");
   r = test::bscbot({"init", "--json"}, s.path());
   REQUIRE(r.exit_code == 0);
   const auto doc = json::parse(r.out);
   for (const auto& step : doc["steps"]) CHECK(step["result"].get<std::string>().find("kept") != std::string::npos);
   CHECK(test::read_text(s / "bscbot.yaml") == "port: 10555\n");
   CHECK(test::read_text(s / ".env") == env_before);
-  SQLite::Database db((s / "data/trading-bot.sqlite").string());
-  CHECK(db.execAndGet("SELECT COUNT(*) FROM users").getInt() == 1);
+  CHECK(test::sql(s.path(), "SELECT COUNT(*) FROM users") == "1");
 }
 
 TEST_CASE("cli: config show masks secrets and names sources; check rejects bad values") {
@@ -71,7 +68,7 @@ TEST_CASE("cli: config show masks secrets and names sources; check rejects bad v
 TEST_CASE("cli: daemon start, status, restart and stop through the pid file") {
   Scratch s("cli-daemon");
   const std::map<std::string, std::string> env = {{"PORT", std::to_string(test::free_port())}};
-  REQUIRE(test::bscbot({"init", "-q"}, s.path(), env).exit_code == 0);
+  REQUIRE(test::init(s.path(), env).exit_code == 0);
   auto r = test::bscbot({"daemon", "status"}, s.path(), env);
   CHECK(r.exit_code == 3);
   r = test::bscbot({"daemon", "start"}, s.path(), env);
@@ -101,9 +98,8 @@ TEST_CASE("cli: daemon start, status, restart and stop through the pid file") {
 TEST_CASE("cli: daemon start reports a daemon that dies during start-up") {
   Scratch s("cli-daemon-dies");
   const std::map<std::string, std::string> env = {{"PORT", std::to_string(test::free_port())}};
-  REQUIRE(test::bscbot({"init", "-q"}, s.path(), env).exit_code == 0);
-  SQLite::Database db((s / "data/trading-bot.sqlite").string(), SQLite::OPEN_READWRITE);
-  db.exec("INSERT INTO knex_migrations (name, batch) VALUES ('0077_future', 3)");
+  REQUIRE(test::init(s.path(), env).exit_code == 0);
+  test::sql(s.path(), "INSERT INTO knex_migrations (name, batch) VALUES ('0077_future', 3)");
   const auto r = test::bscbot({"daemon", "start", "--timeout", "10s"}, s.path(), env);
   CHECK(r.exit_code == 69);
   CHECK(r.err.find("schema version 77") != std::string::npos);
@@ -112,7 +108,7 @@ TEST_CASE("cli: daemon start reports a daemon that dies during start-up") {
 TEST_CASE("cli: a stale pid file does not fool status or stop") {
   Scratch s("cli-stale");
   const std::map<std::string, std::string> env = {{"PORT", std::to_string(test::free_port())}};
-  REQUIRE(test::bscbot({"init", "-q"}, s.path(), env).exit_code == 0);
+  REQUIRE(test::init(s.path(), env).exit_code == 0);
   s.write("data/bscbotd.pid", "1\n");  // pid 1 is not bscbotd
   auto r = test::bscbot({"--json", "daemon", "status"}, s.path(), env);
   CHECK(r.exit_code == 3);
@@ -124,23 +120,23 @@ TEST_CASE("cli: a stale pid file does not fool status or stop") {
 
 TEST_CASE("cli: db migrate, status, stats, cleanup, vacuum, analyze, check") {
   Scratch s("cli-db");
+  test::use_fresh_database(s.path());  // PostgreSQL: an empty database, as a DBA hands one over
   auto r = test::bscbot({"db", "migrate", "--dry-run"}, s.path());
-  CHECK(r.exit_code == 66);  // nothing to look at yet
+  if (test::testing_pg()) {
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("would apply 0001_initial_schema") != std::string::npos);
+  } else {
+    CHECK(r.exit_code == 66);  // no file to look at yet
+  }
   r = test::bscbot({"db", "migrate"}, s.path());
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   CHECK(r.out.find("applied 0001_initial_schema") != std::string::npos);
   r = test::bscbot({"db", "migrate"}, s.path());
   CHECK(r.out.find("applied") == r.out.find("applied 0001") );  // nothing new
-  {
-    SQLite::Database db((s / "data/trading-bot.sqlite").string(), SQLite::OPEN_READWRITE);
-    for (int i = 0; i < 10; ++i) {
-      db.exec("INSERT INTO trades (wallet_address, token_in, token_out, amount_in, status, created_at, updated_at) VALUES "
-              "('0x1111111111111111111111111111111111111111', 'a', 'b', '1', 'completed', datetime('now', '-100 days'), datetime('now', '-100 days'))");
-    }
-    db.exec("INSERT INTO trades (wallet_address, token_in, token_out, amount_in, status, created_at, updated_at) VALUES "
-            "('0x1111111111111111111111111111111111111111', 'a', 'b', '1', 'pending', datetime('now', '-100 days'), datetime('now', '-100 days'))");
-    db.exec("INSERT INTO trades (wallet_address, token_in, token_out, amount_in) VALUES ('0x1111111111111111111111111111111111111111', 'a', 'b', '1')");
-  }
+  const std::string old = test::utc_ago(100 * 86400);
+  for (int i = 0; i < 10; ++i) test::insert_trade(s.path(), old, "completed");
+  test::insert_trade(s.path(), old, "pending");
+  test::sql(s.path(), "INSERT INTO trades (wallet_address, token_in, token_out, amount_in) VALUES ('0x1111111111111111111111111111111111111111', 'a', 'b', '1')");
   r = test::bscbot({"--json", "db", "stats"}, s.path());
   REQUIRE(r.exit_code == 0);
   CHECK(json::parse(r.out)["tables"]["trades"] == 12);
@@ -156,7 +152,7 @@ TEST_CASE("cli: db migrate, status, stats, cleanup, vacuum, analyze, check") {
   CHECK(test::bscbot({"db", "analyze"}, s.path()).exit_code == 0);
   r = test::bscbot({"db", "check", "--full"}, s.path());
   CHECK(r.exit_code == 0);
-  CHECK(r.out.find("integrity_check: ok") != std::string::npos);
+  CHECK(r.out.find(test::testing_pg() ? "full_read: ok" : "integrity_check: ok") != std::string::npos);
   r = test::bscbot({"db", "status"}, s.path());
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("pending") == std::string::npos);

@@ -1,7 +1,9 @@
 // bscbotd as operators and monitoring see it: every endpoint over real HTTP.
-#include <SQLiteCpp/SQLiteCpp.h>
+#include <SQLiteCpp/SQLiteCpp.h>  // the SQLite-file cases: a lock held by another process, a replaced file
 #include <doctest/doctest.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -11,11 +13,11 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "core/db/database.hpp"
-#include "core/db/migrations.hpp"
-#include "core/db/trade_repository.hpp"
 #include "core/util/clock.hpp"
+#include "tests/support/deployment.hpp"
 #include "tests/support/harness.hpp"
+#include "tests/support/postgres.hpp"
+#include "tests/support/stores.hpp"
 #include "tests/support/scratch.hpp"
 
 namespace fs = std::filesystem;
@@ -28,18 +30,14 @@ using bscbot::test::Scratch;
 
 namespace {
 
-void seed_trades(const fs::path& db_path, int count) {
-  auto db = core::db::open_database(db_path, core::db::Access::create);
-  core::db::migrate(*db, db_path.string());
-  core::db::TradeRepository repo(*db);
+// `count` trades a minute apart in an initialised deployment, on the suite's backend.
+void seed_trades(const fs::path& dir, int count) {
+  REQUIRE(test::init(dir).exit_code == 0);
+  auto store = test::deployment_store(dir);
   for (int i = 0; i < count; ++i) {
-    core::db::NewTrade t;
-    t.wallet_address = i % 2 ? "0x1111111111111111111111111111111111111111" : "0x2222222222222222222222222222222222222222";
-    t.token_in = "0xbb4cdb9cbd36b01bd1cbaebf2de08d9173bc095c";
-    t.token_out = "0x0e09fabb73bd3ade0a17ecc321fd13a19e81ce82";
-    t.amount_in = std::to_string(1000 + i) + "000000000000000000";
-    t.created_at = core::to_sql_datetime(core::system_clock().now() - std::chrono::minutes(count - i));
-    repo.insert(t);
+    store->trades().insert(test::sample_trade(i % 2 ? "0x1111111111111111111111111111111111111111" : "0x2222222222222222222222222222222222222222",
+                                              std::to_string(1000 + i) + "000000000000000000",
+                                              core::system_clock().now() - std::chrono::minutes(count - i)));
   }
 }
 
@@ -84,7 +82,7 @@ TEST_CASE("daemon: /api/health answers the manual's probe with state") {
   CHECK(curl.out.find("\"status\":\"ok\"") != std::string::npos);
   const auto jq = test::shell("curl -s http://localhost:" + std::to_string(d.port()) + "/api/health | jq '.websocket_connections'", s.path());
   CHECK(jq.out == "0\n");
-  CHECK(fs::exists(s / "data" / "trading-bot.sqlite"));
+  CHECK(fs::exists(s / "data" / "trading-bot.sqlite") == !test::testing_pg());
   CHECK(fs::exists(s / "data" / "bscbotd.pid"));
 }
 
@@ -115,7 +113,7 @@ TEST_CASE("daemon: /api/metrics exposes the names the manual greps for") {
 
 TEST_CASE("daemon: trading history is newest first, limited and validated") {
   Scratch s("bb-history");
-  seed_trades(s / "data" / "trading-bot.sqlite", 30);
+  seed_trades(s.path(), 30);
   Daemon d(s.path());
   d.start();
   auto r = d.get("/api/v1/trading/history?limit=20");
@@ -215,12 +213,8 @@ TEST_CASE("daemon: a second daemon on the same data folder is refused") {
 
 TEST_CASE("daemon: a database newer than this build is refused at start") {
   Scratch s("bb-newer");
-  const auto path = s / "data" / "trading-bot.sqlite";
-  {
-    auto db = core::db::open_database(path, core::db::Access::create);
-    core::db::migrate(*db, path.string());
-    db->exec("INSERT INTO knex_migrations (name, batch) VALUES ('0042_future', 5)");
-  }
+  REQUIRE(test::init(s.path()).exit_code == 0);
+  test::sql(s.path(), "INSERT INTO knex_migrations (name, batch) VALUES ('0042_future', 5)");
   const auto r = test::run(test::bscbotd_exe(), {}, s.path(), {{"PORT", std::to_string(test::free_port())}});
   CHECK(r.exit_code == 75);
   CHECK(r.err.find("schema version 42") != std::string::npos);
@@ -236,7 +230,8 @@ TEST_CASE("daemon: production refuses DISABLE_AUTH and bad config names the key"
   CHECK(r.err.find("PORT='70000'") != std::string::npos);
 }
 
-TEST_CASE("daemon: a locked database and a stalled loop turn health to 503, and it recovers") {
+TEST_CASE("daemon: a SQLite database locked by another process turns health to 503, the loop keeps turning, and it recovers") {
+  if (test::testing_pg()) return;  // a file lock; the PostgreSQL lock is the next case
   Scratch s("bb-locked");
   Daemon d(s.path(), {{"LOOP_STALL_MS", "1500"}, {"DB_BUSY_TIMEOUT_MS", "2500"}});
   d.start();
@@ -252,13 +247,16 @@ TEST_CASE("daemon: a locked database and a stalled loop turn health to 503, and 
     }, std::chrono::milliseconds(15000)));
     CHECK(body["status"] == "error");
     CHECK(body["reason"].get<std::string>().find("locked") != std::string::npos);
-    CHECK(test::eventually([&] { return json::parse(d.get("/api/health").body)["loop"]["stalled"] == true; }, std::chrono::milliseconds(15000)));
+    // The probe waits for the lock on its own thread: the main loop (and the systemd watchdog it
+    // feeds) never stalls behind a locked database.
+    CHECK(body["loop"]["stalled"] == false);
     holder.exec("ROLLBACK");
   }
   CHECK(test::eventually([&] { return d.get("/api/health").status == 200; }, std::chrono::milliseconds(15000)));
 }
 
 TEST_CASE("daemon: a database file replaced under the daemon is reported") {
+  if (test::testing_pg()) return;  // a SQLite file
   Scratch s("bb-replaced");
   Daemon d(s.path());
   d.start();
@@ -268,6 +266,63 @@ TEST_CASE("daemon: a database file replaced under the daemon is reported") {
     const auto r = d.get("/api/health");
     return r.status == 503 && json::parse(r.body)["database"]["state"] == "replaced";
   }));
+}
+
+TEST_CASE("daemon: a PostgreSQL table locked by another session turns health to 503 locked, and it recovers") {
+  if (!test::testing_pg()) return;
+  Scratch s("bb-pg-locked");
+  REQUIRE(test::init(s.path()).exit_code == 0);
+  Daemon d(s.path(), {{"LOOP_STALL_MS", "3000"}});
+  d.start();
+  REQUIRE(d.get("/api/health").status == 200);
+  // An operator's `LOCK TABLE trades` (or a VACUUM FULL) holds every writer back.
+  const std::string url = test::sql(s.path(), "SELECT current_database()");
+  const auto holder_url = test::PgServer::shared().superuser_url(url);
+  pid_t holder = ::fork();
+  if (holder == 0) {
+    test::PgServer::shared().psql(holder_url, "BEGIN; LOCK TABLE trades IN EXCLUSIVE MODE; SELECT pg_sleep(6); COMMIT;");
+    ::_exit(0);
+  }
+  json body;
+  CHECK(test::eventually([&] {
+    const auto r = d.get("/api/health");
+    body = json::parse(r.body);
+    return r.status == 503 && body["database"]["state"] == "locked";
+  }, std::chrono::milliseconds(15000)));
+  CHECK(body["database"]["backend"] == "pg");
+  CHECK(body["loop"]["stalled"] == false);
+  int status = 0;
+  ::waitpid(holder, &status, 0);
+  CHECK(test::eventually([&] { return d.get("/api/health").status == 200; }, std::chrono::milliseconds(15000)));
+}
+
+TEST_CASE("daemon: PostgreSQL stopped under a running bscbotd: 503 with the reason, then ok again without a restart") {
+  if (!test::testing_pg()) return;
+  Scratch s("bb-pg-down");
+  seed_trades(s.path(), 5);
+  Daemon d(s.path(), {{"DB_CONNECT_TIMEOUT_MS", "2000"}});
+  d.start();
+  REQUIRE(d.get("/api/health").status == 200);
+  const pid_t pid = d.pid();
+  auto& server = test::PgServer::shared();
+  server.crash();  // pg_ctl stop -m immediate
+  json body;
+  CHECK(test::eventually([&] {
+    const auto r = d.get("/api/health");
+    body = json::parse(r.body);
+    return r.status == 503 && body["database"]["state"] == "unreachable";
+  }, std::chrono::milliseconds(15000)));
+  CHECK(body["reason"].get<std::string>().find("database unreachable") != std::string::npos);
+  // A read meanwhile fails with a clear error, not a hang.
+  CHECK(d.get("/api/v1/trading/history").status >= 500);
+  server.start();
+  CHECK(test::eventually([&] { return d.get("/api/health").status == 200; }, std::chrono::milliseconds(20000)));
+  CHECK(d.pid() == pid);
+  CHECK(::kill(pid, 0) == 0);
+  // Nothing lost, and the pool serves reads again.
+  const auto history = d.get("/api/v1/trading/history?limit=100");
+  REQUIRE(history.status == 200);
+  CHECK(json::parse(history.body)["count"] == 5);
 }
 
 TEST_CASE("daemon: WebSocket clients are counted, answered and limited") {

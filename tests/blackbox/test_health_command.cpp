@@ -1,7 +1,6 @@
 // bscbot health against a real bscbotd, a real database with seeded trades, a log with error
 // lines and the real /proc and disks: each check driven to its states through its thresholds
 // and inputs, with the monitoring-plugin exit codes.
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
@@ -12,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/util/clock.hpp"
+#include "tests/support/deployment.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/scratch.hpp"
 
@@ -39,14 +39,8 @@ Env with(Env base, const Env& more) {
 
 // `n` trades with `status`, created `minutes_ago`, with a 0.0005 BNB gas fee.
 void seed(const Scratch& s, const char* status, int n, int minutes_ago) {
-  SQLite::Database db((s / "data/trading-bot.sqlite").string(), SQLite::OPEN_READWRITE);
-  db.setBusyTimeout(5000);
-  for (int i = 0; i < n; ++i) {
-    db.exec(fmt::format("INSERT INTO trades (wallet_address, token_in, token_out, amount_in, status, gas_fee, created_at, updated_at) "
-                        "VALUES ('0x1111111111111111111111111111111111111111', 'a', 'b', '1000', '{0}', '500000000000000', "
-                        "datetime('now', '-{1} minutes'), datetime('now', '-{1} minutes'))",
-                        status, minutes_ago));
-  }
+  const std::string at = test::utc_ago(minutes_ago * 60);
+  for (int i = 0; i < n; ++i) test::insert_trade(s.path(), at, status, "0x1111111111111111111111111111111111111111", "1000", "500000000000000");
 }
 
 // Error lines in a rotated log file, as bscbotd writes them, dated an hour ago.
@@ -88,7 +82,7 @@ TEST_SUITE("health") {
 
 TEST_CASE("health: a healthy deployment is OK on every check, exit 0, in well under a second") {
   Scratch s("health-ok");
-  REQUIRE(test::bscbot({"init", "-q"}, s.path()).exit_code == 0);
+  REQUIRE(test::init(s.path()).exit_code == 0);
   seed(s, "completed", 20, 10);
   Daemon d(s.path());
   d.start();
@@ -136,7 +130,7 @@ TEST_CASE("health: a healthy deployment is OK on every check, exit 0, in well un
 
 TEST_CASE("health: thresholds and real inputs drive the checks to WARN (exit 1) and CRIT (exit 2)") {
   Scratch s("health-levels");
-  REQUIRE(test::bscbot({"init", "-q"}, s.path()).exit_code == 0);
+  REQUIRE(test::init(s.path()).exit_code == 0);
   seed(s, "completed", 9, 10);  // 10 trades in the last hour, 90 % completed
   seed(s, "failed", 1, 10);
   log_errors(s, 3);
@@ -163,19 +157,17 @@ TEST_CASE("health: thresholds and real inputs drive the checks to WARN (exit 1) 
   // database growth that fills the disk in hours.
   WsClient second(d.port());
   CHECK(test::eventually([&] { return json::parse(d.get("/api/health").body)["websocket_connections"] == 2; }));
-  {
-    SQLite::Database db((s / "data/trading-bot.sqlite").string(), SQLite::OPEN_READWRITE);
-    db.setBusyTimeout(5000);
-    db.exec("INSERT INTO metric_samples (sampled_at, name, value) VALUES (datetime('now', '-23 hours'), 'db_file_bytes', -1e15)");
-  }
+  test::sql(s.path(), "INSERT INTO metric_samples (sampled_at, name, value) VALUES ('" + test::utc_ago(23 * 3600) + "', 'db_file_bytes', -1e15)");
   const Env crit = with(warn, {{"MEMORY_CRIT_MB", "2"},       {"DISK_USAGE_CRIT_PCT", "0"},  {"LOG_ERRORS_CRIT", "2"},
                                {"SUCCESS_RATE_CRIT_PCT", "91"}, {"WS_CONNECTIONS_CRIT", "1"}, {"HOST_MEMORY_CRIT_PCT", "0"}});
   doc = health_json(s, crit);
   CHECK(doc["exit_code"] == 2);
-  for (const char* name : {"memory_daemon", "disk_data", "disk_logs", "log_errors", "success_rate", "websocket_connections", "memory_host",
-                           "database_size"}) {
+  for (const char* name : {"memory_daemon", "disk_data", "disk_logs", "log_errors", "success_rate", "websocket_connections", "memory_host"}) {
     CHECK_MESSAGE(status_of(doc, name) == "CRIT", name);
   }
+  // The growth fills the data disk in hours; a PostgreSQL server's disk is not visible from here,
+  // so its verdict stays with the server's own monitoring.
+  CHECK(status_of(doc, "database_size") == (test::testing_pg() ? "OK" : "CRIT"));
   const auto r = test::bscbot({"-q", "health"}, s.path(), crit);
   CHECK(r.exit_code == 2);
   CHECK(r.out.rfind("HEALTH CRIT - ", 0) == 0);
@@ -183,8 +175,9 @@ TEST_CASE("health: thresholds and real inputs drive the checks to WARN (exit 1) 
 }
 
 TEST_CASE("health: a database replaced under the daemon is CRIT, and its 503 answers raise the error rate") {
+  if (test::testing_pg()) return;  // a SQLite file
   Scratch s("health-replaced");
-  REQUIRE(test::bscbot({"init", "-q"}, s.path()).exit_code == 0);
+  REQUIRE(test::init(s.path()).exit_code == 0);
   Daemon d(s.path());
   d.start();
   fs::copy_file(s / "data/trading-bot.sqlite", s / "copy.sqlite");
@@ -203,7 +196,7 @@ TEST_CASE("health: a database replaced under the daemon is CRIT, and its 503 ans
 TEST_CASE("health: with the daemon down the database checks still run; daemon checks are UNKNOWN") {
   Scratch s("health-down");
   const Env env = with({{"PORT", std::to_string(test::free_port())}}, k_host_neutral);
-  REQUIRE(test::bscbot({"init", "-q"}, s.path(), env).exit_code == 0);
+  REQUIRE(test::init(s.path(), env).exit_code == 0);
   seed(s, "completed", 5, 30);
   const json doc = health_json(s, env);
   CHECK(doc["exit_code"] == 2);
@@ -223,6 +216,7 @@ TEST_CASE("health: with the daemon down the database checks still run; daemon ch
   CHECK(r.out.find("bscbot daemon start") != std::string::npos);
 
   // A damaged database file is CRIT, and --full runs the full integrity_check.
+  if (test::testing_pg()) return;
   s.write("data/trading-bot.sqlite", std::string(4096, 'x'));
   fs::remove(s / "data/trading-bot.sqlite-wal");
   fs::remove(s / "data/trading-bot.sqlite-shm");

@@ -1,12 +1,12 @@
 // bscbot incident against a real deployment: a running daemon, failed trades, error lines in
 // the log and a backup; the report is filled with all of them, takes notes, is resolved once,
 // and its ID survives hand edits.
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "core/util/clock.hpp"
+#include "tests/support/deployment.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/scratch.hpp"
 
@@ -20,16 +20,17 @@ TEST_SUITE("incident") {
 
 TEST_CASE("incident: new fills the manual's template from the live deployment; note, list, show and resolve") {
   Scratch s("incident-live");
-  REQUIRE(test::bscbot({"init", "-q"}, s.path()).exit_code == 0);
-  {
-    SQLite::Database db((s / "data/trading-bot.sqlite").string(), SQLite::OPEN_READWRITE);
-    db.exec("INSERT INTO trades (wallet_address, token_in, token_out, amount_in, status, error, tx_hash, created_at) VALUES "
-            "('0x1111111111111111111111111111111111111111', 'a', 'b', '2500000000000000000', 'failed', "
-            "'execution reverted: PancakeRouter: INSUFFICIENT_OUTPUT_AMOUNT', '0xfeed', datetime('now', '-2 minutes'))");
-  }
+  REQUIRE(test::init(s.path()).exit_code == 0);
+  test::sql(s.path(), "INSERT INTO trades (wallet_address, token_in, token_out, amount_in, status, error, tx_hash, created_at) VALUES "
+                      "('0x1111111111111111111111111111111111111111', 'a', 'b', '2500000000000000000', 'failed', "
+                      "'execution reverted: PancakeRouter: INSUFFICIENT_OUTPUT_AMOUNT', '0xfeed', '" + test::utc_ago(120) + "')");
   const std::string hour_ago = core::to_sql_datetime(core::system_clock().now() - std::chrono::hours(1));
   s.write("logs/api-server.1.log", hour_ago + ".000 [error] Database locked: database is locked\n");
-  s.write("backups/daily/db_20261125_020000.sqlite", test::read_text(s / "data/trading-bot.sqlite"));
+  // Taken on an ordinary Tuesday, so no weekly or monthly copy (hard links of the same file) shows
+  // up as "the newest backup" instead.
+  const auto backup = test::bscbot_at("2026-11-24 02:00:00", {"-q", "backup"}, s.path());
+  REQUIRE_MESSAGE(backup.exit_code == 0, backup.err);
+  const std::string backup_file = fs::path(backup.out.substr(0, backup.out.find('\n'))).filename().string();
   Daemon d(s.path());
   d.start();
   const auto env = d.env();
@@ -44,9 +45,9 @@ TEST_CASE("incident: new fills the manual's template from the live deployment; n
   for (const char* part : {"# Incident Report: S1", "- **Description**: bscbotd answers 503 on /api/trading",
                            "- **Severity**: S1 (Critical, 15-minute response)", "- **Status**: open", "| daemon | OK | ok |",
                            "| database_integrity | OK |", "[error] Database locked: database is locked", "| 0xfeed |", "| 2.5 |",
-                           "INSUFFICIENT_OUTPUT_AMOUNT", "db_20261125_020000.sqlite", "`bscbot restore --latest`",
+                           "INSUFFICIENT_OUTPUT_AMOUNT", backup_file.c_str(), "`bscbot restore --latest`",
                            "since detection: 1 failed, 0 pending", "## Root Cause"}) {
-    CHECK_MESSAGE(md.find(part) != std::string::npos, part);
+    CHECK_MESSAGE(md.find(part) != std::string::npos, std::string(part));
   }
 
   r = test::bscbot({"incident", "note", id, "restarted bscbotd; 503s stopped"}, s.path(), env);
@@ -86,7 +87,7 @@ TEST_CASE("incident: new fills the manual's template from the live deployment; n
 TEST_CASE("incident: opening one while the daemon is down, and refusing bad input without writing anything") {
   Scratch s("incident-down");
   const std::map<std::string, std::string> env = {{"PORT", std::to_string(test::free_port())}};
-  REQUIRE(test::bscbot({"init", "-q"}, s.path(), env).exit_code == 0);
+  REQUIRE(test::init(s.path(), env).exit_code == 0);
   auto r = test::bscbot({"incident", "new", "--severity", "s2", "--detected", "2020-01-01 08:00:00", "--reporter", "alice", "API down"},
                         s.path(), env);
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);

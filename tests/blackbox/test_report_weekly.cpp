@@ -1,11 +1,11 @@
 // bscbot report weekly from what a real bscbotd sampled: requests answered while it ran are in
 // metric_samples and come back out as the week's figures, after the daemon has stopped.
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "core/util/clock.hpp"
+#include "tests/support/deployment.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/scratch.hpp"
 
@@ -18,9 +18,7 @@ using bscbot::test::Scratch;
 namespace {
 
 double sampled(const Scratch& s, const char* name) {
-  SQLite::Database db((s / "data/trading-bot.sqlite").string(), SQLite::OPEN_READONLY);
-  db.setBusyTimeout(5000);
-  return db.execAndGet(std::string("SELECT COALESCE(SUM(value), 0) FROM metric_samples WHERE name = '") + name + "'").getDouble();
+  return std::stod(test::sql(s.path(), std::string("SELECT COALESCE(SUM(value), 0) FROM metric_samples WHERE name = '") + name + "'"));
 }
 
 }  // namespace
@@ -29,16 +27,9 @@ TEST_SUITE("report") {
 
 TEST_CASE("report: bscbotd samples requests into the database and the weekly report adds them up") {
   Scratch s("report-weekly");
-  REQUIRE(test::bscbot({"init", "-q"}, s.path()).exit_code == 0);
-  {
-    SQLite::Database db((s / "data/trading-bot.sqlite").string(), SQLite::OPEN_READWRITE);
-    db.exec("INSERT INTO metric_samples (sampled_at, name, value) VALUES (datetime('now', '-40 days'), 'requests', 1000)");
-    for (int i = 0; i < 4; ++i) {
-      db.exec(std::string("INSERT INTO trades (wallet_address, token_in, token_out, amount_in, status, created_at) VALUES "
-                          "('0x1111111111111111111111111111111111111111', 'a', 'b', '1', '") +
-              (i < 3 ? "completed" : "failed") + "', datetime('now', '-2 days'))");
-    }
-  }
+  REQUIRE(test::init(s.path()).exit_code == 0);
+  test::sql(s.path(), "INSERT INTO metric_samples (sampled_at, name, value) VALUES ('" + test::utc_ago(40 * 86400) + "', 'requests', 1000)");
+  for (int i = 0; i < 4; ++i) test::insert_trade(s.path(), test::utc_ago(2 * 86400), i < 3 ? "completed" : "failed");
   {
     Daemon d(s.path(), {{"METRIC_SAMPLE_INTERVAL_S", "1"}});
     d.start();

@@ -93,7 +93,7 @@ TEST_CASE("trade: /ws streams price updates and every status change of a trade")
   CHECK(std::find(seen.begin(), seen.end(), "pending+tx") != seen.end());
   CHECK(seen.back() == "completed+tx");
   const json& done = client.messages.back();
-  CHECK(done["trade"]["amount_out"] == *f.final_row(id).amount_out);
+  CHECK(done["trade"]["amount_out"] == f.final_row(id).amount_out->decimal());
   CHECK(json::parse(f.daemon.get("/api/health").body)["websocket_connections"] == 1);
 }
 

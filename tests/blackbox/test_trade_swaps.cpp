@@ -56,17 +56,17 @@ TEST_CASE("trade: BNB->token and token->token through `bscbot trade swap` match 
   const json doc = json::parse(r.out);
   CHECK(doc["trade"]["status"] == "completed");
   const auto t1 = *f.row(doc["trade"]["id"].get<std::int64_t>());
-  CHECK(t1.amount_in == "1500000000000000000");
+  CHECK(t1.amount_in.decimal() == "1500000000000000000");
   CHECK(t1.token_in == info.wbnb.to_hex());
   const auto r1 = f.receipt(*t1.tx_hash);
   CHECK(r1.status);
   test::check_row_matches_receipt(t1, r1);
-  CHECK(*t1.amount_out == transfers_to(r1, info.token_a, info.trader).str());
-  CHECK(*t1.amount_out == (f.token_balance(info.token_a, info.trader) - tka_before).str());
-  CHECK(bnb_before - f.eth.get_balance(info.trader) == U256("1500000000000000000") + U256(*t1.gas_fee));
+  CHECK(t1.amount_out->decimal() == transfers_to(r1, info.token_a, info.trader).str());
+  CHECK(t1.amount_out->decimal() == (f.token_balance(info.token_a, info.trader) - tka_before).str());
+  CHECK(bnb_before - f.eth.get_balance(info.trader) == U256("1500000000000000000") + t1.gas_fee->value());
   // The floor the operator was shown is the one sent.
-  CHECK(*t1.amount_out_min == doc["quote"]["amount_out_min"].get<std::string>());
-  CHECK(U256(*t1.amount_out) >= U256(*t1.amount_out_min));
+  CHECK(t1.amount_out_min->decimal() == doc["quote"]["amount_out_min"].get<std::string>());
+  CHECK(t1.amount_out->value() >= t1.amount_out_min->value());
 
   // TKA -> TKB: the router is approved first, then the swap.
   const U256 tka_mid = f.token_balance(info.token_a, info.trader);
@@ -79,8 +79,8 @@ TEST_CASE("trade: BNB->token and token->token through `bscbot trade swap` match 
   CHECK(t2.slippage_bps == 100);
   const auto r2 = f.receipt(*t2.tx_hash);
   test::check_row_matches_receipt(t2, r2);
-  CHECK(*t2.amount_out == transfers_to(r2, info.token_b, info.trader).str());
-  CHECK(*t2.amount_out == (f.token_balance(info.token_b, info.trader) - tkb_before).str());
+  CHECK(t2.amount_out->decimal() == transfers_to(r2, info.token_b, info.trader).str());
+  CHECK(t2.amount_out->decimal() == (f.token_balance(info.token_b, info.trader) - tkb_before).str());
   CHECK(tka_mid - f.token_balance(info.token_a, info.trader) == U256("250000000000000000000"));
   CHECK(t2.path == info.token_a.to_hex() + "," + info.token_b.to_hex());
   CHECK(*t2.nonce == *t1.nonce + 2);  // the approval took the nonce in between
@@ -133,12 +133,12 @@ TEST_CASE("trade: swaps through the HTTP API match the chain, BNB out included")
   REQUIRE_MESSAGE(t1.status == core::db::TradeStatus::completed, t1.error.value_or(""));
   const auto r1 = f.receipt(*t1.tx_hash);
   test::check_row_matches_receipt(t1, r1);
-  CHECK(*t1.amount_out == transfers_to(r1, info.token_b, info.trader).str());
+  CHECK(t1.amount_out->decimal() == transfers_to(r1, info.token_b, info.trader).str());
   // GET trades/{id} by id and by hash gives the same row.
   const auto by_id = json::parse(test::call(f.daemon, "GET", "/api/v1/trading/trades/" + std::to_string(id1), viewer).body);
   const auto by_hash = json::parse(test::call(f.daemon, "GET", "/api/v1/trading/trades/" + *t1.tx_hash, viewer).body);
   CHECK(by_id["trade"] == by_hash["trade"]);
-  CHECK(by_id["trade"]["amount_out"] == *t1.amount_out);
+  CHECK(by_id["trade"]["amount_out"] == t1.amount_out->decimal());
 
   // TKB -> BNB: paid out through WBNB's withdraw.
   const U256 bnb_before = f.eth.get_balance(info.trader);
@@ -147,7 +147,7 @@ TEST_CASE("trade: swaps through the HTTP API match the chain, BNB out included")
   REQUIRE_MESSAGE(t2.status == core::db::TradeStatus::completed, t2.error.value_or(""));
   const auto r2 = f.receipt(*t2.tx_hash);
   test::check_row_matches_receipt(t2, r2);
-  CHECK(f.eth.get_balance(info.trader) + U256(*t2.gas_fee) - bnb_before == U256(*t2.amount_out));
+  CHECK(f.eth.get_balance(info.trader) + t2.gas_fee->value() - bnb_before == t2.amount_out->value());
   CHECK(t2.token_out == info.wbnb.to_hex());
 
   // TKA -> TKB -> ... a token pair without a direct pool goes through WBNB: none here, so check
@@ -239,7 +239,7 @@ TEST_CASE("trade: a daemon killed between send and receipt reconciles the trade 
   REQUIRE_MESSAGE(t.status == core::db::TradeStatus::completed, t.error.value_or(""));
   const auto r = f.receipt(hash);
   test::check_row_matches_receipt(t, r);
-  CHECK(*t.amount_out == (f.token_balance(info.token_a, info.trader) - tka_before).str());
+  CHECK(t.amount_out->decimal() == (f.token_balance(info.token_a, info.trader) - tka_before).str());
   CHECK(test::read_text(f.scratch / "logs" / "api-server.log").find("reconciling tx") == std::string::npos);  // it waited instead
 
   // Killed again, and mined while the daemon is down: reconciled from the receipt at start.

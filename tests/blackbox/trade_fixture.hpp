@@ -14,10 +14,10 @@
 #include "core/chain/abi.hpp"
 #include "core/chain/eth.hpp"
 #include "core/chain/rpc_client.hpp"
-#include "core/db/database.hpp"
-#include "core/db/trade_repository.hpp"
+#include "core/db/store.hpp"
 #include "core/devnet/devnet.hpp"
 #include "core/net/http_client.hpp"
+#include "tests/support/deployment.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/scratch.hpp"
 
@@ -91,12 +91,7 @@ struct TradeFixture {
   }
 
   const core::devnet::DevnetInfo& info() const { return devnet.info(); }
-  std::filesystem::path db_path() const { return scratch / "data" / "trading-bot.sqlite"; }
-
-  std::optional<core::db::Trade> row(std::int64_t id) const {
-    auto db = core::db::open_database(db_path(), core::db::Access::read_only);
-    return core::db::TradeRepository(*db).find(id);
-  }
+  std::optional<core::db::Trade> row(std::int64_t id) const { return deployment_store(scratch.path())->trades().find(id); }
 
   // POSTs a swap with a trader token; returns the new trade's id.
   std::int64_t swap(const nlohmann::json& body) {
@@ -148,8 +143,10 @@ inline void check_row_matches_receipt(const core::db::Trade& t, const core::chai
   REQUIRE(t.gas_used.has_value());
   CHECK(*t.gas_used == static_cast<std::int64_t>(r.gas_used));
   REQUIRE(r.effective_gas_price.has_value());
-  CHECK(t.gas_fee == (core::U256(r.gas_used) * *r.effective_gas_price).str());
-  CHECK(t.gas_price == r.effective_gas_price->str());
+  REQUIRE(t.gas_fee.has_value());
+  REQUIRE(t.gas_price.has_value());
+  CHECK(t.gas_fee->decimal() == (core::U256(r.gas_used) * *r.effective_gas_price).str());
+  CHECK(t.gas_price->decimal() == r.effective_gas_price->str());
   CHECK(t.block_number == static_cast<std::int64_t>(r.block_number));
   CHECK(t.finalized_at.has_value());
   CHECK(t.updated_at == *t.finalized_at);

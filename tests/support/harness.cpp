@@ -18,6 +18,7 @@
 
 #include "core/util/clock.hpp"
 #include "core/util/files.hpp"
+#include "tests/support/deployment.hpp"
 
 extern char** environ;
 
@@ -152,6 +153,9 @@ std::string shift(const std::string& t, long long seconds) {
 Daemon::Daemon(fs::path dir, std::map<std::string, std::string> env) : m_dir(std::move(dir)), m_env(std::move(env)), m_port(free_port()) {
   m_env["PORT"] = std::to_string(m_port);
   m_env.emplace("HOST", "127.0.0.1");
+  // On PostgreSQL a deployment that was never given a database gets one, in its .env, so the
+  // CLI in the same folder finds it too.
+  if (!m_env.count("DATABASE_URL")) use_fresh_database(m_dir);
 }
 
 Daemon::~Daemon() {

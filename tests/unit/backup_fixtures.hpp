@@ -9,33 +9,20 @@
 
 #include "core/backup/sha256.hpp"
 #include "core/db/database.hpp"
-#include "core/db/migrations.hpp"
-#include "core/db/trade_repository.hpp"
 #include "core/util/clock.hpp"
+#include "tests/support/stores.hpp"
 
 namespace bscbot::test::backup {
 
 // Records `n` trades in the database at `path` (one short transaction each, as the daemon does).
 inline void add_trades(const std::filesystem::path& path, int n) {
-  auto db = core::db::open_database(path, core::db::Access::read_write);
-  core::db::TradeRepository repo(*db);
-  for (int i = 0; i < n; ++i) {
-    core::db::NewTrade t;
-    t.wallet_address = "0x1111111111111111111111111111111111111111";
-    t.token_in = "0xbb4cdb9cbd36b01bd1cbaebf2de08d9173bc095c";
-    t.token_out = "0x0e09fabb73bd3ade0a17ecc321fd13a19e81ce82";
-    t.amount_in = std::to_string(1000 + i) + "000000000000000000";
-    t.path = t.token_in + "," + t.token_out;
-    repo.insert(t);
-  }
+  auto store = sqlite_file_store(path, {});
+  for (int i = 0; i < n; ++i) store->trades().insert(sample_trade("0x1111111111111111111111111111111111111111", std::to_string(1000 + i) + "000000000000000000"));
 }
 
 // A migrated bscbot database at `path` holding `trades` trades, checkpointed and closed.
 inline void make_database(const std::filesystem::path& path, int trades) {
-  {
-    auto db = core::db::open_database(path, core::db::Access::create);
-    core::db::migrate(*db, path.string());
-  }
+  sqlite_file_store(path);
   add_trades(path, trades);
 }
 

@@ -7,6 +7,7 @@
 #include "core/db/database.hpp"
 #include "core/db/migrations.hpp"
 #include "tests/support/scratch.hpp"
+#include "tests/support/stores.hpp"
 
 using namespace bscbot::core;
 using namespace bscbot::core::audit;
@@ -123,10 +124,7 @@ TEST_CASE("audit: permissions of secret files, the database and backups") {
   ::chmod(s.path().c_str(), 0755);
   ::chmod((s / "data").c_str(), 0755);
   ::chmod((s / "logs").c_str(), 0755);
-  {
-    auto db = db::open_database(cfg.db_path(), db::Access::create);
-    db::migrate(*db, "t");
-  }
+  bscbot::test::sqlite_file_store(cfg.db_path());
   ::chmod(cfg.db_path().c_str(), 0644);
   CHECK(audit_data_permissions(cfg, s.path()).severity == Status::ok);
   ::chmod(cfg.db_path().c_str(), 0666);
@@ -172,10 +170,9 @@ TEST_CASE("audit: suspicious trades compare amounts exactly and catch edits afte
   Scratch s("audit-trades");
   const auto cfg = load(s, "", "");
   {
-    auto db = db::open_database(cfg.db_path(), db::Access::create);
-    db::migrate(*db, "t");
+    auto store = bscbot::test::sqlite_file_store(cfg.db_path());
     auto insert = [&](const std::string& amount) {
-      db->exec("INSERT INTO trades (wallet_address, token_in, token_out, amount_in, status, finalized_at) VALUES "
+      store->query_rows("INSERT INTO trades (wallet_address, token_in, token_out, amount_in, status, finalized_at) VALUES "
                "('0x1111111111111111111111111111111111111111', 'a', 'b', '" + amount + "', 'completed', datetime('now'))");
     };
     insert("1000000000000000000000");   // exactly the limit: not above
@@ -185,7 +182,7 @@ TEST_CASE("audit: suspicious trades compare amounts exactly and catch edits afte
     CHECK(clean[0].severity == Status::ok);
     CHECK(clean[1].severity == Status::ok);
     insert("1000000000000000000001");   // one wei above: found, though REAL would round it to the limit
-    db->exec("UPDATE trades SET amount_in = '2', updated_at = datetime('now', '+1 hour') WHERE id = 2");
+    store->query_rows("UPDATE trades SET amount_in = '2', updated_at = datetime('now', '+1 hour') WHERE id = 2");
   }
   AuditFacts facts;
   const auto findings = audit_trades(cfg, facts);

@@ -28,16 +28,10 @@ TEST_CASE("backup: the copy is one snapshot while a writer keeps committing") {
   std::atomic<std::int64_t> committed{0};
   std::atomic<int> errors{0};
   std::thread writer([&] {
-    auto conn = db::open_database(db, db::Access::read_write, 5000);
-    db::TradeRepository repo(*conn);
+    auto store = bscbot::test::sqlite_file_store(db, {});
     while (!stop) {
       try {
-        db::NewTrade t;
-        t.wallet_address = "0x2222222222222222222222222222222222222222";
-        t.token_in = "0xbb4cdb9cbd36b01bd1cbaebf2de08d9173bc095c";
-        t.token_out = "0x0e09fabb73bd3ade0a17ecc321fd13a19e81ce82";
-        t.amount_in = "1";
-        committed = repo.insert(t);
+        committed = store->trades().insert(bscbot::test::sample_trade("0x2222222222222222222222222222222222222222", "1"));
       } catch (const std::exception&) {
         ++errors;
       }

@@ -170,14 +170,8 @@ TEST_CASE("backup: restore after a crash leaves no stale WAL beside the restored
   if (child == 0) {
     auto db = db::open_database(site.db, db::Access::read_write);
     db->exec("PRAGMA wal_autocheckpoint = 0");
-    db::TradeRepository repo(*db);
     for (int i = 0; i < 9; ++i) {
-      db::NewTrade t;
-      t.wallet_address = "0x3333333333333333333333333333333333333333";
-      t.token_in = "a";
-      t.token_out = "b";
-      t.amount_in = "1";
-      repo.insert(t);
+      db->exec("INSERT INTO trades (wallet_address, token_in, token_out, amount_in) VALUES ('0x3333333333333333333333333333333333333333', 'a', 'b', '1')");
     }
     ::_exit(0);  // no close: the WAL stays, as after kill -9
   }
@@ -201,8 +195,8 @@ TEST_CASE("backup: restore migrates an older backup") {
   Site site("restore-older");
   const fs::path old = site.s / "old.sqlite";
   {
-    auto db = db::open_database(old, db::Access::create);
-    db::migrate(*db, old.string(), db::known_migrations().first(1));
+    bscbot::test::sqlite_file_store(old, db::known_migrations().first(1));
+    auto db = db::open_database(old, db::Access::read_write);
     db->exec("PRAGMA journal_mode = DELETE");
   }
   const RestoreResult r = restore_backup(site.options({old}), site.daemon, site.clock);

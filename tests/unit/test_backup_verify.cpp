@@ -161,8 +161,7 @@ TEST_CASE("backup: an older schema verifies and says restore migrates it") {
   Scratch s("backup-verify-older");
   const fs::path f = s / "old.sqlite";
   {
-    auto db = db::open_database(f, db::Access::create);
-    db::migrate(*db, f.string(), db::known_migrations().first(1));
+    bscbot::test::sqlite_file_store(f, db::known_migrations().first(1));
   }
   const VerifyReport r = verify_backup(f, {});
   CHECK_MESSAGE(r.ok(), r.problem());

@@ -6,8 +6,8 @@
 
 #include "core/checks/database_checks.hpp"
 #include "core/db/database.hpp"
-#include "core/db/migrations.hpp"
 #include "tests/support/scratch.hpp"
+#include "tests/support/stores.hpp"
 
 using namespace bscbot::core;
 using namespace bscbot::core::checks;
@@ -20,8 +20,7 @@ const std::string k_wallet = "0x1111111111111111111111111111111111111111";
 
 fs::path make_db(const Scratch& s) {
   const fs::path p = s / "data/trading-bot.sqlite";
-  auto db = db::open_database(p, db::Access::create);
-  db::migrate(*db, p.string());
+  bscbot::test::sqlite_file_store(p);
   return p;
 }
 
@@ -40,11 +39,12 @@ void seed(const fs::path& p, int completed, int failed, int pending, const std::
   add("pending", pending);
 }
 
-config::Config config_for(const Scratch& s) {
+config::Config config_for(const Scratch& s, const std::optional<fs::path>& db_path = std::nullopt) {
   config::LoadOptions o;
   o.config_file = s.write("bscbot.yaml", "");
   o.dotenv_file = s / ".env";
   o.overrides = {{"DATA_DIR", (s / "data").string()}, {"LOG_DIR", (s / "logs").string()}};
+  if (db_path) o.overrides["DB_PATH"] = db_path->string();
   return config::load(o);
 }
 
@@ -62,13 +62,16 @@ TEST_CASE("checks: integrity is OK for a sound database, CRIT when missing, not 
   Scratch s("integrity");
   const fs::path p = make_db(s);
   seed(p, 300, 0, 0);
-  CHECK(check_integrity(p, Integrity::quick, 1000).status == Status::ok);
-  CHECK(check_integrity(p, Integrity::full, 1000).detail.find("integrity_check") != std::string::npos);
-  const auto missing = check_integrity(s / "data/none.sqlite", Integrity::quick, 1000);
+  auto integrity = [&](const fs::path& db, Integrity depth) {
+    return by_name(database_checks(config_for(s, db), depth, system_clock(), statvfs_usage), "database_integrity");
+  };
+  CHECK(integrity(p, Integrity::quick).status == Status::ok);
+  CHECK(integrity(p, Integrity::full).detail.find("integrity_check") != std::string::npos);
+  const auto missing = integrity(s / "data/none.sqlite", Integrity::quick);
   CHECK(missing.status == Status::crit);
   CHECK(missing.value == "missing");
   s.write("data/garbage.sqlite", std::string(8192, 'x'));
-  CHECK(check_integrity(s / "data/garbage.sqlite", Integrity::quick, 1000).status == Status::crit);
+  CHECK(integrity(s / "data/garbage.sqlite", Integrity::quick).status == Status::crit);
 
   // Overwrite a page in the middle of the trades table: the checks find the damage.
   {
@@ -83,7 +86,7 @@ TEST_CASE("checks: integrity is OK for a sound database, CRIT when missing, not 
     const std::string junk(3000, '\x5a');
     f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
   }
-  const auto damaged = check_integrity(p, Integrity::full, 1000);
+  const auto damaged = integrity(p, Integrity::full);
   CHECK(damaged.status == Status::crit);
 }
 
@@ -93,26 +96,27 @@ TEST_CASE("checks: database size and days until the disk is full at the last day
   const auto now = system_clock().now();
   const Levels days{30, 7};
   const auto bytes = static_cast<double>(fs::file_size(p));
-  auto disk_with_free = [](double free) {
-    return [free](const fs::path&) {
-      return std::optional<DiskUsage>(DiskUsage{1ULL << 40, 1ULL << 30, static_cast<std::uintmax_t>(free)});
-    };
-  };
+  auto free = [](double bytes_free) { return std::optional<DiskUsage>(DiskUsage{1ULL << 40, 1ULL << 30, static_cast<std::uintmax_t>(bytes_free)}); };
+  const auto size = std::optional<std::uintmax_t>(static_cast<std::uintmax_t>(bytes));
   // No samples yet: size only.
-  const auto fresh = check_database_size(p, std::nullopt, now, disk_with_free(1e9), days);
+  const auto fresh = check_database_size(size, p.string(), std::nullopt, now, free(1e9), days);
   CHECK(fresh.status == Status::ok);
   CHECK(fresh.detail.find("not known yet") != std::string::npos);
   // Grew 1 MB in 24 h: 100 MB free lasts 100 days, 20 MB 20 days, 5 MB 5 days.
-  const db::TimedValue day_ago{to_sql_datetime(now - std::chrono::hours(24)), bytes - 1e6};
-  CHECK(check_database_size(p, day_ago, now, disk_with_free(100e6), days).status == Status::ok);
-  CHECK(check_database_size(p, day_ago, now, disk_with_free(20e6), days).status == Status::warn);
-  const auto crit = check_database_size(p, day_ago, now, disk_with_free(5e6), days);
+  const db::TimedValue day_ago{now - std::chrono::hours(24), bytes - 1e6};
+  CHECK(check_database_size(size, p.string(), day_ago, now, free(100e6), days).status == Status::ok);
+  CHECK(check_database_size(size, p.string(), day_ago, now, free(20e6), days).status == Status::warn);
+  const auto crit = check_database_size(size, p.string(), day_ago, now, free(5e6), days);
   CHECK(crit.status == Status::crit);
   CHECK(crit.detail.find("full in 5 days") != std::string::npos);
+  // A server's database: growth without a verdict on a disk we cannot see.
+  const auto server = check_database_size(size, "postgresql://db/x", day_ago, now, std::nullopt, days);
+  CHECK(server.status == Status::ok);
+  CHECK(server.detail.find("not visible from here") != std::string::npos);
   // Less than an hour of samples says nothing about growth.
-  const db::TimedValue minutes_ago{to_sql_datetime(now - std::chrono::minutes(10)), bytes - 1e6};
-  CHECK(check_database_size(p, minutes_ago, now, disk_with_free(1e3), days).status == Status::ok);
-  CHECK(check_database_size(s / "nope.sqlite", std::nullopt, now, disk_with_free(1e9), days).status == Status::unknown);
+  const db::TimedValue minutes_ago{now - std::chrono::minutes(10), bytes - 1e6};
+  CHECK(check_database_size(size, p.string(), minutes_ago, now, free(1e3), days).status == Status::ok);
+  CHECK(check_database_size(std::nullopt, "nope.sqlite", std::nullopt, now, free(1e9), days).status == Status::unknown);
 }
 
 TEST_CASE("checks: the 24 h business metrics from seeded trades") {

@@ -4,12 +4,13 @@
 
 #include <array>
 #include <cstdio>
+#include <map>
 #include <memory>
 
-#include "core/db/database.hpp"
-#include "core/db/migrations.hpp"
-#include "core/db/trade_repository.hpp"
+#include "core/config/config.hpp"
+#include "core/db/store.hpp"
 #include "core/util/clock.hpp"
+#include "tests/support/postgres.hpp"
 #include "tests/support/scratch.hpp"
 
 using namespace bscbot::core;
@@ -33,34 +34,57 @@ ShellResult sqlite_shell(const std::filesystem::path& db, const std::string& sql
   return {status, out};
 }
 
+// The same four trades on either backend: three in the last day (two wallets, two completed,
+// one failed), one 100 days old.
+void seed(db::Store& store) {
+  db::TradeStore& repo = store.trades();
+  auto add = [&](const char* wallet, const char* amount, int seconds_ago, const char* status, const char* gas_fee) {
+    db::NewTrade t;
+    t.wallet_address = wallet;
+    t.token_in = "0xbb4cdb9cbd36b01bd1cbaebf2de08d9173bc095c";
+    t.token_out = "0x0e09fabb73bd3ade0a17ecc321fd13a19e81ce82";
+    t.amount_in = Wei::require(amount, "amount");
+    t.created_at = std::chrono::time_point_cast<std::chrono::seconds>(system_clock().now()) - std::chrono::seconds(seconds_ago);
+    const auto id = repo.insert(t);
+    const db::TradeReceipt receipt{21000, Wei::require(gas_fee, "gas_fee"), 1};
+    if (std::string(status) == "completed") repo.complete(id, Wei::require("1", "out"), receipt);
+    if (std::string(status) == "failed") repo.fail(id, "reverted", receipt, db::KeepTxHash::yes);
+  };
+  add("0x1111111111111111111111111111111111111111", "1000000000000000000", 3600, "completed", "1000");
+  add("0x1111111111111111111111111111111111111111", "2000000000000000000", 7200, "completed", "3000");
+  add("0x2222222222222222222222222222222222222222", "3000000000000000000", 10800, "failed", "2000");
+  add("0x3333333333333333333333333333333333333333", "5000", 100 * 86400, "completed", "10");
+}
+
+std::unique_ptr<db::Store> open(const std::map<std::string, std::string>& overrides, const Scratch& scratch) {
+  config::LoadOptions load;
+  load.config_file = scratch.write("store.yaml", "");
+  load.dotenv_file = scratch / "no.env";
+  load.overrides = overrides;
+  auto store = db::open_store(config::load(load), db::Access::create);
+  store->migrate();
+  return store;
+}
+
 struct Seeded {
   Scratch scratch{"manual-sql"};
   std::filesystem::path path = scratch / "data" / "trading-bot.sqlite";
-  Seeded() {
-    auto db = db::open_database(path, db::Access::create);
-    db::migrate(*db, path.string());
-    db::TradeRepository repo(*db);
-    auto add = [&](const char* wallet, const char* amount, int seconds_ago, const char* status, const char* gas_fee) {
-      db::NewTrade t;
-      t.wallet_address = wallet;
-      t.token_in = "0xbb4cdb9cbd36b01bd1cbaebf2de08d9173bc095c";
-      t.token_out = "0x0e09fabb73bd3ade0a17ecc321fd13a19e81ce82";
-      t.amount_in = amount;
-      t.created_at = to_sql_datetime(system_clock().now() - std::chrono::seconds(seconds_ago));
-      const auto id = repo.insert(t);
-      if (std::string(status) != "pending") {
-        SQLite::Statement q(*db, "UPDATE trades SET status = ?, gas_fee = ?, updated_at = created_at, finalized_at = created_at WHERE id = ?");
-        q.bind(1, status);
-        q.bind(2, gas_fee);
-        q.bind(3, id);
-        q.exec();
-      }
-    };
-    add("0x1111111111111111111111111111111111111111", "1000000000000000000", 3600, "completed", "1000");
-    add("0x1111111111111111111111111111111111111111", "2000000000000000000", 7200, "completed", "3000");
-    add("0x2222222222222222222222222222222222222222", "3000000000000000000", 10800, "failed", "2000");
-    add("0x3333333333333333333333333333333333333333", "5000", 100 * 86400, "completed", "10");
+  Seeded() { seed(*open({{"DB_PATH", path.string()}}, scratch)); }
+};
+
+// The manual's PostgreSQL database, named as it names it: bsc_trading_bot.
+struct PgSeeded {
+  Scratch scratch{"manual-psql"};
+  bscbot::test::PgServer& server = bscbot::test::PgServer::shared();
+  std::string url;
+  PgSeeded() {
+    server.psql(server.superuser_url(), "DROP DATABASE IF EXISTS bsc_trading_bot WITH (FORCE)");
+    server.psql(server.superuser_url(), "CREATE DATABASE bsc_trading_bot OWNER bscbot");
+    const std::string any = server.create_database("unused");
+    url = any.substr(0, any.rfind('/')) + "/bsc_trading_bot";
+    seed(*open({{"DB_CLIENT", "pg"}, {"DATABASE_URL", url}}, scratch));
   }
+  std::string psql(const std::string& sql) { return server.psql(url, sql); }
 };
 
 }  // namespace
@@ -139,4 +163,26 @@ TEST_CASE("manual sql: nightly maintenance deletes old trades and vacuums") {
   CHECK(sqlite_shell(s.path, "VACUUM;").status == 0);
   CHECK(sqlite_shell(s.path, "VACUUM; ANALYZE;").status == 0);
   CHECK(sqlite_shell(s.path, "PRAGMA journal_mode;").out == "wal");
+}
+
+TEST_CASE("manual sql: the PostgreSQL lines and the business queries' PostgreSQL forms run unchanged in psql") {
+  PgSeeded s;
+  // Daily 23:00: size, 90-day cleanup, VACUUM ANALYZE.
+  CHECK(s.psql("SELECT pg_size_pretty(pg_database_size('bsc_trading_bot'));").find("kB") != std::string::npos);
+  CHECK(s.psql("SELECT COUNT(*) FROM trades;") == "4");
+  // The business metrics, in PostgreSQL's words.
+  CHECK(s.psql("SELECT COUNT(*) FROM trades WHERE created_at > NOW() - INTERVAL '1 day';") == "3");
+  CHECK(s.psql("SELECT (COUNT(CASE WHEN status='completed' THEN 1 END) * 100.0 / COUNT(*)) as success_rate "
+               "FROM trades WHERE created_at > NOW() - INTERVAL '1 day';")
+            .rfind("66.66", 0) == 0);
+  CHECK(s.psql("SELECT AVG(gas_fee) FROM trades WHERE created_at > NOW() - INTERVAL '1 day';").rfind("2000", 0) == 0);
+  CHECK(s.psql("SELECT status, COUNT(*) FROM trades WHERE created_at > NOW() - INTERVAL '1 day' GROUP BY status ORDER BY status;") ==
+        "completed|2\nfailed|1");
+  CHECK(s.psql("SELECT COUNT(DISTINCT wallet_address) FROM trades WHERE created_at > NOW() - INTERVAL '30 days';") == "2");
+  CHECK(s.psql("SELECT SUM(amount_in) FROM trades WHERE created_at > NOW() - INTERVAL '1 day';") == "6000000000000000000");
+  // Amounts are exact numbers here: the manual's > 1000 BNB test compares them as numbers.
+  CHECK(s.psql("SELECT COUNT(*) FROM trades WHERE amount_in > 1000000000000000000000;") == "0");
+  CHECK(s.psql("DELETE FROM trades WHERE created_at < NOW() - INTERVAL '90 days';").empty());
+  CHECK(s.psql("SELECT COUNT(*) FROM trades;") == "3");
+  CHECK(s.psql("VACUUM ANALYZE;").empty());
 }

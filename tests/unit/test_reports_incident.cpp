@@ -32,9 +32,9 @@ IncidentFacts some_facts() {
   f.error_source = "1 error line(s) in the last 24 h of logs/api-server.log";
   db::Trade t;
   t.id = 7;
-  t.created_at = "2026-11-25 19:10:00";
+  t.created_at = parse_sql_datetime("2026-11-25 19:10:00");
   t.wallet_address = "0x1111111111111111111111111111111111111111";
-  t.amount_in = "1500000000000000000";
+  t.amount_in = Wei::require("1500000000000000000", "amount_in");
   t.tx_hash = "0xabc";
   t.error = "execution reverted: INSUFFICIENT_OUTPUT_AMOUNT";
   f.failed_trades = {t};

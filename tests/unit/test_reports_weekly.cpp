@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include "core/db/database.hpp"
-#include "core/db/metric_sample_repository.hpp"
 #include "core/db/migrations.hpp"
 #include "core/reports/weekly.hpp"
 #include "tests/support/scratch.hpp"
+#include "tests/support/stores.hpp"
 
 using namespace bscbot::core;
 using namespace bscbot::core::reports;
@@ -42,25 +42,26 @@ std::vector<metrics::NamedValue> window(double requests, double fast_share, doub
 
 }  // namespace
 
-TEST_CASE("reports: the weekly report adds up the daemon's windows and the week's trades") {
+TEST_CASE_TEMPLATE("reports: the weekly report adds up the daemon's windows and the week's trades", B, bscbot::test::OnSqlite,
+                   bscbot::test::OnPg) {
   Scratch s("weekly");
-  auto db = db::open_database(s / "t.sqlite", db::Access::create);
-  db::migrate(*db, "t");
-  db::MetricSampleRepository samples(*db);
+  auto store = bscbot::test::make_store(B::backend, s);
+  db::MetricStore& samples = store->samples();
   const SystemTime until = parse_sql_datetime("2026-11-27 12:00:00");
-  samples.record("2026-11-19 08:00:00", window(100, 1.0, 0, 80, 20));   // before the period: ignored
-  samples.record("2026-11-21 08:00:00", window(1000, 0.9, 10, 90, 10));
-  samples.record("2026-11-26 08:00:00", window(1000, 0.9, 30, 50, 50));
+  samples.record(parse_sql_datetime("2026-11-19 08:00:00"), window(100, 1.0, 0, 80, 20));   // before the period: ignored
+  samples.record(parse_sql_datetime("2026-11-21 08:00:00"), window(1000, 0.9, 10, 90, 10));
+  samples.record(parse_sql_datetime("2026-11-26 08:00:00"), window(1000, 0.9, 30, 50, 50));
+  // Rows as an operator's one-liner would write them: the same SQL on both backends.
   for (int i = 0; i < 20; ++i) {
     const char* status = i < 19 ? "completed" : "failed";
-    db->exec(fmt::format("INSERT INTO trades (wallet_address, token_in, token_out, amount_in, status, gas_fee, created_at) VALUES "
+    store->query_rows(fmt::format("INSERT INTO trades (wallet_address, token_in, token_out, amount_in, status, gas_fee, created_at) VALUES "
                          "('0x1111111111111111111111111111111111111111', 'a', 'b', '1', '{}', '1000000000000000', '2026-11-2{} 09:00:00')",
                          status, i < 10 ? 1 : 6));
   }
-  db->exec("INSERT INTO trades (wallet_address, token_in, token_out, amount_in, status, created_at) VALUES "
-           "('0x1111111111111111111111111111111111111111', 'a', 'b', '1', 'completed', '2026-11-10 09:00:00')");
+  store->query_rows("INSERT INTO trades (wallet_address, token_in, token_out, amount_in, status, created_at) VALUES "
+                    "('0x1111111111111111111111111111111111111111', 'a', 'b', '1', 'completed', '2026-11-10 09:00:00')");
 
-  const WeeklyReport r = build_weekly(*db, until, 7);
+  const WeeklyReport r = build_weekly(*store, until, 7);
   CHECK(r.since == "2026-11-20 12:00:00");
   CHECK(r.total.requests == 2000);
   CHECK(r.total.errors_5xx == 40);
@@ -98,9 +99,8 @@ TEST_CASE("reports: the weekly report adds up the daemon's windows and the week'
 
 TEST_CASE("reports: a week without samples shows trades and says what is missing") {
   Scratch s("weekly-empty");
-  auto db = db::open_database(s / "t.sqlite", db::Access::create);
-  db::migrate(*db, "t");
-  const auto r = build_weekly(*db, system_clock().now(), 7);
+  auto store = bscbot::test::make_store(db::Backend::sqlite, s);
+  const auto r = build_weekly(*store, parse_sql_datetime("2026-11-27 12:00:00"), 7);
   CHECK(r.total.requests == 0);
   CHECK_FALSE(r.total.average_ms());
   const std::string md = render_weekly(r, default_config(s));

@@ -4,10 +4,10 @@
 
 #include "core/db/database.hpp"
 #include "core/db/migrations.hpp"
-#include "core/db/pool.hpp"
 #include "core/error.hpp"
 #include "core/trade/nonce_manager.hpp"
 #include "tests/support/scratch.hpp"
+#include "tests/support/stores.hpp"
 
 using namespace bscbot::core;
 using namespace bscbot::core::trade;
@@ -106,12 +106,8 @@ TEST_CASE("trade: resync takes the chain's count after a drop") {
 
 TEST_CASE("trade: the database nonce store survives a restart") {
   bscbot::test::Scratch s("nonce-db");
-  const auto path = s / "t.sqlite";
-  {
-    auto db = db::open_database(path, db::Access::create);
-    db::migrate(*db, path.string());
-  }
-  db::ConnectionPool pool(path, 1, 2, 1000);
+  auto db = bscbot::test::sqlite_file_store(s / "t.sqlite");
+  db::StateStore& pool = db->state();
   {
     DbNonceStore store(pool, "0xabc");
     NonceManager m(store);

@@ -7,12 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/db/trade_repository.hpp"
 #include "core/metrics/window.hpp"
-
-namespace SQLite {
-class Database;
-}
+#include "core/util/clock.hpp"
 
 namespace bscbot::core::db {
 
@@ -26,38 +22,34 @@ struct DailyMetric {
 };
 
 struct TimedValue {
-  std::string sampled_at;   // SQL datetime text, UTC
+  SystemTime sampled_at;
   double value = 0;
 };
 
-class MetricSampleRepository {
+class MetricStore {
 public:
-  explicit MetricSampleRepository(SQLite::Database& db, QueryObserver observer = {});
-
-  // Stores one window's rows under `sampled_at` in a single transaction.
-  void record(const std::string& sampled_at, const std::vector<metrics::NamedValue>& values);
-
-  // Deletes rows sampled before `cutoff`; returns how many.
-  std::int64_t prune_older_than(const std::string& cutoff);
-
-  // Every metric summed (and its largest row) per UTC day, for sampled_at in [since, until].
-  std::vector<DailyMetric> daily(const std::string& since, const std::string& until);
-
-  // The oldest row of `name` sampled at or after `since`.
-  std::optional<TimedValue> first_since(const std::string& name, const std::string& since);
-
-  // The newest row of `name`.
-  std::optional<TimedValue> latest(const std::string& name);
+  virtual ~MetricStore() = default;
 
   // False for a database migrated by a bscbot older than the samples table.
-  static bool available(SQLite::Database& db);
+  virtual bool available() = 0;
 
-private:
-  template <typename F>
-  auto timed(std::string_view name, F&& f);
+  // Stores one window's rows under `sampled_at` in a single transaction.
+  virtual void record(SystemTime sampled_at, const std::vector<metrics::NamedValue>& values) = 0;
 
-  SQLite::Database& m_db;
-  QueryObserver m_observer;
+  // Deletes rows sampled before `cutoff`; returns how many.
+  virtual std::int64_t prune_older_than(SystemTime cutoff) = 0;
+
+  // Every metric summed (and its largest row) per UTC day, for sampled_at in [since, until].
+  virtual std::vector<DailyMetric> daily(SystemTime since, SystemTime until) = 0;
+
+  // The oldest row of `name` sampled at or after `since`.
+  virtual std::optional<TimedValue> first_since(const std::string& name, SystemTime since) = 0;
+
+  // The newest row of `name`.
+  virtual std::optional<TimedValue> latest(const std::string& name) = 0;
+
+  // Every row of `name` sampled at or after `since`, oldest first, at most `max_rows`.
+  virtual std::vector<TimedValue> series(const std::string& name, SystemTime since, int max_rows) = 0;
 };
 
 }  // namespace bscbot::core::db

@@ -1,9 +1,9 @@
 #pragma once
-// The SQL of each migration. Amounts are uint256 wei as canonical decimal text (lossless);
+// The SQLite SQL of each migration (schema_pg.hpp has PostgreSQL's). Amounts are uint256 wei as canonical decimal text (lossless);
 // timestamps are SQLite datetime() text in UTC.
 #include <string_view>
 
-namespace bscbot::core::db::schema {
+namespace bscbot::core::db::schema::sqlite {
 
 inline constexpr std::string_view k_initial = R"SQL(
 CREATE TABLE users (
@@ -118,4 +118,20 @@ DROP INDEX idx_trades_created_at;
 CREATE INDEX idx_trades_created_at ON trades(created_at, status, gas_fee);
 )SQL";
 
-}  // namespace bscbot::core::db::schema
+// knex's bookkeeping tables, as the Node.js bot's knex created them.
+inline constexpr std::string_view k_bookkeeping = R"SQL(
+CREATE TABLE IF NOT EXISTS knex_migrations (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name VARCHAR(255),
+  batch INTEGER,
+  migration_time DATETIME
+);
+CREATE TABLE IF NOT EXISTS knex_migrations_lock (
+  "index" INTEGER PRIMARY KEY AUTOINCREMENT,
+  is_locked INTEGER
+);
+INSERT INTO knex_migrations_lock ("index", is_locked)
+  SELECT 1, 0 WHERE NOT EXISTS (SELECT 1 FROM knex_migrations_lock);
+)SQL";
+
+}  // namespace bscbot::core::db::schema::sqlite

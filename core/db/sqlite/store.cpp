@@ -1,0 +1,238 @@
+// The SQLite store: one file in WAL mode, a pool of connections, migrations, maintenance and
+// the write probe, including what only a file can suffer (deleted, replaced, its disk full).
+#include <SQLiteCpp/Transaction.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include "core/db/database.hpp"
+#include "core/db/schema_sqlite.hpp"
+#include "core/db/sqlite/sqlite_store.hpp"
+#include "core/db/sqlite/store_impl.hpp"
+#include "core/util/files.hpp"
+
+namespace fs = std::filesystem;
+
+namespace bscbot::core::db::sqlite {
+
+namespace {
+
+ino_t inode_of(const fs::path& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+std::uintmax_t size_with_wal(const fs::path& path) {
+  std::error_code ec;
+  std::uintmax_t bytes = fs::file_size(path, ec);
+  if (ec) bytes = 0;
+  const auto wal = fs::file_size(path.string() + "-wal", ec);
+  if (!ec) bytes += wal;
+  return bytes;
+}
+
+class SqliteStore final : public Store {
+public:
+  SqliteStore(fs::path path, Access access, int busy_timeout_ms, StoreOptions options)
+      : m_path(std::move(path)),
+        m_location(m_path.string()),
+        m_access(access),
+        m_pool(
+            [this, busy_timeout_ms] {
+              // Later connections find the file the first one created.
+              return std::make_unique<Connection>(m_path, m_access == Access::create ? Access::read_write : m_access, busy_timeout_ms);
+            },
+            0, options.pool_max, m_location),
+        m_run(m_pool, options.observer),
+        m_trades(m_run),
+        m_samples(m_run),
+        m_state(m_run) {
+    // The first connection creates the file (Access::create) or finds it missing, with the error
+    // naming the file; the pool then keeps it.
+    m_first = std::make_unique<Connection>(m_path, access, busy_timeout_ms);
+    m_inode = inode_of(m_path);
+    m_first.reset();
+    std::vector<SqlitePool::Lease> warm;
+    for (int i = 0; i < options.pool_min && i < options.pool_max; ++i) warm.push_back(m_pool.acquire());
+  }
+
+  Backend backend() const override { return Backend::sqlite; }
+  const std::string& location() const override { return m_location; }
+  TradeStore& trades() override { return m_trades; }
+  MetricStore& samples() override { return m_samples; }
+  StateStore& state() override { return m_state; }
+
+  SchemaStatus schema_status() override {
+    return m_run("schema.status", [&](Connection& c) { return db::schema_status(c.db()); });
+  }
+
+  std::vector<std::string> migrate(std::span<const Migration> migrations) override {
+    std::vector<std::string> applied;
+    m_run("schema.migrate", [&](Connection& c) {
+      SQLite::Database& db = c.db();
+      db.exec(std::string(schema::sqlite::k_bookkeeping));
+      const SchemaStatus status = schema_status_of(db::schema_status(db).applied, migrations);
+      require_known_schema(status, m_location);
+      if (status.pending.empty()) return 0;
+      const int batch = db.execAndGet("SELECT COALESCE(MAX(batch), 0) + 1 FROM knex_migrations").getInt();
+      for (const Migration& m : migrations) {
+        const std::string name = migration_name(m);
+        if (std::find(status.pending.begin(), status.pending.end(), name) == status.pending.end()) continue;
+        SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+        db.exec(std::string(m.sqlite_sql));
+        SQLite::Statement record(db, "INSERT INTO knex_migrations (name, batch, migration_time) VALUES (?, ?, strftime('%Y-%m-%d %H:%M:%f', 'now'))");
+        record.bind(1, name);
+        record.bind(2, batch);
+        record.exec();
+        db.exec(fmt::format("PRAGMA user_version = {}", m.version));
+        db.exec(fmt::format("PRAGMA application_id = {}", k_application_id));
+        tx.commit();
+        applied.push_back(name);
+      }
+      return 0;
+    });
+    return applied;
+  }
+
+  bool empty() override {
+    return m_run("schema.empty", [&](Connection& c) {
+      return c.db().execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").getInt() == 0;
+    });
+  }
+
+  DatabaseStats stats() override {
+    return m_run("db.stats", [&](Connection& c) {
+      SQLite::Database& db = c.db();
+      DatabaseStats s;
+      s.backend = "sqlite";
+      s.location = m_location;
+      std::error_code ec;
+      const fs::path wal = m_path.string() + "-wal";
+      s.wal_bytes = fs::exists(wal, ec) ? fs::file_size(wal, ec) : 0;
+      s.size_bytes = size_with_wal(m_path);
+      s.page_size = db.execAndGet("PRAGMA page_size").getInt64();
+      s.page_count = db.execAndGet("PRAGMA page_count").getInt64();
+      s.freelist_pages = db.execAndGet("PRAGMA freelist_count").getInt64();
+      s.journal_mode = journal_mode(db);
+      s.schema_version = db.execAndGet("PRAGMA user_version").getInt();
+      s.tables = count_rows(db);
+      if (db.tableExists("trades")) {
+        SQLite::Statement q(db, "SELECT MIN(created_at), MAX(created_at) FROM trades");
+        q.executeStep();
+        s.oldest_trade = read_optional_time(q.getColumn(0));
+        s.newest_trade = read_optional_time(q.getColumn(1));
+      }
+      return s;
+    });
+  }
+
+  std::uintmax_t size_bytes() override { return size_with_wal(m_path); }
+
+  std::optional<fs::path> local_folder() const override { return m_path.parent_path().empty() ? fs::path(".") : m_path.parent_path(); }
+
+  std::int64_t vacuum() override {
+    const auto before = static_cast<std::int64_t>(size_with_wal(m_path));
+    m_run("db.vacuum", [&](Connection& c) {
+      c.db().exec("VACUUM");
+      // Fold the WAL back so the file size on disk reflects the result.
+      c.db().exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      return 0;
+    });
+    return before - static_cast<std::int64_t>(size_with_wal(m_path));
+  }
+
+  void analyze() override {
+    m_run("db.analyze", [&](Connection& c) {
+      c.db().exec("ANALYZE");
+      return 0;
+    });
+  }
+
+  std::string check_integrity(CheckDepth depth) override {
+    return m_run("db.integrity", [&](Connection& c) { return db::check_integrity(c.db(), depth == CheckDepth::full); });
+  }
+
+  WriteProbe probe_writable() override {
+    WriteProbe probe;
+    const fs::path folder = m_path.parent_path().empty() ? fs::path(".") : m_path.parent_path();
+    try {
+      probe.free_bytes = available_bytes(folder);
+    } catch (const std::exception&) {
+      probe.free_bytes = 0;
+    }
+    probe.size_bytes = size_with_wal(m_path);
+    const ino_t inode = inode_of(m_path);
+    if (inode == 0) {
+      probe.state = DbState::missing;
+      probe.error = "database file " + m_location + " is gone";
+      return probe;
+    }
+    if (m_inode != 0 && inode != m_inode) {
+      // Someone replaced the file under us (a `cp` restore): our connections still write the old one.
+      probe.state = DbState::replaced;
+      probe.error = "database file was replaced while bscbotd was running; restart bscbotd (use `bscbot restore`)";
+      return probe;
+    }
+    try {
+      auto lease = m_pool.acquire();
+      SQLite::Database& db = lease->db();
+      try {
+        db.exec("BEGIN IMMEDIATE");
+        db.exec("ROLLBACK");
+        probe.state = DbState::ok;
+      } catch (const SQLite::Exception& e) {
+        probe.state = classify(e);
+        probe.error = e.what();
+        if (sqlite3_get_autocommit(db.getHandle()) == 0) {
+          try {
+            db.exec("ROLLBACK");
+          } catch (const SQLite::Exception&) {
+            lease.discard();  // cannot leave the transaction: the connection is unusable
+          }
+        }
+        if (probe.state == DbState::error) lease.discard();
+      }
+    } catch (const Error& e) {
+      probe.state = DbState::error;
+      probe.error = e.what();
+    }
+    if (probe.state == DbState::ok && probe.free_bytes && *probe.free_bytes < k_min_free_bytes) {
+      probe.state = DbState::disk_full;
+      probe.error = "less than 1 MiB free on the database's filesystem";
+    }
+    return probe;
+  }
+
+  PoolStatus pool_status() const override { return m_pool.status(); }
+
+  std::vector<std::vector<std::string>> query_rows(const std::string& sql) override {
+    return m_run("db.query_rows", [&](Connection& c) {
+      SQLite::Statement q(c.db(), sql);
+      std::vector<std::vector<std::string>> rows;
+      while (q.executeStep()) {
+        auto& row = rows.emplace_back();
+        for (int i = 0; i < q.getColumnCount(); ++i) row.emplace_back(q.getColumn(i).getText());
+      }
+      return rows;
+    });
+  }
+
+private:
+  fs::path m_path;
+  std::string m_location;
+  Access m_access;
+  std::unique_ptr<Connection> m_first;
+  ino_t m_inode = 0;
+  SqlitePool m_pool;
+  Runner m_run;
+  Trades m_trades;
+  Samples m_samples;
+  State m_state;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_sqlite_store(const fs::path& path, Access access, int busy_timeout_ms, StoreOptions options) {
+  return std::make_unique<SqliteStore>(path, access, busy_timeout_ms, std::move(options));
+}
+
+}  // namespace bscbot::core::db::sqlite

@@ -1,0 +1,93 @@
+#pragma once
+// The SQLite store's parts (store.cpp, trades.cpp, samples.cpp, state.cpp); nothing outside
+// core/db/sqlite includes this.
+#include <SQLiteCpp/Exception.h>
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "core/db/pool.hpp"
+#include "core/db/sqlite/connection.hpp"
+#include "core/db/store.hpp"
+#include "core/error.hpp"
+
+namespace bscbot::core::db::sqlite {
+
+using SqlitePool = Pool<Connection>;
+
+// Runs `f(Connection&)` on a borrowed connection, timed as `name`, with SQLite's exceptions
+// turned into core::Error(database) naming the query (and broken connections dropped).
+class Runner {
+public:
+  Runner(SqlitePool& pool, QueryObserver observer) : m_pool(pool), m_observer(std::move(observer)) {}
+
+  template <typename F>
+  auto operator()(std::string_view name, F&& f) {
+    auto lease = m_pool.acquire();
+    try {
+      return observed(m_observer, name, [&] { return f(*lease); });
+    } catch (const SQLite::Exception& e) {
+      if (breaks_connection(e)) lease.discard();
+      throw Error(ErrorKind::database, fmt::format("query {} failed: {}", name, e.what()));
+    }
+  }
+
+private:
+  SqlitePool& m_pool;
+  QueryObserver m_observer;
+};
+
+class Trades final : public TradeStore {
+public:
+  explicit Trades(Runner& run) : m_run(run) {}
+  std::int64_t insert(const NewTrade& trade) override;
+  std::optional<Trade> find(std::int64_t id) override;
+  std::optional<Trade> find_by_tx_hash(const std::string& tx_hash) override;
+  std::vector<Trade> history(const HistoryQuery& query) override;
+  TradeStats stats(SystemTime since) override;
+  std::vector<DailyTrades> daily(SystemTime since, SystemTime until) override;
+  Wei volume_in(SystemTime since) override;
+  std::vector<Trade> suspicious(const Wei& limit, int max_rows) override;
+  std::vector<Trade> pending() override;
+  std::optional<TradeSpan> span() override;
+  bool mark_signed(std::int64_t id, const SignedTrade& signed_trade) override;
+  bool complete(std::int64_t id, const Wei& amount_out, const TradeReceipt& receipt) override;
+  bool fail(std::int64_t id, const std::string& reason, const std::optional<TradeReceipt>& receipt, KeepTxHash keep) override;
+  CleanupResult delete_older_than(SystemTime cutoff, DryRun dry_run) override;
+
+private:
+  Runner& m_run;
+};
+
+class Samples final : public MetricStore {
+public:
+  explicit Samples(Runner& run) : m_run(run) {}
+  bool available() override;
+  void record(SystemTime sampled_at, const std::vector<metrics::NamedValue>& values) override;
+  std::int64_t prune_older_than(SystemTime cutoff) override;
+  std::vector<DailyMetric> daily(SystemTime since, SystemTime until) override;
+  std::optional<TimedValue> first_since(const std::string& name, SystemTime since) override;
+  std::optional<TimedValue> latest(const std::string& name) override;
+  std::vector<TimedValue> series(const std::string& name, SystemTime since, int max_rows) override;
+
+private:
+  Runner& m_run;
+};
+
+class State final : public StateStore {
+public:
+  explicit State(Runner& run) : m_run(run) {}
+  std::optional<std::string> get(const std::string& key) override;
+  void set(const std::string& key, const std::string& value) override;
+
+private:
+  Runner& m_run;
+};
+
+// SQLite's datetime() text ("YYYY-MM-DD HH:MM:SS", UTC) to an instant; throws core::Error(data).
+SystemTime read_time(const SQLite::Column& c);
+std::optional<SystemTime> read_optional_time(const SQLite::Column& c);
+
+}  // namespace bscbot::core::db::sqlite

@@ -1,0 +1,35 @@
+#include "core/db/store.hpp"
+
+#include "core/config/config.hpp"
+#include "core/db/pg/pg_store.hpp"
+#include "core/db/sqlite/sqlite_store.hpp"
+
+namespace bscbot::core::db {
+
+std::string_view to_string(Backend b) { return b == Backend::pg ? "pg" : "sqlite"; }
+
+Backend configured_backend(const config::Config& cfg) { return cfg.text("DB_CLIENT") == "pg" ? Backend::pg : Backend::sqlite; }
+
+std::unique_ptr<Store> open_store(const config::Config& cfg, Access access, StoreOptions options) {
+  if (configured_backend(cfg) == Backend::pg) {
+    pg::ConnectSettings s;
+    s.url = cfg.text("DATABASE_URL");
+    s.password = cfg.text("DB_PASSWORD");
+    s.connect_timeout = std::chrono::milliseconds(cfg.integer("DB_CONNECT_TIMEOUT_MS"));
+    s.statement_timeout = std::chrono::milliseconds(cfg.integer("DB_STATEMENT_TIMEOUT_MS"));
+    s.lock_timeout = std::chrono::milliseconds(cfg.integer("DB_BUSY_TIMEOUT_MS"));
+    s.application_name = "bscbot";
+    return pg::open_pg_store(s, access, std::move(options));
+  }
+  return sqlite::open_sqlite_store(cfg.db_path(), access, static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS")), std::move(options));
+}
+
+StoreOptions daemon_store_options(const config::Config& cfg, QueryObserver observer) {
+  StoreOptions o;
+  o.pool_min = static_cast<int>(cfg.integer("DB_POOL_MIN"));
+  o.pool_max = static_cast<int>(cfg.integer("DB_POOL_MAX"));
+  o.observer = std::move(observer);
+  return o;
+}
+
+}  // namespace bscbot::core::db
