@@ -4,7 +4,10 @@
 #include <filesystem>
 
 #include "cmd/commands.hpp"
+#include "cmd/progress.hpp"
+#include "core/db/copy.hpp"
 #include "core/db/store.hpp"
+#include "core/error.hpp"
 #include "core/util/clock.hpp"
 
 namespace bscbot::cmd {
@@ -121,6 +124,49 @@ int run_check(Context& ctx, bool full) {
   return ok ? 0 : 1;
 }
 
+// The manual's "migrate to PostgreSQL" (方案D): the data goes across from one snapshot, proved
+// table by table, before .env is switched over.
+int run_copy(Context& ctx, const std::string& to, bool force, bool live) {
+  const auto& cfg = ctx.config();
+  auto source = open(ctx, Access::read_only);
+  if (!live) {
+    if (const auto status = ctx.daemon().status(std::chrono::milliseconds(1000)); status.running()) {
+      throw core::Error(core::ErrorKind::conflict,
+                        fmt::format("bscbotd (pid {}) is running and would keep writing to {} after the snapshot is taken; stop it first "
+                                    "(`bscbot daemon stop`), or add --live to copy the snapshot anyway",
+                                    *status.pid, source->location()));
+    }
+  }
+  auto target = core::db::open_store_at(cfg, to, Access::create);
+  if (target->location() == source->location()) {
+    throw core::Error(core::ErrorKind::usage, fmt::format("--to {} is the configured database itself; name another one", target->location()));
+  }
+  auto& out = ctx.out();
+  ProgressBar bar(out);
+  const auto result = core::db::copy_database(*source, *target, force ? core::db::Force::yes : core::db::Force::no,
+                                              [&bar](const core::db::CopyProgress& p) { bar.update_rows(p.table, p.done, p.total); });
+  bar.finish();
+  nlohmann::json tables = nlohmann::json::array();
+  Table t({"TABLE", "ROWS", "COPIED", "CHECKSUM", "PROOF"});
+  for (const auto& p : result.tables) {
+    tables.push_back({{"table", p.table}, {"source_rows", p.source_rows}, {"target_rows", p.target_rows}, {"source_checksum", p.source_checksum},
+                      {"target_checksum", p.target_checksum}, {"ok", p.ok()}});
+    t.row({p.table, std::to_string(p.source_rows), std::to_string(p.target_rows), p.target_checksum.substr(0, 16),
+           p.ok() ? out.paint("equal", Tone::ok) : out.paint("DIFFERENT", Tone::bad)});
+  }
+  out.document({{"source", source->location()}, {"target", target->location()}, {"migrations", result.migrations}, {"tables", tables},
+                {"ok", result.ok()}, {"took_ms", result.took.count()}});
+  out.line(fmt::format("copied {} to {} in {}", source->location(), target->location(), core::format_duration(result.took)));
+  out.line(t.render());
+  if (target->backend() == core::db::Backend::pg) {
+    out.note("Next: point bscbot at it (`bscbot init --database-url URL` adds DB_CLIENT=pg and DATABASE_URL to .env), then "
+             "`bscbot daemon start`.");
+  } else {
+    out.note(fmt::format("Next: set DB_CLIENT=sqlite and DB_PATH={} (or drop DATABASE_URL), then `bscbot daemon start`.", target->location()));
+  }
+  return 0;
+}
+
 }  // namespace
 
 void setup_db(CLI::App& command, Context& ctx) {
@@ -144,7 +190,16 @@ void setup_db(CLI::App& command, Context& ctx) {
   command.add_subcommand("vacuum", "Rebuild the file and return free pages to the disk")->callback([&ctx] { ctx.run = [&ctx] { return run_vacuum(ctx); }; });
   command.add_subcommand("analyze", "Refresh the query planner statistics")->callback([&ctx] { ctx.run = [&ctx] { return run_analyze(ctx); }; });
 
-  auto* check = command.add_subcommand("check", "PRAGMA quick_check (or integrity_check with --full)");
+  auto to = std::make_shared<std::string>();
+  auto force = std::make_shared<bool>(false);
+  auto live = std::make_shared<bool>(false);
+  auto* copy = command.add_subcommand("copy", "Copy every table into another database (SQLite to PostgreSQL or back), proved by counts and checksums");
+  copy->add_option("--to", *to, "Target: a postgresql:// URL or a SQLite file path")->required();
+  copy->add_flag("--force", *force, "Replace the rows a non-empty target already holds");
+  copy->add_flag("--live", *live, "Copy even while bscbotd runs (its later writes stay behind in the source)");
+  copy->callback([&ctx, to, force, live] { ctx.run = [&ctx, to, force, live] { return run_copy(ctx, *to, *force, *live); }; });
+
+  auto* check = command.add_subcommand("check", "PRAGMA quick_check (or integrity_check with --full); on PostgreSQL the tables (a read of every row with --full)");
   check->add_flag("--full", *full, "Run the full integrity_check");
   check->callback([&ctx, full] { ctx.run = [&ctx, full] { return run_check(ctx, *full); }; });
 }

@@ -39,6 +39,21 @@ void ProgressBar::update(const core::backup::BackupProgress& p) {
   m_drawn = true;
 }
 
+void ProgressBar::update_rows(std::string_view phase, std::int64_t done, std::int64_t total) {
+  if (!m_active) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (phase == m_phase && done < total && now - m_last < std::chrono::milliseconds(100)) return;
+  m_last = now;
+  m_phase = std::string(phase);
+  const double fraction = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
+  const int filled = static_cast<int>(fraction * k_width);
+  std::cerr << "\r"
+            << fmt::format("{:<15}[{}{}] {:3.0f}%  {} / {} rows", m_phase, std::string(static_cast<std::size_t>(filled), '#'),
+                           std::string(static_cast<std::size_t>(k_width - filled), '-'), fraction * 100, done, total)
+            << "\x1b[K" << std::flush;
+  m_drawn = true;
+}
+
 void ProgressBar::finish() {
   if (m_drawn) std::cerr << "\r\x1b[K" << std::flush;
   m_drawn = false;

@@ -21,6 +21,8 @@ public:
   bool active() const { return m_active; }
   // Redraws at most ten times a second, and whenever the phase changes or completes.
   void update(const core::backup::BackupProgress& p);
+  // The same for a count of rows (db copy).
+  void update_rows(std::string_view phase, std::int64_t done, std::int64_t total);
   // Clears the line, so the next output starts clean.
   void finish();
 

@@ -14,13 +14,14 @@ _bscbot_words() {
     'daemon restart') echo '--help -h --timeout --force --version --json --quiet -q --config -c --data-dir' ;;
     'daemon status') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
     'daemon run') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
-    'db') echo 'migrate status stats cleanup vacuum analyze check --help -h --version --json --quiet -q --config -c --data-dir' ;;
+    'db') echo 'migrate status stats cleanup vacuum analyze copy check --help -h --version --json --quiet -q --config -c --data-dir' ;;
     'db migrate') echo '--help -h --dry-run --version --json --quiet -q --config -c --data-dir' ;;
     'db status') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
     'db stats') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
     'db cleanup') echo '--help -h --older-than --dry-run --version --json --quiet -q --config -c --data-dir' ;;
     'db vacuum') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
     'db analyze') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
+    'db copy') echo '--help -h --to --force --live --version --json --quiet -q --config -c --data-dir' ;;
     'db check') echo '--help -h --full --version --json --quiet -q --config -c --data-dir' ;;
     'backup') echo 'create list verify prune config --help -h --compress --check --version --json --quiet -q --config -c --data-dir' ;;
     'backup create') echo '--help -h --compress --check --version --json --quiet -q --config -c --data-dir' ;;

@@ -10,6 +10,7 @@
 #include "core/audit/permissions.hpp"
 #include "core/audit/secrets.hpp"
 #include "core/checks/backups.hpp"
+#include "core/db/pg_url.hpp"
 #include "core/db/store.hpp"
 #include "core/error.hpp"
 #include "core/util/wei.hpp"
@@ -140,6 +141,48 @@ Finding audit_db_password(const config::Config& cfg, bool production) {
             "and in .env, then restart bscbotd";
   }
   return f;
+}
+
+std::vector<Finding> audit_database_server(const config::Config& cfg, bool production) {
+  Finding tls = make("db_tls", "PostgreSQL connections to another host are encrypted (sslmode)");
+  Finding role = make("db_role", "bscbot's database role is not a superuser");
+  if (db::configured_backend(cfg) != db::Backend::pg) {
+    tls.evidence = role.evidence = fmt::format("DB_CLIENT={}: an embedded database, no server connection", cfg.text("DB_CLIENT"));
+    return {tls, role};
+  }
+  const db::PgUrl url = db::parse_pg_url(cfg.text("DATABASE_URL"));
+  const std::string where_url = db::describe_pg_url(cfg.text("DATABASE_URL")) + " (" + where(cfg, "DATABASE_URL") + ")";
+  const bool strict = url.sslmode && (*url.sslmode == "require" || *url.sslmode == "verify-ca" || *url.sslmode == "verify-full");
+  std::optional<db::ServerFacts> facts;
+  std::string unreachable;
+  try {
+    facts = db::open_store(cfg, db::Access::read_only)->server_facts();
+  } catch (const std::exception& e) {
+    unreachable = e.what();
+  }
+  if (db::pg_url_is_local(url)) {
+    tls.evidence = where_url + " is on this machine (loopback or Unix socket): nothing crosses a network";
+  } else if (!strict) {
+    tls.severity = production ? Status::crit : Status::warn;
+    tls.evidence = fmt::format("{} is another host and sslmode is {}{}", where_url, url.sslmode ? "'" + *url.sslmode + "'" : "not set (libpq's 'prefer' falls back to plain text)",
+                               facts ? (facts->ssl ? "; this session happens to be encrypted" : "; this session is NOT encrypted") : "");
+    tls.fix = "Add ?sslmode=verify-full (with the server's CA in ~/.postgresql/root.crt) or at least sslmode=require to DATABASE_URL";
+  } else {
+    tls.evidence = fmt::format("{} with sslmode={}{}", where_url, *url.sslmode, facts ? (facts->ssl ? "; this session is encrypted" : "") : "");
+  }
+  if (!facts) {
+    role.severity = Status::unknown;
+    role.evidence = "cannot ask the server: " + unreachable;
+    role.fix = "Make the database reachable (`bscbot health`), then audit again";
+  } else if (facts->superuser) {
+    role.severity = production ? Status::crit : Status::warn;
+    role.evidence = fmt::format("{} connects as {}, a superuser: a leaked DATABASE_URL gives away the whole server", where_url, facts->user);
+    role.fix = "Create a role that owns only this database (`CREATE ROLE bscbot LOGIN PASSWORD '…'; ALTER DATABASE … OWNER TO bscbot`) "
+               "and put it in DATABASE_URL";
+  } else {
+    role.evidence = fmt::format("connects as {}, not a superuser", facts->user);
+  }
+  return {tls, role};
 }
 
 Finding audit_git_secrets(const fs::path& dir, const GitLister& git) {
@@ -455,6 +498,7 @@ AuditReport run_audit(const config::Config& cfg, const AuditOptions& options, co
   out.push_back(audit_jwt_secret(cfg, prod));
   out.push_back(audit_jwt_rotation(cfg, cfg.number("JWT_ROTATION_DAYS"), now));
   out.push_back(audit_db_password(cfg, prod));
+  for (auto& f : audit_database_server(cfg, prod)) out.push_back(std::move(f));
   out.push_back(audit_git_secrets(options.deployment_dir, edges.git));
   out.push_back(audit_cors(cfg, prod));
   out.push_back(audit_log_level(cfg, prod));

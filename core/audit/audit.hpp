@@ -70,6 +70,10 @@ Finding audit_jwt_secret(const config::Config& cfg, bool production);
 // with lower and upper case, digits and symbols, and not a known default.
 Finding audit_db_password(const config::Config& cfg, bool production);
 
+// On PostgreSQL: sslmode for a server on another host (db_tls) and a role that is not a superuser
+// (db_role), asked of the server itself; OK for SQLite.
+std::vector<Finding> audit_database_server(const config::Config& cfg, bool production);
+
 // No secrets in files git tracks in the deployment folder (and no tracked .env at all).
 Finding audit_git_secrets(const std::filesystem::path& dir, const GitLister& git);
 

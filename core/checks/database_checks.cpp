@@ -80,6 +80,44 @@ CheckResult check_database_size(std::optional<std::uintmax_t> size, const std::s
   return r;
 }
 
+CheckResult check_replication(const db::ServerFacts& facts, Levels seconds) {
+  CheckResult r = make("replication_lag", "database");
+  r.threshold = rising_text(seconds, "s");
+  auto judge = [&](double lag, const std::string& what) {
+    r.number = lag;
+    r.value = number_text(lag, 1) + " s";
+    r.status = rising(lag, seconds);
+    r.detail = what;
+  };
+  if (facts.standby) {
+    if (!facts.replay_lag_s) {
+      r.detail = "connected to a standby that has not replayed anything yet";
+      return r;
+    }
+    judge(*facts.replay_lag_s, "connected to a standby (read-only): it is this far behind its primary");
+    return r;
+  }
+  if (facts.standbys.empty()) {
+    r.status = Status::ok;
+    r.value = "-";
+    r.detail = "a primary with no standby replicating from it";
+    return r;
+  }
+  std::optional<double> worst;
+  std::string names;
+  for (const auto& s : facts.standbys) {
+    names += fmt::format("{}{} ({}, {})", names.empty() ? "" : ", ", s.name.empty() ? s.address : s.name, s.state,
+                         s.replay_lag_s ? number_text(*s.replay_lag_s, 1) + " s" : "lag not visible");
+    if (s.replay_lag_s) worst = std::max(worst.value_or(0), *s.replay_lag_s);
+  }
+  if (!worst) {
+    r.detail = fmt::format("{} standby(s): {}; grant pg_monitor to {} to see their lag", facts.standbys.size(), names, facts.user);
+    return r;
+  }
+  judge(*worst, fmt::format("{} standby(s): {}", facts.standbys.size(), names));
+  return r;
+}
+
 CheckResult check_trade_volume(const db::TradeStats& day, const db::TradeStats& hour, double per_hour_warn) {
   CheckResult r = make("trades_24h", "trading");
   r.threshold = fmt::format("warn > {} in the last hour", number_text(per_hour_warn, 0));
@@ -170,6 +208,9 @@ std::vector<CheckResult> database_checks(const config::Config& cfg, Integrity de
     std::optional<db::TimedValue> first;
     if (store->samples().available()) first = store->samples().first_since(std::string(metrics::sample::db_file_bytes), now - std::chrono::hours(24));
     out.push_back(check_database_size(size, store->location(), first, now, free, days_left));
+    if (const auto facts = store->server_facts()) {
+      out.push_back(check_replication(*facts, Levels{cfg.number("DB_REPLICATION_LAG_WARN_S"), cfg.number("DB_REPLICATION_LAG_CRIT_S")}));
+    }
     const db::TradeStats day = store->trades().stats(now - std::chrono::hours(24));
     const db::TradeStats hour = store->trades().stats(now - std::chrono::hours(1));
     out.push_back(check_trade_volume(day, hour, cfg.number("TRADES_PER_HOUR_WARN")));
@@ -178,7 +219,7 @@ std::vector<CheckResult> database_checks(const config::Config& cfg, Integrity de
     out.push_back(check_gas_fee(day));
   } catch (const std::exception& e) {
     if (out.size() < 2) out.push_back(check_database_size(size, store->location(), std::nullopt, now, free, days_left));
-    out.resize(2);
+    out.resize(out.size() > 2 && out[2].name == "replication_lag" ? 3 : 2);
     const std::string why = e.what();
     unknown_trading(why.find("no such table") != std::string::npos || why.find("does not exist") != std::string::npos
                         ? "no trades table; run `bscbot db migrate`"

@@ -32,6 +32,10 @@ CheckResult unopenable(const std::string& why, bool missing);
 CheckResult check_database_size(std::optional<std::uintmax_t> bytes, const std::string& where, const std::optional<db::TimedValue>& day_ago,
                                 SystemTime now, std::optional<DiskUsage> free, Levels days_left);
 
+// How far behind a standby is: the one we are connected to, or the slowest one replicating from
+// our primary. OK without standbys; UNKNOWN when the server does not show the lag to this role.
+CheckResult check_replication(const db::ServerFacts& facts, Levels seconds);
+
 // Trades created in the last 24 h; WARN when the last hour exceeds `per_hour_warn` (the
 // manual's HighTradeVolume: > 1000 per hour).
 CheckResult check_trade_volume(const db::TradeStats& day, const db::TradeStats& hour, double per_hour_warn);

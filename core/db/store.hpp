@@ -19,6 +19,7 @@
 #include "core/db/migrations.hpp"
 #include "core/db/probe.hpp"
 #include "core/db/state_store.hpp"
+#include "core/db/table_io.hpp"
 #include "core/db/trade_store.hpp"
 
 namespace bscbot::core::config {
@@ -50,6 +51,24 @@ struct PoolStatus {
   int open = 0;
   int max = 0;
   std::uint64_t connection_errors = 0;
+};
+
+// What a database server says about this session and its replication (PostgreSQL), for the
+// audit and `health`.
+struct Standby {
+  std::string name;                    // application_name
+  std::string address;                 // client_addr, or "local"
+  std::string state;                   // streaming, catchup, ...
+  std::optional<double> replay_lag_s;  // unknown without pg_monitor
+};
+
+struct ServerFacts {
+  std::string user;
+  bool superuser = false;
+  bool ssl = false;                    // this session is encrypted
+  bool standby = false;                // connected to a standby (pg_is_in_recovery)
+  std::optional<double> replay_lag_s;  // on a standby: how far behind its primary
+  std::vector<Standby> standbys;       // on a primary: who replicates from it
 };
 
 class Store {
@@ -96,6 +115,14 @@ public:
 
   virtual PoolStatus pool_status() const = 0;
 
+  // The server's facts; nullopt for an embedded database (SQLite).
+  virtual std::optional<ServerFacts> server_facts() = 0;
+
+  // A consistent snapshot of every copied table (a read transaction, held until the reader goes
+  // away), and one write transaction over them, for `bscbot db copy`. The store must outlive both.
+  virtual std::unique_ptr<TableReader> read_tables() = 0;
+  virtual std::unique_ptr<TableWriter> write_tables() = 0;
+
   // Runs one statement given verbatim and returns its rows as text (NULL as ""): the manual's
   // one-liners in benchmarks and tests. Never for SQL built from input: everything else binds
   // its values.
@@ -106,6 +133,10 @@ public:
 // DB_PASSWORD, DB_BUSY_TIMEOUT_MS, DB_CONNECT_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS); throws
 // core::Error(not_found/database/unavailable) naming the database and the reason.
 std::unique_ptr<Store> open_store(const config::Config& cfg, Access access, StoreOptions options = {});
+
+// The database at `target`, a postgresql:// URL or a SQLite file path, with `cfg`'s timeouts
+// (`bscbot db copy --to`).
+std::unique_ptr<Store> open_store_at(const config::Config& cfg, const std::string& target, Access access);
 
 // The daemon's options: a pool of DB_POOL_MIN..DB_POOL_MAX connections.
 StoreOptions daemon_store_options(const config::Config& cfg, QueryObserver observer);

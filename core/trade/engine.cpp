@@ -678,6 +678,8 @@ db::Trade TradeEngine::submit(const SwapRequest& request) {
   db::Trade row;
   item.id = m_store.trades().insert(t);
   row = *m_store.trades().find(item.id);
+  // Announced before the sender can see it, so subscribers get "queued" before "signed".
+  if (m_hooks.on_trade) m_hooks.on_trade(row);
   {
     std::lock_guard lock(m_mutex);
     m_queue.push_back(item);
@@ -685,7 +687,6 @@ db::Trade TradeEngine::submit(const SwapRequest& request) {
   m_cv.notify_all();
   log(LogLevel::info, fmt::format("Trade {} queued: {} wei of {} for {} (slippage {} bps, deadline {} s)", item.id, t.amount_in.decimal(),
                                   token_label(item.from), token_label(item.to), item.slippage_bps, item.deadline_seconds));
-  if (m_hooks.on_trade) m_hooks.on_trade(row);
   publish_queue_length();
   return row;
 }

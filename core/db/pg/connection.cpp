@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "core/db/pg_url.hpp"
 #include "core/error.hpp"
 
 namespace bscbot::core::db::pg {
@@ -35,38 +36,7 @@ std::int64_t to_int(std::string_view text) {
 
 }  // namespace
 
-std::string describe_url(const std::string& url) {
-  // postgresql://[user[:password]@][host][:port][/dbname][?params]
-  std::string_view rest = url;
-  for (std::string_view scheme : {"postgresql://", "postgres://"}) {
-    if (rest.starts_with(scheme)) {
-      rest.remove_prefix(scheme.size());
-      std::string user, host_part;
-      if (const auto q = rest.find('?'); q != std::string_view::npos) rest = rest.substr(0, q);
-      if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
-        user = std::string(rest.substr(0, rest.substr(0, at).find(':')));
-        rest.remove_prefix(at + 1);
-      }
-      return fmt::format("postgresql://{}{}{}", user, user.empty() ? "" : "@", rest);
-    }
-  }
-  // A key=value connection string: name only the database and host.
-  std::string dbname, host;
-  std::size_t i = 0;
-  while (i < url.size()) {
-    const auto eq = url.find('=', i);
-    if (eq == std::string::npos) break;
-    std::string key = url.substr(i, eq - i);
-    while (!key.empty() && key.front() == ' ') key.erase(0, 1);
-    auto end = url.find(' ', eq + 1);
-    if (end == std::string::npos) end = url.size();
-    const std::string value = url.substr(eq + 1, end - eq - 1);
-    if (key == "dbname") dbname = value;
-    if (key == "host") host = value;
-    i = end + 1;
-  }
-  return fmt::format("postgresql://{}/{}", host, dbname);
-}
+std::string describe_url(const std::string& url) { return describe_pg_url(url); }
 
 Param Param::of(double v) { return {fmt::format("{}", v)}; }
 

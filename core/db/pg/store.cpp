@@ -189,6 +189,41 @@ public:
 
   PoolStatus pool_status() const override { return m_pool.status(); }
 
+  std::optional<ServerFacts> server_facts() override {
+    return m_run("db.server_facts", Retry::safe, [&](Connection& c) {
+      ServerFacts f;
+      const Result r = c.exec(
+          "SELECT current_user, COALESCE((SELECT rolsuper FROM pg_roles WHERE rolname = current_user), false), pg_is_in_recovery(), "
+          "COALESCE((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)");
+      f.user = std::string(r.text(0, 0));
+      f.superuser = r.text(0, 1) == "t";
+      f.standby = r.text(0, 2) == "t";
+      f.ssl = r.text(0, 3) == "t";
+      if (f.standby) {
+        // Caught up means no lag, however long ago the primary last wrote.
+        const Result lag = c.exec(
+            "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
+            "ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END::float8");
+        if (!lag.is_null(0, 0)) f.replay_lag_s = lag.number(0, 0);
+      } else {
+        const Result standbys = c.exec(
+            "SELECT COALESCE(application_name, ''), COALESCE(client_addr::text, 'local'), COALESCE(state, 'unknown'), "
+            "EXTRACT(EPOCH FROM replay_lag)::float8 FROM pg_stat_replication");
+        for (int i = 0; i < standbys.rows(); ++i) {
+          Standby s{std::string(standbys.text(i, 0)), std::string(standbys.text(i, 1)), std::string(standbys.text(i, 2)), std::nullopt};
+          // No replay_lag row yet means nothing to replay: idle and caught up.
+          s.replay_lag_s = standbys.is_null(i, 3) ? (s.state == "streaming" ? std::optional<double>(0.0) : std::nullopt)
+                                                  : std::optional<double>(standbys.number(i, 3));
+          f.standbys.push_back(std::move(s));
+        }
+      }
+      return f;
+    });
+  }
+
+  std::unique_ptr<TableReader> read_tables() override { return open_reader(m_pool, m_location); }
+  std::unique_ptr<TableWriter> write_tables() override { return open_writer(m_pool, m_location); }
+
   std::vector<std::vector<std::string>> query_rows(const std::string& sql) override {
     return m_run("db.query_rows", Retry::no, [&](Connection& c) {
       const Result r = c.run(sql);

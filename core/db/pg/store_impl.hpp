@@ -55,6 +55,10 @@ private:
   std::string m_location;
 };
 
+// Whole tables in one transaction on a connection of `pool` (tables.cpp).
+std::unique_ptr<TableReader> open_reader(PgPool& pool, const std::string& location);
+std::unique_ptr<TableWriter> open_writer(PgPool& pool, const std::string& location);
+
 class Trades final : public TradeStore {
 public:
   explicit Trades(Runner& run) : m_run(run) {}

@@ -204,6 +204,11 @@ public:
 
   PoolStatus pool_status() const override { return m_pool.status(); }
 
+  std::optional<ServerFacts> server_facts() override { return std::nullopt; }
+
+  std::unique_ptr<TableReader> read_tables() override { return open_reader(m_pool); }
+  std::unique_ptr<TableWriter> write_tables() override { return open_writer(m_pool); }
+
   std::vector<std::vector<std::string>> query_rows(const std::string& sql) override {
     return m_run("db.query_rows", [&](Connection& c) {
       SQLite::Statement q(c.db(), sql);

@@ -86,6 +86,10 @@ private:
   Runner& m_run;
 };
 
+// Whole tables in one transaction on a connection of `pool` (tables.cpp).
+std::unique_ptr<TableReader> open_reader(SqlitePool& pool);
+std::unique_ptr<TableWriter> open_writer(SqlitePool& pool);
+
 // SQLite's datetime() text ("YYYY-MM-DD HH:MM:SS", UTC) to an instant; throws core::Error(data).
 SystemTime read_time(const SQLite::Column& c);
 std::optional<SystemTime> read_optional_time(const SQLite::Column& c);
