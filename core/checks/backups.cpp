@@ -87,6 +87,7 @@ std::vector<BackupFile> find_backups(const fs::path& dir) {
     if (ends_with(name, ".sqlite")) compression = "";
     else if (ends_with(name, ".sqlite.gz")) compression = "gzip";
     else if (ends_with(name, ".sqlite.zst")) compression = "zstd";
+    else if (ends_with(name, ".pgdump")) compression = "pg_dump";
     else continue;
     if (!name.empty() && name[0] == '.') continue;  // temp files of a backup in progress
     std::error_code fe;
@@ -103,6 +104,11 @@ std::vector<BackupFile> find_backups(const fs::path& dir) {
 
 BackupVerdict inspect_backup(const BackupFile& file, BackupDepth depth) {
   if (file.bytes == 0) return {false, "empty file"};
+  // A PostgreSQL backup: pg_dump's custom format starts with "PGDMP" (its checksum and contents
+  // are `bscbot backup verify`'s).
+  if (file.compression == "pg_dump") {
+    return read_prefix(file.path, 5) == "PGDMP" ? BackupVerdict{true, "ok"} : BackupVerdict{false, "not a pg_dump archive (bad header)"};
+  }
   const std::string head = file.compression == "gzip"   ? gunzip_prefix(file.path)
                            : file.compression == "zstd" ? unzstd_prefix(file.path)
                                                         : read_prefix(file.path, 16);
