@@ -1,7 +1,5 @@
 #include "core/checks/backups.hpp"
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -57,22 +55,6 @@ std::string unzstd_prefix(const fs::path& p) {
   return out.substr(0, std::min<std::size_t>(ob.pos, 16));
 }
 
-// file: URI with immutable=1, so checking a backup never creates -wal/-shm files beside it.
-std::string immutable_uri(const fs::path& p) {
-  std::string uri = "file:";
-  for (const char c : fs::absolute(p).string()) {
-    if (c == '?' || c == '#' || c == '%') {
-      static const char* hex = "0123456789ABCDEF";
-      uri += '%';
-      uri += hex[(static_cast<unsigned char>(c) >> 4) & 0xF];
-      uri += hex[static_cast<unsigned char>(c) & 0xF];
-    } else {
-      uri += c;
-    }
-  }
-  return uri + "?immutable=1";
-}
-
 }  // namespace
 
 std::vector<BackupFile> find_backups(const fs::path& dir) {
@@ -117,13 +99,9 @@ BackupVerdict inspect_backup(const BackupFile& file, BackupDepth depth) {
                                             : "does not decompress to an SQLite database"};
   }
   if (depth == BackupDepth::quick_check && file.compression.empty()) {
-    try {
-      SQLite::Database db(immutable_uri(file.path), SQLite::OPEN_READONLY | SQLite::OPEN_URI);
-      const std::string result = db::check_integrity(db, /*full=*/false);
-      if (result != "ok") return {false, "quick_check: " + result};
-    } catch (const SQLite::Exception& e) {
-      return {false, std::string("cannot read: ") + e.what()};
-    }
+    const std::string result = db::quick_check_immutable(file.path);
+    if (result.rfind("cannot read: ", 0) == 0) return {false, result};
+    if (result != "ok") return {false, "quick_check: " + result};
   }
   return {true, "ok"};
 }
