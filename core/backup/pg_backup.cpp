@@ -309,6 +309,16 @@ VerifyReport verify_pg_backup(const fs::path& file, const VerifyOptions& options
   return report;
 }
 
+std::vector<std::string> load_pg_backup(const fs::path& file, const db::PgTarget& server, const std::string& name) {
+  db::PgServerAdmin admin(server);
+  ScratchDatabase loaded(admin, name);
+  const db::PgTarget target = server.with_dbname(name);
+  db::restore_pg_archive(file, target);
+  std::vector<std::string> applied = db::open_pg_store(target, db::Access::read_write)->migrate(db::known_migrations());
+  loaded.release();
+  return applied;
+}
+
 RestorePlan plan_pg_restore(const PgRestoreOptions& o, DaemonHandle& daemon, const Clock& clock) {
   RestorePlan p;
   const std::string live = live_name(o.database);

@@ -34,6 +34,10 @@ CreateResult create_pg_backup(const PgCreateOptions& options, const Clock& clock
 // a restore into a scratch database, dropped afterwards, whose rows must match the manifest.
 VerifyReport verify_pg_backup(const std::filesystem::path& file, const VerifyOptions& options);
 
+// Loads `file` (verify it first) into a new database `name` on `server`'s server and migrates it;
+// returns the migrations applied. The drill's restore. A failure drops the database again.
+std::vector<std::string> load_pg_backup(const std::filesystem::path& file, const db::PgTarget& server, const std::string& name);
+
 struct PgRestoreOptions {
   std::vector<std::filesystem::path> candidates;  // best first, as for SQLite
   db::PgTarget database;                          // the live database

@@ -30,6 +30,8 @@ struct PgTarget {
   std::chrono::milliseconds connect_timeout{5000};
 
   PgTarget with_dbname(std::string other) const;
+  // The URL naming `dbname` instead of its own (for a process that reads DATABASE_URL).
+  std::string url_with_dbname() const;
   // The URL without password or parameters, naming `dbname` when set (for messages).
   std::string describe() const;
 };

@@ -5,14 +5,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <functional>
 
 #include "core/backup/catalog.hpp"
-#include "core/backup/inspect.hpp"
 #include "core/backup/manifest.hpp"
+#include "core/backup/pg_backup.hpp"
 #include "core/backup/restore.hpp"
-#include "core/db/database.hpp"
 #include "core/db/maintenance.hpp"
+#include "core/db/pg_tools.hpp"
+#include "core/db/store.hpp"
 #include "core/error.hpp"
 #include "core/process/daemon_control.hpp"
 #include "core/util/files.hpp"
@@ -46,10 +49,11 @@ int free_loopback_port() {
   return ntohs(addr.sin_port);
 }
 
-// The production settings with every path and port moved into the scratch folder, and the
-// chain switched off: a drill must never trade.
-std::map<std::string, std::string> scratch_settings(const fs::path& scratch, int port) {
-  return {
+// The production settings with every path and port moved into the scratch folder (and, on
+// PostgreSQL, the database into the scratch database), and the chain switched off: a drill must
+// never trade.
+std::map<std::string, std::string> scratch_settings(const fs::path& scratch, int port, const std::optional<db::PgTarget>& pg) {
+  std::map<std::string, std::string> s = {
       {"HOST", "127.0.0.1"},
       {"PORT", std::to_string(port)},
       {"DATA_DIR", (scratch / "data").string()},
@@ -62,6 +66,18 @@ std::map<std::string, std::string> scratch_settings(const fs::path& scratch, int
       {"AUTO_MIGRATE", "true"},
       {"WEBSOCKET_ENABLED", "false"},
   };
+  if (pg) {
+    s["DB_CLIENT"] = "pg";
+    s["DATABASE_URL"] = pg->url_with_dbname();
+  }
+  return s;
+}
+
+// A database name from the scratch folder's (unique) name.
+std::string scratch_database_name(const fs::path& scratch) {
+  std::string name;
+  for (char c : scratch.filename().string()) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return name.substr(0, 63);
 }
 
 std::string ms(std::chrono::milliseconds d) { return format_duration(d); }
@@ -108,6 +124,10 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
   report.scratch = scratch;
   const fs::path database = scratch / "data" / "trading-bot.sqlite";
   std::optional<backup::Manifest> manifest;
+  // PostgreSQL: the backup is a pg_dump archive, loaded into a scratch database on the same server.
+  const bool on_pg = db::configured_backend(cfg) == db::Backend::pg;
+  const backup::BackupFormat format = on_pg ? backup::BackupFormat::pg_dump : backup::BackupFormat::sqlite;
+  std::optional<db::PgTarget> pg_scratch;
 
   step("select backup", [&] {
     if (options.backup) {
@@ -116,8 +136,12 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
       return fmt::format("{} (given)", report.backup.string());
     }
     const auto catalog = backup::scan_catalog(cfg.path("BACKUP_DIR"));
-    const auto newest = backup::newest_good(catalog);
-    if (!newest) throw Error(ErrorKind::not_found, fmt::format("no good backup in {}; run `bscbot backup` first", cfg.path("BACKUP_DIR").string()));
+    const auto newest = std::find_if(catalog.entries.begin(), catalog.entries.end(),
+                                     [&](const backup::BackupEntry& e) { return e.good() && backup::format_of(e.path) == format; });
+    if (newest == catalog.entries.end()) {
+      throw Error(ErrorKind::not_found, fmt::format("no good {} backup in {}; run `bscbot backup` first", backup::to_string(format),
+                                                    cfg.path("BACKUP_DIR").string()));
+    }
     report.backup = newest->path;
     return fmt::format("{} (newest good backup, taken {})", report.backup.string(), to_sql_datetime(newest->taken_at));
   });
@@ -131,6 +155,17 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
 
   backup::RestoreResult restored;
   step("verify and restore", [&] {
+    if (on_pg) {
+      const backup::VerifyReport verified = backup::verify_pg_backup(report.backup, {});
+      if (!verified.ok()) throw Error(ErrorKind::data, fmt::format("{} is not usable: {}", report.backup.string(), verified.problem()));
+      const db::PgTarget server = db::pg_target(cfg);
+      const std::string name = scratch_database_name(scratch);
+      restored.migrations = backup::load_pg_backup(report.backup, server, name);
+      pg_scratch = server.with_dbname(name);
+      restored.schema_version = db::open_pg_store(*pg_scratch, db::Access::read_only)->schema_status().current;
+      return fmt::format("{} verified (SHA-256 and pg_restore --list); loaded with pg_restore into the scratch database {}",
+                         report.backup.string(), name);
+    }
     backup::RestoreOptions ro;
     ro.candidates = {report.backup};
     ro.database = database;
@@ -152,7 +187,7 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
 
   config::Config scratch_cfg = cfg;
   const int port = free_loopback_port();
-  const auto settings = scratch_settings(scratch, port);
+  const auto settings = scratch_settings(scratch, port, pg_scratch);
   const config::Source drill_source{config::Source::Kind::command_line, {}};
   for (const auto& [k, v] : settings) scratch_cfg.set(k, v, drill_source);
   process::DaemonOptions dopts;
@@ -177,16 +212,19 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
                        probe.body["database"].value("state", "?"));
   });
 
-  std::unique_ptr<SQLite::Database> db;
+  // The restored data as the scratch bscbotd serves it, through the same store as production.
+  std::unique_ptr<db::Store> store;
   step("integrity", [&] {
-    db = db::open_database(database, db::Access::read_only);
-    const std::string result = db::check_integrity(*db, /*full=*/true);
-    if (result != "ok") throw Error(ErrorKind::data, "integrity_check: " + result);
-    return std::string("PRAGMA integrity_check: ok");
+    store = pg_scratch ? db::open_pg_store(*pg_scratch, db::Access::read_only) : db::open_store_at(cfg, database.string(), db::Access::read_only);
+    const std::string result = store->check_integrity(db::CheckDepth::full);
+    if (result != "ok") throw Error(ErrorKind::data, "integrity check: " + result);
+    return std::string(on_pg ? "every row of every table read back: ok" : "PRAGMA integrity_check: ok");
   });
+  db::DatabaseStats stats;
   step("row counts", [&] {
+    stats = store->stats();
     std::string detail;
-    for (const auto& t : db::count_rows(*db)) {
+    for (const auto& t : stats.tables) {
       if (manifest) {
         const auto it = manifest->tables.find(t.name);
         if (it != manifest->tables.end() && it->second != t.rows) {
@@ -198,13 +236,15 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
     return detail + (manifest ? " (equal to the manifest)" : " (no manifest to compare with)");
   });
   step("newest trade", [&] {
-    const std::string newest = backup::inspect_database(*db, backup::CheckLevel::none).newest_trade.value_or("none");
-    if (manifest && manifest->newest_trade.value_or("none") != newest) {
+    const std::string newest = stats.newest_trade ? to_sql_datetime(*stats.newest_trade) : "none";
+    // Compared as instants: the manifest may hold SQLite's text of the same time.
+    const auto recorded = manifest && manifest->newest_trade ? std::optional<SystemTime>(parse_sql_datetime(*manifest->newest_trade)) : std::nullopt;
+    if (manifest && recorded != stats.newest_trade) {
       throw Error(ErrorKind::data, fmt::format("newest trade {} but the manifest says {}", newest, manifest->newest_trade.value_or("none")));
     }
     return newest + (manifest ? " (equal to the manifest)" : "");
   });
-  db.reset();
+  store.reset();
 
   // Stopping and cleaning up run even after a failure: the drill leaves nothing running.
   const bool failed_before_cleanup = failed;
@@ -215,12 +255,18 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
     return std::string("stopped");
   });
   step("clean up", [&] {
+    const std::string db_note = pg_scratch ? fmt::format(" and the scratch database {}", pg_scratch->dbname) : std::string();
     if (options.keep == Keep::yes) {
       report.kept = true;
-      return fmt::format("kept {}", scratch.string());
+      return fmt::format("kept {}{}", scratch.string(), db_note);
+    }
+    if (pg_scratch) {
+      db::PgServerAdmin admin(*pg_scratch);
+      admin.end_sessions(pg_scratch->dbname);
+      admin.drop(pg_scratch->dbname);
     }
     fs::remove_all(scratch);
-    return fmt::format("removed {}", scratch.string());
+    return fmt::format("removed {}{}", scratch.string(), db_note);
   });
   failed = failed || failed_before_cleanup;
   report.total = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);

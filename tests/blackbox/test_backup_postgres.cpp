@@ -111,3 +111,27 @@ TEST_CASE("backup: on PostgreSQL, pg_dump backups are listed, verified by a scra
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("backup") {
+
+TEST_CASE("backup: on PostgreSQL, the drill restores the newest pg_dump into a scratch database and a sandbox bscbotd serves it") {
+  PgSite site("bb-pg-drill");
+  site.add(9);
+  site.run_json({"backup"});
+  const json drill = site.run_json({"drill"});
+  CHECK(drill["ok"] == true);
+  std::map<std::string, std::string> details;
+  for (const auto& s : drill["steps"]) {
+    CHECK_MESSAGE(s["ok"] == true, s.dump());
+    details[s["name"]] = s["detail"];
+  }
+  CHECK(details["verify and restore"].find("scratch database bscbot_drill_") != std::string::npos);
+  CHECK(details["row counts"].find("trades 9") != std::string::npos);
+  CHECK(details["clean up"].find("and the scratch database bscbot_drill_") != std::string::npos);
+  CHECK(drill["recovery_ms"].get<double>() > 0);
+  test::PgServer& server = test::PgServer::shared();
+  CHECK(server.psql(server.superuser_url(), "SELECT COUNT(*) FROM pg_database WHERE datname LIKE 'bscbot_drill_%'") == "0");
+  CHECK(site.trades() == "9");  // production untouched
+}
+
+}  // TEST_SUITE

@@ -106,6 +106,17 @@ PgTarget PgTarget::with_dbname(std::string other) const {
   return t;
 }
 
+std::string PgTarget::url_with_dbname() const {
+  if (dbname.empty()) return url;
+  const auto scheme = url.find("://");
+  if (scheme == std::string::npos) return url + " dbname=" + checked_database_name(dbname);  // key=value: the last one wins
+  const auto path = url.find('/', scheme + 3);
+  const auto query = url.find('?', scheme + 3);
+  const std::string rest = query == std::string::npos ? "" : url.substr(query);
+  const std::string authority = url.substr(0, std::min(path, query));
+  return authority + "/" + checked_database_name(dbname) + rest;
+}
+
 std::string PgTarget::describe() const {
   std::string d = describe_pg_url(url);
   if (dbname.empty()) return d;
