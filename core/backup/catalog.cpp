@@ -141,8 +141,11 @@ std::int64_t next_sequence(const Catalog& catalog) {
 
 fs::path latest_pointer(const fs::path& backup_dir) { return backup_dir / "latest"; }
 
-void update_latest_pointer(const fs::path& backup_dir, const fs::path& backup) {
-  const fs::path pointer = latest_pointer(backup_dir);
+namespace {
+
+// Points the symlink `pointer` at `backup` (relative to `backup_dir` when inside it), atomically:
+// a new link renamed over the old one.
+void replace_link(const fs::path& backup_dir, const fs::path& pointer, const fs::path& backup) {
   const fs::path target = backup.lexically_relative(backup_dir);
   const fs::path temp = temp_path_beside(pointer);
   std::error_code ec;
@@ -153,6 +156,23 @@ void update_latest_pointer(const fs::path& backup_dir, const fs::path& backup) {
     fs::remove(temp, ec);
     throw Error(ErrorKind::io, fmt::format("cannot update {}: {}", pointer.string(), std::strerror(err)));
   }
+}
+
+}  // namespace
+
+fs::path db_latest_link(const fs::path& backup_dir) { return backup_dir / "db_latest.sqlite"; }
+
+void update_db_latest(const fs::path& backup_dir, const fs::path& backup) {
+  replace_link(backup_dir, db_latest_link(backup_dir), backup);
+  fsync_path(backup_dir);
+}
+
+void update_latest_pointer(const fs::path& backup_dir, const fs::path& backup) {
+  replace_link(backup_dir, latest_pointer(backup_dir), backup);
+  // The manual's weekly `sqlite3 backups/db_latest.sqlite "PRAGMA integrity_check;"` needs a
+  // plain SQLite file there: the newest uncompressed SQLite backup (a compressed or pg_dump one
+  // leaves it where it was).
+  if (backup.extension() == ".sqlite") replace_link(backup_dir, db_latest_link(backup_dir), backup);
   fsync_path(backup_dir);
 }
 

@@ -57,7 +57,14 @@ std::int64_t next_sequence(const Catalog& catalog);
 // BACKUP_DIR/latest: a relative symlink to the newest good backup, for people and scripts.
 std::filesystem::path latest_pointer(const std::filesystem::path& backup_dir);
 
-// Points BACKUP_DIR/latest at `backup` (atomically: a new link renamed over the old one).
+// BACKUP_DIR/db_latest.sqlite: a relative symlink to the newest good uncompressed SQLite backup,
+// the file the manual's weekly integrity line opens.
+std::filesystem::path db_latest_link(const std::filesystem::path& backup_dir);
+// Points db_latest.sqlite alone at `backup` (prune, when the backup it led to is deleted).
+void update_db_latest(const std::filesystem::path& backup_dir, const std::filesystem::path& backup);
+
+// Points BACKUP_DIR/latest at `backup` (atomically: a new link renamed over the old one), and
+// BACKUP_DIR/db_latest.sqlite too when `backup` is an uncompressed SQLite file.
 void update_latest_pointer(const std::filesystem::path& backup_dir, const std::filesystem::path& backup);
 
 // An exclusive lock on the backup folder (flock on BACKUP_DIR/.lock), held by create and prune so

@@ -112,6 +112,20 @@ PruneResult prune_backups(const fs::path& backup_dir, const Retention& retention
     std::error_code ec;
     fs::remove(leftover, ec);
   }
+  // db_latest.sqlite must never dangle: sqlite3 would create an empty file at its target and
+  // call it "ok". It moves to the newest uncompressed SQLite backup left, or goes.
+  const fs::path link = db_latest_link(backup_dir);
+  std::error_code ec;
+  if (fs::is_symlink(link, ec) && !fs::exists(link, ec)) {
+    const Catalog left = scan_catalog(backup_dir);
+    const auto plain = std::find_if(left.entries.begin(), left.entries.end(),
+                                    [](const BackupEntry& e) { return e.good() && e.path.extension() == ".sqlite"; });
+    if (plain != left.entries.end()) {
+      update_db_latest(backup_dir, plain->path);
+    } else {
+      fs::remove(link, ec);
+    }
+  }
   return result;
 }
 

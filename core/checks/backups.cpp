@@ -63,7 +63,8 @@ std::vector<BackupFile> find_backups(const fs::path& dir) {
   if (!fs::is_directory(dir, ec)) return out;
   for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
+    // Links (latest, db_latest.sqlite) lead to backups counted where they are.
+    if (it->is_symlink(ec) || !it->is_regular_file(ec)) continue;
     const std::string name = it->path().filename().string();
     std::string compression;
     if (ends_with(name, ".sqlite")) compression = "";

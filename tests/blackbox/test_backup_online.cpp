@@ -199,4 +199,37 @@ TEST_CASE("backup: a disk that fills up midway leaves no partial backup and says
   CHECK_MESSAGE(ok.exit_code == 0, ok.err);
 }
 
+TEST_CASE("backup: the manual's weekly lines on backups/db_latest.sqlite run unchanged and truthfully") {
+  Scratch s("bb-db-latest");
+  REQUIRE(test::bscbot({"init", "-q"}, s.path()).exit_code == 0);
+  seed(s / "data/trading-bot.sqlite", 25);
+  // Before any backup there is no db_latest.sqlite to open (sqlite3 would create an empty one).
+  CHECK_FALSE(fs::exists(s / "backups/db_latest.sqlite"));
+  // An ordinary Tuesday, so no weekly or monthly copy joins in.
+  REQUIRE(test::bscbot_at("2026-11-24 02:00:00", {"-q", "backup"}, s.path()).exit_code == 0);
+  const std::string weekly =
+      "sqlite3 backups/db_latest.sqlite \"PRAGMA integrity_check;\"\n"
+      "cp backups/db_latest.sqlite data/test-restore.sqlite\n"
+      "sqlite3 data/test-restore.sqlite \"SELECT COUNT(*) FROM trades;\"\n";
+  auto r = test::shell(weekly, s.path());
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(r.out == "ok\n25\n");
+  CHECK(fs::is_symlink(s / "backups/db_latest.sqlite"));
+  CHECK(fs::read_symlink(s / "backups/db_latest.sqlite").is_relative());
+
+  // A newer uncompressed backup moves it; a compressed one cannot be opened by sqlite3, so the link
+  // stays on the newest plain one.
+  seed(s / "data/trading-bot.sqlite", 5);
+  REQUIRE(test::bscbot_at("2026-11-24 02:00:10", {"-q", "backup"}, s.path()).exit_code == 0);
+  seed(s / "data/trading-bot.sqlite", 5);
+  REQUIRE(test::bscbot_at("2026-11-24 02:00:20", {"-q", "backup", "--compress", "gzip"}, s.path()).exit_code == 0);
+  fs::remove(s / "data/test-restore.sqlite");
+  r = test::shell(weekly, s.path());
+  CHECK(r.out == "ok\n30\n");
+  CHECK(fs::read_symlink(s / "backups/latest").string().find(".sqlite.gz") != std::string::npos);
+  // Listed once, not as an extra backup.
+  const json list = json::parse(test::bscbot({"--json", "backup", "list"}, s.path()).out);
+  CHECK(list["backups"].size() == 3);
+}
+
 }  // TEST_SUITE
