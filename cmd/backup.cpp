@@ -9,6 +9,7 @@
 #include "cmd/progress.hpp"
 #include "core/backup/catalog.hpp"
 #include "core/backup/config_archive.hpp"
+#include "core/backup/config_restore.hpp"
 #include "core/backup/create.hpp"
 #include "core/backup/pg_backup.hpp"
 #include "core/backup/prune.hpp"
@@ -30,6 +31,14 @@ namespace bk = core::backup;
 struct CreateFlags {
   std::string compress;
   std::string check;
+};
+
+struct ConfigRestoreFlags {
+  std::string file;
+  bool latest = false;
+  bool dry_run = false;
+  bool system = false;
+  bool yes = false;
 };
 
 struct VerifyFlags {
@@ -277,6 +286,50 @@ int run_config(Context& ctx, const std::vector<std::string>& extra) {
   return 0;
 }
 
+int run_config_restore(Context& ctx, const ConfigRestoreFlags& flags) {
+  const auto& cfg = ctx.config();
+  const fs::path archive = bk::chosen_config_archive(cfg.path("BACKUP_DIR"), flags.file, flags.latest);
+  const bk::ConfigRestorePlan plan = bk::plan_config_restore(archive, fs::current_path());
+  auto& out = ctx.out();
+  json files = json::array();
+  for (const auto& f : plan.files) {
+    files.push_back({{"entry", f.entry}, {"target", f.target.string()}, {"change", std::string(bk::to_string(f.change))}, {"system", f.system},
+                     {"mode", fmt::format("{:o}", static_cast<unsigned>(f.mode))}, {"bytes", f.bytes}, {"settings", f.settings}});
+  }
+  Table t({"FILE", "CHANGE", "MODE", "DETAIL"});
+  for (const auto& f : plan.files) {
+    std::string detail = f.settings.empty() ? fmt::format("{} bytes", f.bytes) : "settings: " + fmt::format("{}", fmt::join(f.settings, ", "));
+    if (f.system && !flags.system && f.change != bk::ConfigChange::unchanged) detail += " (outside the deployment: only with --system)";
+    t.row({f.target.string(), std::string(bk::to_string(f.change)), fmt::format("{:o}", static_cast<unsigned>(f.mode)), detail});
+  }
+  const std::size_t changes = plan.changes(flags.system);
+  if (flags.dry_run || changes == 0) {
+    out.document({{"archive", archive.string()}, {"dry_run", flags.dry_run}, {"files", files}, {"changes", changes}, {"written", json::array()}});
+    out.line(t.render());
+    out.line(changes == 0 ? "nothing to change" : fmt::format("would change {} file(s) (nothing is changed with --dry-run)", changes));
+    return 0;
+  }
+  if (!flags.yes) {
+    if (!out.interactive()) throw core::Error(core::ErrorKind::usage, "config restore rewrites configuration files; confirm on a terminal or pass --yes");
+    out.line(t.render());
+    if (!out.confirm(fmt::format("Write {} file(s) from {}?", changes, archive.string()))) {
+      out.line("config restore cancelled; nothing was changed");
+      return 1;
+    }
+  }
+  const bk::ConfigRestoreResult r = bk::restore_config(plan, flags.system, ctx.clock().now());
+  json written = json::array(), kept = json::array(), skipped = json::array();
+  for (const auto& p : r.written) written.push_back(p.string());
+  for (const auto& p : r.kept) kept.push_back(p.string());
+  for (const auto& p : r.skipped) skipped.push_back(p.string());
+  out.document({{"archive", archive.string()}, {"dry_run", false}, {"files", files}, {"changes", changes}, {"written", written}, {"kept", kept},
+                {"skipped", skipped}});
+  out.line(t.render());
+  out.line(fmt::format("wrote {} file(s); the replaced ones are kept beside them as *.before-restore-*", r.written.size()));
+  for (const auto& p : r.skipped) out.line(fmt::format("skipped {} (outside the deployment folder; pass --system)", p.string()));
+  return 0;
+}
+
 void add_create_flags(CLI::App& command, const std::shared_ptr<CreateFlags>& flags) {
   command.add_option("--compress", flags->compress, "Compress the backup: none, gzip or zstd (default: BACKUP_COMPRESSION)")
       ->check(CLI::IsMember({"none", "gzip", "zstd"}));
@@ -319,8 +372,19 @@ void setup_backup(CLI::App& command, Context& ctx) {
   auto extra = std::make_shared<std::vector<std::string>>();
   auto* config = command.add_subcommand(
       "config", "Archive .env, the config file and the systemd unit into BACKUP_DIR/config/config_<time>.tar.gz (mode 600)");
+  config->require_subcommand(0, 1);
   config->add_option("--include", *extra, "Another file to put in the archive (repeatable), e.g. an nginx site");
-  config->callback([&ctx, extra] { ctx.run = [&ctx, extra] { return run_config(ctx, *extra); }; });
+  auto restore_flags = std::make_shared<ConfigRestoreFlags>();
+  auto* config_restore = config->add_subcommand("restore", "Put a config archive's files back (shows what changes; keeps modes and the replaced files)");
+  config_restore->add_option("FILE", restore_flags->file, "Config archive (default with --latest: the newest in BACKUP_DIR/config)");
+  config_restore->add_flag("--latest", restore_flags->latest, "Use the newest archive in BACKUP_DIR/config");
+  config_restore->add_flag("--dry-run", restore_flags->dry_run, "Only show what would change");
+  config_restore->add_flag("--system", restore_flags->system, "Also write files from outside the deployment folder (the systemd unit)");
+  config_restore->add_flag("-y,--yes", restore_flags->yes, "Do not ask for confirmation (for scripts)");
+  config_restore->callback([&ctx, restore_flags] { ctx.run = [&ctx, restore_flags] { return run_config_restore(ctx, *restore_flags); }; });
+  config->callback([&ctx, config, extra] {
+    if (config->get_subcommands().empty()) ctx.run = [&ctx, extra] { return run_config(ctx, *extra); };
+  });
 
   // Set last: subcommands added after it would repeat it in their own help.
   command.footer(

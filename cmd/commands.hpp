@@ -10,6 +10,7 @@ void setup_daemon(CLI::App& command, Context& ctx);
 void setup_db(CLI::App& command, Context& ctx);
 void setup_backup(CLI::App& command, Context& ctx);
 void setup_restore(CLI::App& command, Context& ctx);
+void setup_recover(CLI::App& command, Context& ctx);
 void setup_health(CLI::App& command, Context& ctx);
 void setup_audit(CLI::App& command, Context& ctx);
 void setup_incident(CLI::App& command, Context& ctx);

@@ -28,6 +28,9 @@ public:
   GlobalOptions options;
 
   const core::config::Config& config();
+  // Forgets the loaded configuration, so the next config() reads the files again (after
+  // `recover` put a config archive back).
+  void reload_config() { m_config.reset(); }
   Output& out();
   core::process::DaemonControl daemon();
 

@@ -20,6 +20,7 @@ const Command k_commands[] = {
     {"db", "Database migrations, statistics and maintenance", bscbot::cmd::setup_db},
     {"backup", "Online backups with manifests and the manual's daily/weekly/monthly rotation; list, verify, prune, config", bscbot::cmd::setup_backup},
     {"restore", "Verify a backup and put it in place of the live database, stopping and restarting bscbotd", bscbot::cmd::setup_restore},
+    {"recover", "Disaster recovery in one step: stop, config archive back, database restored, migrated, started, healthy", bscbot::cmd::setup_recover},
     {"health", "Check daemon, database, disk, memory, CPU, log and trades against the manual's thresholds (exit 0-3)", bscbot::cmd::setup_health},
     {"audit", "Security audit: auth, secrets, CORS, log level, permissions, 401/403s, suspicious trades, backups", bscbot::cmd::setup_audit},
     {"incident", "Open, list, annotate and resolve incident reports (the manual's S1-S4 flows)", bscbot::cmd::setup_incident},

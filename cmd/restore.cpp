@@ -53,25 +53,8 @@ std::string question(const fs::path& backup, const std::string& database, const 
                      pid ? fmt::format(" bscbotd (pid {}) will be stopped and started again.", *pid) : "", kept);
 }
 
-// The backup given, or the good ones of BACKUP_DIR holding this backend's format, best first.
 std::vector<fs::path> candidates(const core::config::Config& cfg, const RestoreFlags& flags, bk::BackupFormat format) {
-  if (!flags.latest) {
-    if (bk::format_of(flags.file) != format) {
-      throw core::Error(core::ErrorKind::usage, fmt::format("{} is a {} backup, and DB_CLIENT={} (from {}) needs a {} one", flags.file,
-                                                            bk::to_string(bk::format_of(flags.file)), cfg.text("DB_CLIENT"),
-                                                            cfg.source("DB_CLIENT").describe(), bk::to_string(format)));
-    }
-    return {flags.file};
-  }
-  std::vector<fs::path> found;
-  for (const fs::path& p : bk::latest_candidates(cfg.path("BACKUP_DIR"))) {
-    if (bk::format_of(p) == format) found.push_back(p);
-  }
-  if (found.empty()) {
-    throw core::Error(core::ErrorKind::not_found, fmt::format("there is no good {} backup in {}; see `bscbot backup list`", bk::to_string(format),
-                                                              cfg.path("BACKUP_DIR").string()));
-  }
-  return found;
+  return bk::restore_candidates(cfg.path("BACKUP_DIR"), flags.file, flags.latest, format);
 }
 
 json steps_json(const std::vector<bk::StepRecord>& steps) {

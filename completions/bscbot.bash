@@ -3,7 +3,7 @@
 # Words that may follow a command path.
 _bscbot_words() {
   case "$1" in
-    '') echo 'init config daemon db backup restore health audit incident report drill logs playbook trade token devnet completion --help -h --version --json --quiet -q --config -c --data-dir' ;;
+    '') echo 'init config daemon db backup restore recover health audit incident report drill logs playbook trade token devnet completion --help -h --version --json --quiet -q --config -c --data-dir' ;;
     'init') echo '--help -h --database-url --version --json --quiet -q --config -c --data-dir' ;;
     'config') echo 'show check --help -h --version --json --quiet -q --config -c --data-dir' ;;
     'config show') echo '--help -h --changed --version --json --quiet -q --config -c --data-dir' ;;
@@ -28,8 +28,10 @@ _bscbot_words() {
     'backup list') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
     'backup verify') echo '--help -h --latest --check --version --json --quiet -q --config -c --data-dir' ;;
     'backup prune') echo '--help -h --dry-run --version --json --quiet -q --config -c --data-dir' ;;
-    'backup config') echo '--help -h --include --version --json --quiet -q --config -c --data-dir' ;;
+    'backup config') echo 'restore --help -h --include --version --json --quiet -q --config -c --data-dir' ;;
+    'backup config restore') echo '--help -h --latest --dry-run --system --yes -y --version --json --quiet -q --config -c --data-dir' ;;
     'restore') echo '--help -h --latest --yes -y --dry-run --version --json --quiet -q --config -c --data-dir' ;;
+    'recover') echo '--help -h --config-archive --latest-config --backup --latest --system --dry-run --yes -y --version --json --quiet -q --config -c --data-dir' ;;
     'health') echo '--help -h --full --watch --count --timeout --cpu-window-ms --version --json --quiet -q --config -c --data-dir' ;;
     'audit') echo '--help -h --production --report --version --json --quiet -q --config -c --data-dir' ;;
     'incident') echo 'new list show note resolve --help -h --version --json --quiet -q --config -c --data-dir' ;;
@@ -73,14 +75,14 @@ _bscbot() {
   [ "$COMP_CWORD" -gt 0 ] && prev="${COMP_WORDS[COMP_CWORD-1]}"
   # Options whose value is a file, and options whose value is anything else.
   case "$prev" in
-    --backup|--config|--data-dir|--dir|--output|--report|--reporter|-c|-o) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+    --backup|--config|--config-archive|--data-dir|--dir|--output|--report|--reporter|-c|-o) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
     --amount|--amount-wei|--at|--check|--compress|--count|--cpu-window-ms|--database-url|--days|--deadline|--detected|--from|--include|--limit|--lines|--note|--older-than|--port|--role|--scan|--scratch|--severity|--since|--slippage|--status|--subject|--target|--timeout|--to|--ttl|--var|--wallet|--watch|-n) COMPREPLY=(); return 0 ;;
   esac
   # Walk the words typed so far, descending into subcommands and skipping options and values.
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="${COMP_WORDS[i]}"
     case "$word" in
-      --amount|--amount-wei|--at|--check|--compress|--count|--cpu-window-ms|--database-url|--days|--deadline|--detected|--from|--include|--limit|--lines|--note|--older-than|--port|--role|--scan|--scratch|--severity|--since|--slippage|--status|--subject|--target|--timeout|--to|--ttl|--var|--wallet|--watch|-n|--backup|--config|--data-dir|--dir|--output|--report|--reporter|-c|-o) ((i++)); continue ;;
+      --amount|--amount-wei|--at|--check|--compress|--count|--cpu-window-ms|--database-url|--days|--deadline|--detected|--from|--include|--limit|--lines|--note|--older-than|--port|--role|--scan|--scratch|--severity|--since|--slippage|--status|--subject|--target|--timeout|--to|--ttl|--var|--wallet|--watch|-n|--backup|--config|--config-archive|--data-dir|--dir|--output|--report|--reporter|-c|-o) ((i++)); continue ;;
       -*) continue ;;
     esac
     case " $(_bscbot_words "$path") " in

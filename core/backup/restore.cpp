@@ -293,6 +293,25 @@ std::vector<fs::path> latest_candidates(const fs::path& backup_dir) {
   return out;
 }
 
+std::vector<fs::path> restore_candidates(const fs::path& backup_dir, const std::string& file, bool latest, BackupFormat format) {
+  if (latest == !file.empty()) throw Error(ErrorKind::usage, "give either a backup FILE or --latest");
+  if (!latest) {
+    if (format_of(file) != format) {
+      throw Error(ErrorKind::usage, fmt::format("{} is a {} backup, and this deployment's database (DB_CLIENT) needs a {} one", file,
+                                                to_string(format_of(file)), to_string(format)));
+    }
+    return {file};
+  }
+  std::vector<fs::path> found;
+  for (const fs::path& p : latest_candidates(backup_dir)) {
+    if (format_of(p) == format) found.push_back(p);
+  }
+  if (found.empty()) {
+    throw Error(ErrorKind::not_found, fmt::format("there is no good {} backup in {}; see `bscbot backup list`", to_string(format), backup_dir.string()));
+  }
+  return found;
+}
+
 fs::path pre_restore_path(const fs::path& database, SystemTime now) {
   const std::string stamp = to_sql_datetime(now);  // "YYYY-MM-DD HH:MM:SS"
   std::string compact;

@@ -80,6 +80,11 @@ struct RestoreResult {
 // content (a weekly link of a daily backup is the same backup).
 std::vector<std::filesystem::path> latest_candidates(const std::filesystem::path& backup_dir);
 
+// What restore tries: `file`, or with `latest` the candidates above that hold `format` (the
+// deployment's backend). core::Error(usage) for a file of the other format, not_found for none.
+std::vector<std::filesystem::path> restore_candidates(const std::filesystem::path& backup_dir, const std::string& file, bool latest,
+                                                      BackupFormat format);
+
 // `database` + "_pre-restore_YYYYmmdd_HHMMSS", as the manual names it, free of clashes.
 std::filesystem::path pre_restore_path(const std::filesystem::path& database, SystemTime now);
 
