@@ -14,6 +14,7 @@
 #include "core/backup/staged_file.hpp"
 #include "core/backup/writeback.hpp"
 #include "core/error.hpp"
+#include "core/util/crash_point.hpp"
 #include "core/util/files.hpp"
 #include "core/version.hpp"
 #include "core/util/units.hpp"
@@ -54,6 +55,7 @@ void place_in_tier(const fs::path& daily, const fs::path& target, const Manifest
   fs::create_directories(target.parent_path(), ec);
   if (ec) throw Error(ErrorKind::io, fmt::format("cannot create {}: {}", target.parent_path().string(), ec.message()));
   write_manifest(target, manifest);
+  crash_point("backup.tier_manifest_written");
   const fs::path temp = temp_path_beside(target);
   if (::link(daily.c_str(), temp.c_str()) == 0) {
     if (::rename(temp.c_str(), target.c_str()) != 0) {
@@ -87,6 +89,7 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
                 fmt::format("database {} does not exist; check DATA_DIR/DB_PATH or run from the deployment folder", options.database.string()));
   }
   BackupLock lock(options.backup_dir);
+  crash_point("backup.locked");
   const Catalog catalog = scan_catalog(options.backup_dir);
   const SystemTime now = clock.now();
   const std::vector<Tier> tiers = tiers_for(now);
@@ -125,6 +128,7 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
   };
   CreateResult result;
   result.copy = copy_database(options.database, plain.temp_path(), copy_options);
+  crash_point("backup.copied");
 
   // 2. The copy must be sound before it is kept (the manual's integrity check after its cp). The
   // check and the hashing (or compressing) both only read the finished copy, so they run side by
@@ -197,6 +201,7 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
   // The file is dated by the same clock as its manifest, so its age reads the same everywhere.
   set_modified_time(packed ? packed->temp_path() : plain.temp_path(), now);
   write_manifest(daily, m);
+  crash_point("backup.manifest_written");
   try {
     if (packed) packed->commit(Replace::no);
     else plain.commit(Replace::no);
@@ -205,6 +210,7 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
     throw;
   }
   result.path = daily;
+  crash_point("backup.committed");
 
   // 5. The week's and the month's copies, and the pointer.
   for (Tier tier : tiers) {
@@ -214,9 +220,11 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
     copy.file = target.filename().string();
     copy.tier = std::string(to_string(tier));
     place_in_tier(daily, target, copy);
+    crash_point("backup.tier_linked");
     result.tier_copies.push_back({tier, target});
   }
   update_latest_pointer(options.backup_dir, daily);
+  crash_point("backup.latest_updated");
   result.latest = latest_pointer(options.backup_dir);
   result.total_time = since(started);
   return result;
