@@ -49,15 +49,23 @@ fs::path free_name(const fs::path& dir, const std::string& name) {
 }
 
 // Puts `daily` into another tier as `target`: a hard link (no extra space), or a copy where the
-// filesystem has none; replaces an earlier backup of the same week or month.
+// filesystem has none; replaces an earlier backup of the same week or month. The steps are
+// ordered so that a crash between any two leaves either no entry under `target` or a good one:
+// the old file goes first (its manifest is then a leftover, not an entry), then its manifest,
+// then the new manifest is written (still no entry: no file), and last the file appears in one
+// rename. A manifest beside a file it does not describe never exists.
 void place_in_tier(const fs::path& daily, const fs::path& target, const Manifest& manifest) {
   std::error_code ec;
   fs::create_directories(target.parent_path(), ec);
   if (ec) throw Error(ErrorKind::io, fmt::format("cannot create {}: {}", target.parent_path().string(), ec.message()));
+  if (fs::remove(target, ec)) crash_point("backup.tier_old_removed");
+  if (ec) throw Error(ErrorKind::io, fmt::format("cannot replace {}: {}", target.string(), ec.message()));
+  fs::remove(manifest_path(target), ec);
   write_manifest(target, manifest);
   crash_point("backup.tier_manifest_written");
   const fs::path temp = temp_path_beside(target);
   if (::link(daily.c_str(), temp.c_str()) == 0) {
+    crash_point("backup.tier_temp_linked");
     if (::rename(temp.c_str(), target.c_str()) != 0) {
       const int err = errno;
       ::unlink(temp.c_str());
@@ -90,6 +98,9 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
   }
   BackupLock lock(options.backup_dir);
   crash_point("backup.locked");
+  // What killed runs left (temp files as big as the database, orphan manifests) goes first, so
+  // its room counts for this backup.
+  reclaim_leftovers(options.backup_dir);
   const Catalog catalog = scan_catalog(options.backup_dir);
   const SystemTime now = clock.now();
   const std::vector<Tier> tiers = tiers_for(now);
@@ -101,9 +112,15 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
   const std::uintmax_t needed = space_needed(options.database, options.compression);
   const std::uintmax_t available = options.available_bytes ? options.available_bytes(daily_dir) : available_bytes(daily_dir);
   if (available < needed) {
-    throw Error(ErrorKind::io, fmt::format("not enough free space for a backup in {}: {} free, about {} needed for {}; free space "
+    std::uintmax_t in_use = 0;
+    for (const TempFile& t : catalog.temp_files) in_use += t.writer_alive ? t.bytes : 0;
+    throw Error(ErrorKind::io, fmt::format("not enough free space for a backup in {}: {} free, about {} needed for {}{}; free space "
                                            "or point BACKUP_DIR at a larger disk; nothing was written",
-                                           daily_dir.string(), bytes_text(static_cast<double>(available)), bytes_text(static_cast<double>(needed)), options.database.string()));
+                                           daily_dir.string(), bytes_text(static_cast<double>(available)), bytes_text(static_cast<double>(needed)),
+                                           options.database.string(),
+                                           in_use == 0 ? std::string()
+                                                       : fmt::format(" ({} more are held by temp files of a backup or verify still running: "
+                                                                     "see `bscbot backup list`)", bytes_text(static_cast<double>(in_use)))));
   }
 
   const fs::path daily = free_name(daily_dir, backup_file_name(Tier::daily, now, options.compression));
@@ -123,6 +140,7 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
   std::optional<WritebackPacer> pacer;
   if (options.compression == Compression::none) pacer.emplace(plain.temp_path());
   copy_options.progress = [&](const CopyProgress& p) {
+    crash_point("backup.copying");
     if (pacer) pacer->advance(p.bytes_done());
     report({"copy", p.bytes_done(), p.bytes_total(), p.pages_done, p.pages_total});
   };
@@ -172,6 +190,7 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
                                                  facts.check));
   }
 
+  crash_point("backup.checked");
   Manifest& m = result.manifest;
   m.file = daily.filename().string();
   m.tier = std::string(to_string(Tier::daily));
@@ -183,6 +202,7 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
   m.compression = options.compression;
   m.size_bytes = digest.stored_bytes;
   m.sha256 = digest.stored_sha256;
+  m.spot_sha256 = spot_sha256(packed ? packed->temp_path() : plain.temp_path());
   m.database_bytes = digest.plain_bytes;
   m.database_sha256 = digest.plain_sha256;
   m.page_size = facts.page_size;

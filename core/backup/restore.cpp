@@ -4,6 +4,8 @@
 #include <SQLiteCpp/Statement.h>
 #include <fmt/format.h>
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -284,10 +286,14 @@ std::string_view to_string(RestoreStep step) {
 
 std::vector<fs::path> latest_candidates(const fs::path& backup_dir) {
   std::vector<fs::path> out;
-  std::set<std::string> seen;
+  // One candidate per file, not per recorded checksum: a weekly or monthly hard link of a daily
+  // is the same file and fails or passes with it, but a tier file whose manifest merely claims
+  // the daily's checksum must not hide the daily.
+  std::set<std::pair<dev_t, ino_t>> seen;
   for (const BackupEntry& e : scan_catalog(backup_dir).entries) {
     if (!e.good()) continue;
-    if (!seen.insert(e.manifest->sha256).second) continue;
+    struct stat st {};
+    if (::stat(e.path.c_str(), &st) == 0 && !seen.insert({st.st_dev, st.st_ino}).second) continue;
     out.push_back(e.path);
   }
   return out;
