@@ -17,6 +17,7 @@
 #include "core/db/sqlite/sqlite_store.hpp"
 #include "core/db/migrations.hpp"
 #include "core/error.hpp"
+#include "core/util/crash_point.hpp"
 #include "core/util/files.hpp"
 #include "core/util/units.hpp"
 
@@ -399,6 +400,7 @@ RestoreResult restore_backup(const RestoreOptions& o, DaemonHandle& daemon, cons
   rollback.existed = existed;
   RestoreStep current = RestoreStep::stop_daemon;
   try {
+    crash_point("restore.daemon_stopped");
     record(RestoreStep::stop_daemon, pid ? fmt::format("stopped bscbotd (pid {})", *pid) : std::string("bscbotd was not running"));
     current = RestoreStep::pre_restore_copy;
     if (existed) {
@@ -410,8 +412,10 @@ RestoreResult restore_backup(const RestoreOptions& o, DaemonHandle& daemon, cons
     } else {
       record(current, "there was no database: nothing to keep");
     }
+    crash_point("restore.pre_restore_copied");
     current = RestoreStep::swap;
     swap_in(*staged.file, o.database);
+    crash_point("restore.swapped");
     rollback.swapped = true;
     record(current, fmt::format("{} replaced atomically; no old -wal or -shm left", o.database.string()));
     current = RestoreStep::check;

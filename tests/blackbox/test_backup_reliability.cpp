@@ -89,3 +89,59 @@ TEST_CASE("backup: killed backups' temp files are listed, do not starve the free
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("backup") {
+
+TEST_CASE("backup: a restore killed after it stopped the daemon is rolled back by the next restore, which brings bscbotd back") {
+  // Row 3 of issue 13: killed after the stop, a restore left bscbotd stopped with nothing
+  // recorded, and a rerun said "bscbotd was not running before: left stopped".
+  test::Deployment d("bb-restore-killed");
+  d.add_trades(30);
+  d.bscbot_ok({"backup"});
+  d.add_trades(5);
+  const std::string before = d.trades_digest();
+  d.bscbot_ok({"daemon", "start"});
+  const auto killed = d.bscbot({"restore", "--latest", "--yes"}, test::crash_at("restore.daemon_stopped"));
+  REQUIRE(killed.exit_code == test::k_killed);
+  REQUIRE(d.bscbot({"daemon", "status"}).exit_code == 3);  // stopped, as the kill left it
+
+  // Plain `bscbot restore` says what happened, rolls back and starts bscbotd again.
+  const auto recovered = d.bscbot({"restore"});
+  CHECK_MESSAGE(recovered.exit_code == 0, recovered.err);
+  CHECK(recovered.out.find("interrupted") != std::string::npos);
+  CHECK(recovered.out.find("rolled back") != std::string::npos);
+  CHECK(d.bscbot({"daemon", "status"}).exit_code == 0);
+  CHECK(d.trades_digest() == before);
+  CHECK(d.integrity() == "ok");
+  CHECK(d.leftovers().empty());
+}
+
+TEST_CASE("backup: a restore killed after the swap is finished by `daemon start`; one killed mid-copy is cleaned by the next restore") {
+  test::Deployment d("bb-restore-finish");
+  d.add_trades(30);
+  d.bscbot_ok({"backup"});
+  const std::string backed_up = d.trades_digest();
+  d.add_trades(5);
+  d.bscbot_ok({"daemon", "start"});
+  REQUIRE(d.bscbot({"restore", "--latest", "--yes"}, test::crash_at("restore.swapped")).exit_code == test::k_killed);
+
+  const auto started = d.bscbot({"daemon", "start"});
+  CHECK_MESSAGE(started.exit_code == 0, started.err);
+  CHECK(started.out.find("finished") != std::string::npos);
+  CHECK(d.trades_digest() == backed_up);
+  CHECK(d.leftovers().empty());
+
+  // Killed while the pre-restore copy was being written: the partial copy and the staged
+  // backup go with the next restore, which then restores and restarts bscbotd.
+  d.add_trades(3);
+  const auto copying = d.bscbot({"restore", "--latest", "--yes"}, test::crash_at("restore.pre_restore_copying"));
+  REQUIRE(copying.exit_code == test::k_killed);
+  const auto again = d.bscbot({"restore", "--latest", "--yes"});
+  CHECK_MESSAGE(again.exit_code == 0, again.err);
+  CHECK(again.out.find("interrupted") != std::string::npos);
+  CHECK(d.trades_digest() == backed_up);
+  CHECK(d.bscbot({"daemon", "status"}).exit_code == 0);
+  CHECK(d.leftovers().empty());
+}
+
+}  // TEST_SUITE
