@@ -51,15 +51,37 @@ std::string question(const fs::path& backup, const fs::path& database, const std
                      backup.string(), facts, pid ? fmt::format(" bscbotd (pid {}) will be stopped and started again.", *pid) : "");
 }
 
+json recovery_json(const std::optional<bk::Recovery>& r) {
+  if (!r) return nullptr;
+  return {{"backup", r->journal.backup.string()}, {"pid", r->journal.pid}, {"started_at", r->journal.started_at},
+          {"step", std::string(bk::to_string(r->journal.step))}, {"finished", r->finished}, {"summary", r->summary},
+          {"daemon_pid", r->daemon_pid ? json(*r->daemon_pid) : json(nullptr)}};
+}
+
+// `bscbot restore` alone: deal with an interrupted restore and nothing else.
+int run_recovery(Context& ctx, bk::DaemonHandle& daemon) {
+  const auto& cfg = ctx.config();
+  const auto r = bk::recover_restore(cfg.db_path(), &daemon, static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS")));
+  if (!r) throw core::Error(core::ErrorKind::usage, "give either a backup FILE or --latest (no interrupted restore to finish here)");
+  ctx.out().document({{"recovered", recovery_json(r)}});
+  ctx.out().line(r->summary);
+  return 0;
+}
+
 int run_restore(Context& ctx, const RestoreFlags& flags) {
-  if (flags.latest == !flags.file.empty()) {
-    throw core::Error(core::ErrorKind::usage, "give either a backup FILE or --latest");
+  if (flags.latest && !flags.file.empty()) {
+    throw core::Error(core::ErrorKind::usage, "give either a backup FILE or --latest, not both");
   }
   const auto& cfg = ctx.config();
   if (cfg.text("DB_CLIENT") != "sqlite") {
     throw core::Error(core::ErrorKind::config, fmt::format("DB_CLIENT={} (from {}): bscbot restore handles the SQLite database; restore "
                                                            "PostgreSQL with pg_restore",
                                                            cfg.text("DB_CLIENT"), cfg.source("DB_CLIENT").describe()));
+  }
+  if (!flags.latest && flags.file.empty()) {
+    if (flags.dry_run) throw core::Error(core::ErrorKind::usage, "give either a backup FILE or --latest");
+    bk::ProcessDaemon daemon(ctx.daemon(), k_stop_timeout, k_start_timeout);
+    return run_recovery(ctx, daemon);
   }
   auto& out = ctx.out();
   bk::RestoreOptions o;
@@ -81,7 +103,8 @@ int run_restore(Context& ctx, const RestoreFlags& flags) {
     out.document({{"dry_run", true}, {"backup", plan.backup.string()}, {"skipped", skipped_json(plan.skipped)},
                   {"database", plan.database.string()}, {"database_exists", plan.database_exists},
                   {"daemon_pid", plan.daemon_pid ? json(*plan.daemon_pid) : json(nullptr)},
-                  {"pre_restore_copy", plan.database_exists ? json(plan.pre_restore_copy.string()) : json(nullptr)}, {"steps", plan.steps}});
+                  {"pre_restore_copy", plan.database_exists ? json(plan.pre_restore_copy.string()) : json(nullptr)}, {"steps", plan.steps},
+                  {"interrupted", plan.interrupted ? json(plan.interrupted->backup.string()) : json(nullptr)}});
     for (const auto& s : plan.skipped) out.line(fmt::format("skip {}: {}", s.path.string(), s.problem));
     out.line(fmt::format("restore would (nothing is changed with --dry-run):"));
     for (std::size_t i = 0; i < plan.steps.size(); ++i) out.line(fmt::format("  {}. {}", i + 1, plan.steps[i]));
@@ -104,6 +127,7 @@ int run_restore(Context& ctx, const RestoreFlags& flags) {
     out.note(fmt::format("{:<17} {}", std::string(bk::to_string(step)) + ":", detail));
   };
   const bk::RestoreResult r = bk::restore_backup(o, daemon, ctx.clock());
+  if (r.recovered) out.line(r.recovered->summary);
   json steps = json::array();
   for (const auto& s : r.steps) steps.push_back({{"step", std::string(bk::to_string(s.step))}, {"detail", s.detail}, {"ms", s.took.count()}});
   out.document({{"restored", true}, {"backup", r.backup.string()}, {"skipped", skipped_json(r.skipped)}, {"database", r.database.string()},
@@ -111,7 +135,7 @@ int run_restore(Context& ctx, const RestoreFlags& flags) {
                 {"migrations", r.migrations}, {"schema_version", r.schema_version}, {"trades", r.trades},
                 {"newest_trade", r.newest_trade ? json(*r.newest_trade) : json(nullptr)},
                 {"daemon", {{"was_running", r.daemon_was_running}, {"pid", r.daemon_pid ? json(*r.daemon_pid) : json(nullptr)}}},
-                {"steps", steps}});
+                {"steps", steps}, {"recovered", recovery_json(r.recovered)}});
   for (const auto& s : r.skipped) out.line(fmt::format("skipped {}: {}", s.path.string(), s.problem));
   out.line(fmt::format("restored {} into {}: {} trades, newest {}, schema {}", r.backup.string(), r.database.string(), r.trades,
                        r.newest_trade.value_or("none"), r.schema_version));
@@ -132,7 +156,9 @@ void setup_restore(CLI::App& command, Context& ctx) {
       "Restore verifies the backup before touching anything and refuses a corrupt, truncated, foreign or newer-schema file. "
       "It then stops bscbotd if it runs, keeps the current database as DATA_DIR/<name>_pre-restore_<time>.sqlite, swaps the "
       "backup in atomically in WAL mode (migrated if older), checks it and starts bscbotd again. If a step after the stop fails, "
-      "the pre-restore copy is put back, bscbotd is restarted, and the error says so.");
+      "the pre-restore copy is put back, bscbotd is restarted, and the error says so. Each step is recorded in "
+      "DATA_DIR/<name>.sqlite.restore-journal: after a crash, `bscbot restore` (with no FILE), `bscbot daemon start` or bscbotd "
+      "itself finishes the restore if the backup was already swapped in, or rolls it back, and starts bscbotd again if it ran.");
   command.callback([&ctx, flags] { ctx.run = [&ctx, flags] { return run_restore(ctx, *flags); }; });
 }
 

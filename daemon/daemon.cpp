@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <thread>
 
+#include "core/backup/restore.hpp"
 #include "core/db/store.hpp"
 #include "core/error.hpp"
 #include "core/process/pid_file.hpp"
@@ -42,6 +43,22 @@ void refuse_unsafe_settings(const core::config::Config& cfg) {
   }
 }
 
+// A restore that died part-way leaves its journal beside the database: finish it or roll it
+// back before opening the database, unless that restore is alive (then it is either starting
+// us, with the database final, or we must not touch the files).
+void settle_interrupted_restore(const core::config::Config& cfg, spdlog::logger& log) {
+  const auto db = cfg.db_path();
+  const auto journal = core::backup::read_journal(db);
+  if (!journal) return;
+  if (core::backup::RestoreLock::held(db)) {
+    if (journal->step == core::backup::JournalStep::starting_daemon) return;
+    throw Error(ErrorKind::conflict, fmt::format("a restore of {} is running (pid {}, {}); bscbotd starts when it is done",
+                                                 db.string(), journal->pid, core::backup::to_string(journal->step)));
+  }
+  const auto r = core::backup::recover_restore(db, nullptr, static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS")));
+  if (r) log.warn("{}", r->summary);
+}
+
 // Brings the schema up to date (or refuses a newer one) and returns its version.
 int prepare_database(core::db::Store& store, const core::config::Config& cfg, spdlog::logger& log) {
   auto status = store.schema_status();
@@ -72,6 +89,7 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
     log->warn("DISABLE_AUTH=true: trading routes accept requests WITHOUT a token. Never run like this in production.");
   }
 
+  settle_interrupted_restore(cfg, *log);
   Metrics metrics;
   auto store = core::db::open_store(cfg, core::db::Access::create, core::db::daemon_store_options(cfg, make_query_observer(cfg, metrics, log)));
   const int schema_version = prepare_database(*store, cfg, *log);
