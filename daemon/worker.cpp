@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <filesystem>
 
+#include "core/checks/disk.hpp"
 #include "core/db/probe.hpp"
 #include "daemon/app.hpp"
 
@@ -93,7 +94,10 @@ void Worker::turn() {
 void Worker::probe_database() {
   // The store knows what its backend can suffer: a SQLite file deleted, replaced or out of
   // disk; a PostgreSQL server gone, read-only or locking the table.
-  const core::db::WriteProbe w = m_app.store.probe_writable();
+  // Disk full is judged against DISK_FREE_MIN_MB, the room the next writes need, so it is said
+  // while writes still work.
+  const core::db::WriteProbe w =
+      core::checks::with_margin(m_app.store.probe_writable(), m_app.store.local_folder(), core::checks::free_space_margin(m_app.cfg));
   DbProbe probe;
   probe.checked = std::chrono::steady_clock::now();
   probe.state = w.state;

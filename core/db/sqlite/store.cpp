@@ -172,9 +172,20 @@ public:
       probe.error = "database file was replaced while bscbotd was running; restart bscbotd (use `bscbot restore`)";
       return probe;
     }
+    // A connection opened while the file could not be written is read-only for good (SQLite
+    // falls back silently, and BEGIN IMMEDIATE still succeeds on it): close those, so that the
+    // pool opens writable ones as soon as the file is writable again.
+    m_pool.drop_idle_if([](Connection& c) { return sqlite3_db_readonly(c.db().getHandle(), "main") == 1; });
     try {
       auto lease = m_pool.acquire();
       SQLite::Database& db = lease->db();
+      if (sqlite3_db_readonly(db.getHandle(), "main") == 1) {
+        probe.state = DbState::readonly;
+        probe.error = "the database file cannot be opened for writing (permissions, an immutable flag or a read-only mount): "
+                      "attempt to write a readonly database";
+        lease.discard();
+        return probe;
+      }
       try {
         db.exec("BEGIN IMMEDIATE");
         db.exec("ROLLBACK");
@@ -194,10 +205,6 @@ public:
     } catch (const Error& e) {
       probe.state = DbState::error;
       probe.error = e.what();
-    }
-    if (probe.state == DbState::ok && probe.free_bytes && *probe.free_bytes < k_min_free_bytes) {
-      probe.state = DbState::disk_full;
-      probe.error = "less than 1 MiB free on the database's filesystem";
     }
     return probe;
   }
