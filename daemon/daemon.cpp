@@ -94,6 +94,9 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   auto store = core::db::open_store(cfg, core::db::Access::create, core::db::daemon_store_options(cfg, make_query_observer(cfg, metrics, log)));
   const int schema_version = prepare_database(*store, cfg, *log);
   RuntimeState state;
+  // A line that cannot be written (a full log disk) is counted for /api/health instead of
+  // spdlog's note on stderr, which would land on the same full disk.
+  log->set_error_handler([&state](const std::string& message) { state.log_write_failed(message); });
   net::io_context ioc(static_cast<int>(cfg.integer("HTTP_THREADS")));
   App app{cfg, log, metrics, state, *store, schema_version};
   WsHub hub(app);

@@ -35,6 +35,10 @@ TmpfsMount::TmpfsMount(fs::path dir, std::uintmax_t bytes, bool keep_content) : 
   if (!m_mounted) m_error = "cannot mount a tmpfs on " + m_dir.string() + ": " + r.err;
 }
 
+bool TmpfsMount::resize(std::uintmax_t bytes) {
+  return m_mounted && shell("mount -o remount,size=" + std::to_string(bytes) + " " + quote(m_dir), m_dir.parent_path()).exit_code == 0;
+}
+
 TmpfsMount::~TmpfsMount() {
   if (!m_mounted) return;
   // Lazy, so a process a failed test left behind with a file open cannot keep it mounted.

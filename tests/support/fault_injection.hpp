@@ -24,6 +24,8 @@ public:
   TmpfsMount(const TmpfsMount&) = delete;
   TmpfsMount& operator=(const TmpfsMount&) = delete;
   bool mounted() const { return m_mounted; }
+  // Grows or shrinks the filesystem in place (what freeing space on a real disk looks like).
+  bool resize(std::uintmax_t bytes);
   const std::string& error() const { return m_error; }
 
 private:
