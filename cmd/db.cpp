@@ -21,9 +21,18 @@ std::unique_ptr<core::db::Store> open(Context& ctx, Access access) { return core
 nlohmann::json optional_time(const std::optional<core::SystemTime>& t) { return t ? nlohmann::json(core::to_sql_datetime(*t)) : nlohmann::json(nullptr); }
 
 int run_migrate(Context& ctx, bool dry_run) {
-  auto store = open(ctx, dry_run ? Access::read_only : Access::create);
-  const std::string& where = store->location();
+  const auto& cfg = ctx.config();
   auto& out = ctx.out();
+  if (!dry_run && core::db::configured_backend(cfg) == core::db::Backend::sqlite && !std::filesystem::exists(cfg.db_path())) {
+    // A new file appears whole or not at all (a killed run leaves nothing half-migrated).
+    const auto applied = core::db::create_sqlite_database(cfg);
+    out.document({{"applied", applied}, {"schema_version", core::db::latest_schema_version()}, {"created", true}});
+    for (const auto& name : applied) out.line("applied " + name);
+    out.line(fmt::format("{} created at schema {}", cfg.db_path().string(), core::db::latest_schema_version()));
+    return 0;
+  }
+  auto store = open(ctx, dry_run ? Access::read_only : Access::read_write);
+  const std::string& where = store->location();
   if (dry_run) {
     const auto status = store->schema_status();
     core::db::require_known_schema(status, where);

@@ -14,6 +14,8 @@
 #include "core/db/store.hpp"
 #include "core/error.hpp"
 #include "core/process/pid_file.hpp"
+#include "core/util/crash_point.hpp"
+#include "core/util/files.hpp"
 #include "core/version.hpp"
 #include "daemon/api/routes.hpp"
 #include "daemon/app.hpp"
@@ -83,6 +85,7 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
                                                                   core::process::is_running_program(*other, "bscbotd")) {
     throw Error(ErrorKind::conflict, fmt::format("bscbotd is already running (pid {}, pid file {})", *other, pid_path.string()));
   }
+  core::crash_point("daemon.starting");
   auto log = make_logger(cfg, log_to_stderr);
   log->info("bscbotd {} starting (pid {}, NODE_ENV={})", k_version, ::getpid(), cfg.text("NODE_ENV"));
   if (cfg.boolean("DISABLE_AUTH")) {
@@ -90,9 +93,16 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   }
 
   settle_interrupted_restore(cfg, *log);
+  core::crash_point("daemon.restore_settled");
+  if (core::db::configured_backend(cfg) == core::db::Backend::sqlite && !std::filesystem::exists(cfg.db_path()) && cfg.boolean("AUTO_MIGRATE")) {
+    // A new file appears whole (a start killed meanwhile leaves no half-migrated one).
+    for (const std::string& name : core::db::create_sqlite_database(cfg)) log->info("Applied migration {}", name);
+    log->info("Created database {}", cfg.db_path().string());
+  }
   Metrics metrics;
   auto store = core::db::open_store(cfg, core::db::Access::create, core::db::daemon_store_options(cfg, make_query_observer(cfg, metrics, log)));
   const int schema_version = prepare_database(*store, cfg, *log);
+  core::crash_point("daemon.database_ready");
   RuntimeState state;
   // A line that cannot be written (a full log disk) is counted for /api/health instead of
   // spdlog's note on stderr, which would land on the same full disk.
@@ -125,9 +135,12 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   worker.every(std::chrono::seconds(1), [&ops_gauges] { ops_gauges.track_cpu(); });
   worker.every(std::chrono::seconds(15), [&ops_gauges] { ops_gauges.refresh(); });
   worker.start();
+  core::crash_point("daemon.worker_started");
   http::Server server(ioc, app, router);
   server.listen();
+  core::crash_point("daemon.listening");
   core::process::write_pid_file(pid_path, ::getpid());
+  core::crash_point("daemon.pid_written");
 
   std::mutex done_mutex;
   std::condition_variable done_cv;
@@ -156,6 +169,7 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   log->info("Listening on {}:{} (database {}, schema version {})", cfg.text("HOST"), server.port(), store->location(),
             schema_version);
   sd_notify(0, "READY=1");
+  core::crash_point("daemon.ready");
 
   std::vector<std::thread> threads;
   for (std::int64_t i = 1; i < cfg.integer("HTTP_THREADS"); ++i) threads.emplace_back([&] { ioc.run(); });

@@ -39,6 +39,10 @@ std::unique_ptr<Store> open_store_at(const config::Config& cfg, const std::strin
   return sqlite::open_sqlite_store(target, access, static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS")), {});
 }
 
+std::vector<std::string> create_sqlite_database(const config::Config& cfg) {
+  return sqlite::create_sqlite_database(cfg.db_path(), static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS")));
+}
+
 StoreOptions daemon_store_options(const config::Config& cfg, QueryObserver observer) {
   StoreOptions o;
   o.pool_min = static_cast<int>(cfg.integer("DB_POOL_MIN"));

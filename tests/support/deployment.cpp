@@ -84,11 +84,15 @@ std::vector<std::string> read_crash_log(const fs::path& log) {
   return out;
 }
 
-Deployment::Deployment(const std::string& name, std::string at) : env{{"PORT", std::to_string(free_port())}}, now(std::move(at)), m_scratch(name) {
-  bscbot_ok({"init", "-q"});
+Deployment::Deployment(const std::string& name, std::string at, Init init)
+    : env{{"PORT", std::to_string(free_port())}}, now(std::move(at)), m_scratch(name) {
+  if (init == Init::yes) bscbot_ok({"init", "-q"});
 }
 
-Deployment::~Deployment() { bscbot({"daemon", "stop", "--force", "--timeout", "10s"}); }
+Deployment::~Deployment() {
+  std::error_code ec;
+  if (fs::exists(dir() / "bscbot.yaml", ec)) bscbot({"daemon", "stop", "--force", "--timeout", "10s"});
+}
 
 RunResult Deployment::bscbot(const std::vector<std::string>& args, const std::map<std::string, std::string>& extra) const {
   std::map<std::string, std::string> all = env;
@@ -105,10 +109,10 @@ std::string Deployment::bscbot_ok(const std::vector<std::string>& args, const st
   return r.out;
 }
 
-void Deployment::add_trades(int count, const std::string& status) const {
+void Deployment::add_trades(int count, const std::string& status, const std::string& created_at) const {
   SQLite::Database db(this->db().string(), SQLite::OPEN_READWRITE);
   db.setBusyTimeout(5000);
-  const std::string created = shift(now, -3600);
+  const std::string created = created_at.empty() ? shift(now, -3600) : created_at;
   SQLite::Transaction tx(db);
   SQLite::Statement q(db,
                       "INSERT INTO trades (wallet_address, token_in, token_out, amount_in, status, gas_fee, created_at, updated_at) "

@@ -57,10 +57,13 @@ std::map<std::string, std::string> crash_at(const std::string& step, std::map<st
 // after the first as "name#n").
 std::vector<std::string> read_crash_log(const std::filesystem::path& log);
 
+enum class Init { yes, no };
+
 class Deployment {
 public:
-  // `bscbot init` at `now` ("YYYY-MM-DD HH:MM:SS" UTC) in a new scratch folder.
-  explicit Deployment(const std::string& name, std::string now = "2026-11-25 02:00:00");
+  // `bscbot init` at `now` ("YYYY-MM-DD HH:MM:SS" UTC) in a new scratch folder (an empty folder
+  // with Init::no).
+  explicit Deployment(const std::string& name, std::string now = "2026-11-25 02:00:00", Init init = Init::yes);
   ~Deployment();  // stops a daemon a test left running
   Deployment(const Deployment&) = delete;
   Deployment& operator=(const Deployment&) = delete;
@@ -79,8 +82,8 @@ public:
   // bscbot ARGS, checked to exit 0; returns stdout.
   std::string bscbot_ok(const std::vector<std::string>& args, const std::map<std::string, std::string>& extra = {}) const;
 
-  // Inserts `count` trades created at `now` minus an hour.
-  void add_trades(int count, const std::string& status = "completed") const;
+  // Inserts `count` trades created at `created_at` (default: `now` minus an hour).
+  void add_trades(int count, const std::string& status = "completed", const std::string& created_at = "") const;
   // One trade's status changed in place: a change that leaves the file size alone.
   void touch_trade(std::int64_t id, const std::string& status) const;
   std::int64_t trade_count() const;

@@ -1,13 +1,20 @@
 // The SQLite store: one file in WAL mode, a pool of connections, migrations, maintenance and
 // the write probe, including what only a file can suffer (deleted, replaced, its disk full).
 #include <SQLiteCpp/Transaction.h>
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "core/db/database.hpp"
 #include "core/db/schema_sqlite.hpp"
 #include "core/db/sqlite/sqlite_store.hpp"
 #include "core/db/sqlite/store_impl.hpp"
+#include "core/util/crash_point.hpp"
 #include "core/util/files.hpp"
 
 namespace fs = std::filesystem;
@@ -85,7 +92,9 @@ public:
         record.exec();
         db.exec(fmt::format("PRAGMA user_version = {}", m.version));
         db.exec(fmt::format("PRAGMA application_id = {}", k_application_id));
+        crash_point("migrate.uncommitted");
         tx.commit();
+        crash_point("migrate.committed");
         applied.push_back(name);
       }
       return 0;
@@ -245,6 +254,49 @@ private:
 
 std::unique_ptr<Store> open_sqlite_store(const fs::path& path, Access access, int busy_timeout_ms, StoreOptions options) {
   return std::make_unique<SqliteStore>(path, access, busy_timeout_ms, std::move(options));
+}
+
+std::vector<std::string> create_sqlite_database(const fs::path& path, int busy_timeout_ms) {
+  const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw Error(ErrorKind::io, fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  reclaim_temp_files(dir);
+  const fs::path temp = temp_path_beside(path);
+  const auto remove_temp = [&] {
+    for (const char* side : {"", "-wal", "-shm", "-journal"}) fs::remove(temp.string() + side, ec);
+  };
+  std::vector<std::string> applied;
+  try {
+    {
+      StoreOptions one;
+      one.pool_min = 1;
+      one.pool_max = 1;
+      auto store = open_sqlite_store(temp, Access::create, busy_timeout_ms, std::move(one));
+      crash_point("create.opened");
+      applied = store->migrate();
+    }
+    // Closed: the last connection folded the WAL into the file and removed it.
+    fsync_path(temp);
+    crash_point("create.migrated");
+    int rc = ::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE);
+    if (rc != 0 && (errno == EINVAL || errno == ENOSYS)) {
+      rc = ::link(temp.c_str(), path.c_str());
+      if (rc == 0) ::unlink(temp.c_str());
+    }
+    if (rc != 0) {
+      const int err = errno;
+      throw Error(err == EEXIST ? ErrorKind::conflict : ErrorKind::io,
+                  fmt::format("cannot create database {}: {}", path.string(), err == EEXIST ? "it appeared meanwhile" : std::strerror(err)));
+    }
+    fsync_path(dir);
+    crash_point("create.placed");
+  } catch (...) {
+    remove_temp();
+    throw;
+  }
+  remove_temp();
+  return applied;
 }
 
 }  // namespace bscbot::core::db::sqlite
