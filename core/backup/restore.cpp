@@ -217,6 +217,9 @@ struct RollbackInput {
   bool swapped = false;
   std::optional<fs::path> pre;
   bool pre_moved = false;
+  // Set when the files could not be put back or the daemon could not be started again: the
+  // journal then stays, so that the next restore, daemon start or bscbotd start-up finishes it.
+  mutable bool unsettled = false;
 };
 
 void moved_back(const fs::path& pre, const fs::path& database) {
@@ -239,7 +242,8 @@ std::string restart_daemon(const RollbackInput& in, std::optional<pid_t>* starte
     if (started) *started = pid;
     return fmt::format("bscbotd restarted (pid {})", pid);
   } catch (const std::exception& e) {
-    return fmt::format("bscbotd is stopped (restarting it failed: {}; start it with `bscbot daemon start`)", e.what());
+    in.unsettled = true;
+    return fmt::format("bscbotd is stopped (restarting it failed: {}; `bscbot restore` or `bscbot daemon start` starts it)", e.what());
   }
 }
 
@@ -282,6 +286,7 @@ std::string roll_back(const RollbackInput& in, std::optional<pid_t>* started = n
     }
   } catch (const std::exception& e) {
     // The journal stays: the next restore, daemon start or bscbotd start tries again.
+    in.unsettled = true;
     return fmt::format("ROLLBACK FAILED ({}): {} may hold the restored backup; the database as it was is {}", e.what(),
                        database.string(), in.pre ? in.pre->string() : std::string("gone"));
   }
@@ -295,6 +300,16 @@ void remove_staged(const RestoreJournal& j) {
   if (!j.stage.empty() && inode_of(j.stage) != 0) fs::remove(j.stage, ec);
   if (!j.stage.empty()) remove_side_files(j.stage);
   reclaim_temp_files(j.database.parent_path().empty() ? fs::path(".") : j.database.parent_path());
+}
+
+// Whether a bscbotd runs on the database now; one we cannot manage (under systemd) counts.
+bool daemon_runs(DaemonHandle* daemon) {
+  if (daemon == nullptr) return false;
+  try {
+    return daemon->running().has_value();
+  } catch (const Error&) {
+    return true;
+  }
 }
 
 std::optional<Recovery> recover_locked(const fs::path& database, DaemonHandle* daemon, int busy_timeout_ms) {
@@ -320,7 +335,17 @@ std::optional<Recovery> recover_locked(const fs::path& database, DaemonHandle* d
   in.pre_moved = j.pre_moved || (in.pre && j.database_existed && !swapped && inode_of(database) == 0 && inode_of(*in.pre) == j.live_inode);
 
   std::string outcome;
-  if (swapped && j.step != JournalStep::rolling_back) {
+  if (j.step == JournalStep::starting_daemon) {
+    // The files were final (restored and checked, or rolled back); only the daemon's start was
+    // left. A bscbotd started then may have written since: nothing is checked or moved.
+    rec.finished = swapped;
+    outcome = fmt::format("{}: the database was final; {}", swapped ? "finished" : "rolled back", restart_daemon(in, &rec.daemon_pid));
+  } else if ((swapped || inode_of(database) != j.live_inode) && daemon_runs(daemon)) {
+    // The files are mid-way and a daemon has them open: moving them now would pull them from under it.
+    throw Error(ErrorKind::conflict, fmt::format("{} left its journal {}, but bscbotd runs on {} now; stop it (`bscbot daemon stop`) and run "
+                                                 "`bscbot restore` to finish or roll back",
+                                                 what, journal_path(database).string(), database.string()));
+  } else if (swapped && j.step != JournalStep::rolling_back) {
     try {
       const RestoredFacts f = check_restored(database, busy_timeout_ms, j.expected_trades);
       rec.finished = true;
@@ -339,7 +364,7 @@ std::optional<Recovery> recover_locked(const fs::path& database, DaemonHandle* d
     }
   }
   remove_staged(j);
-  if (outcome.find("ROLLBACK FAILED") == std::string::npos) remove_journal(database);
+  if (!in.unsettled) remove_journal(database);
   rec.summary = what + " was " + outcome;
   return rec;
 }
@@ -568,7 +593,7 @@ RestoreResult restore_backup(const RestoreOptions& o, DaemonHandle& daemon, cons
     crash_point("restore.done");
   } catch (const std::exception& e) {
     const std::string state = roll_back(rollback);
-    if (state.find("ROLLBACK FAILED") == std::string::npos) remove_journal(o.database);
+    if (!rollback.unsettled) remove_journal(o.database);
     const auto* error = dynamic_cast<const Error*>(&e);
     throw Error(error ? error->kind() : ErrorKind::internal, fmt::format("restore failed at {}: {}; rolled back: {}", to_string(current), e.what(), state));
   }

@@ -62,6 +62,9 @@ struct Scenario {
   DatabaseCheck database;                  // default: the old or the new database
   std::function<void(const test::Deployment&)> after_kill = [](const test::Deployment&) {};
   std::function<void(const test::Deployment&)> after_rerun = [](const test::Deployment&) {};
+  // Syscalls at whose every occurrence the full sweep also kills the command (strace -e inject),
+  // between the named steps: each rename, unlink and fsync.
+  std::vector<std::string> syscalls;
 };
 
 bool owned(const Scenario& sc, const std::string& step) {
@@ -96,6 +99,8 @@ void check_good_backups_verify(const test::Deployment& d) {
     CHECK_MESSAGE(v.exit_code == 0, "listed good but does not verify: " << b["path"] << ": " << v.out);
   }
 }
+
+void check_kill_and_rerun(const Scenario& sc, const test::Deployment& d, const std::string& old_digest, const std::string& new_digest);
 
 void run_scenario(const Scenario& sc) {
   const std::string slug = [&] {
@@ -140,36 +145,68 @@ void run_scenario(const Scenario& sc) {
     // A point of this command kills it; one of a child (the bscbotd a restore or drill starts)
     // kills the child, and the command copes as it can.
     if (owned(sc, step)) CHECK_MESSAGE(killed.exit_code == test::k_killed, killed.err);
-    if (sc.database) {
-      sc.database(d, old_digest, new_digest);
-    } else if (fs::exists(d.db())) {
-      CHECK(d.integrity() == "ok");
-      const std::string now_digest = d.trades_digest();
-      CHECK_MESSAGE((now_digest == old_digest || now_digest == new_digest), "the live database is neither the old nor the new one");
-    }
-    check_good_backups_verify(d);
-    sc.after_kill(d);
-
-    if (sc.command.empty()) {
-      // bscbotd's next start is `bscbot daemon start`, as an operator (or systemd) does it.
-      const auto started = d.bscbot({"daemon", "start"});
-      CHECK_MESSAGE(started.exit_code == 0, started.err);
-      CHECK(d.bscbot({"daemon", "status"}).exit_code == 0);
-      d.bscbot_ok({"daemon", "stop"});
-      CHECK_FALSE(fs::exists(d / "data/bscbotd.pid"));
-    } else {
-      const auto rerun = d.bscbot(sc.command);
-      CHECK_MESSAGE(rerun.exit_code == 0, rerun.err);
-    }
-    CHECK(digest_or_none(d) == new_digest);
-    if (fs::exists(d.db())) CHECK(d.integrity() == "ok");
-    check_good_backups_verify(d);
-    if (sc.daemon_runs) CHECK(d.bscbot({"daemon", "status"}).exit_code == 0);
-    sc.after_rerun(d);
-    const auto left = d.leftovers();
-    CHECK_MESSAGE(left.empty(), "left behind: " << fmt::format("{}", fmt::join(left, ", ")));
+    check_kill_and_rerun(sc, d, old_digest, new_digest);
     report(sc.name, step, killed.exit_code == test::k_killed ? "killed; rerun ok" : fmt::format("exit {}; rerun ok", killed.exit_code));
   }
+
+  // 3. The full sweep also kills at every listed syscall, wherever it falls between the steps.
+  if (!full_sweep() || sc.syscalls.empty() || sc.command.empty()) return;
+  if (test::shell("command -v strace", ".").exit_code != 0) {
+    MESSAGE(sc.name << ": syscall kills skipped: strace is not installed (scripts/install-deps installs it)");
+    return;
+  }
+  std::string traced;
+  for (const auto& name : sc.syscalls) traced += (traced.empty() ? "" : ",") + name;
+  for (int n = 1; n < 500; ++n) {
+    INFO(sc.name << ", killed at syscall " << n << " of " << traced);
+    test::Deployment d(slug, sc.now, sc.init);
+    sc.prepare(d);
+    std::vector<std::string> args = {"-o", "/dev/null", "-e", "trace=" + traced, "-e", fmt::format("inject={}:signal=KILL:when={}", traced, n),
+                                     "--", test::bscbot_exe().string(), "--now", d.now};
+    args.insert(args.end(), sc.command.begin(), sc.command.end());
+    std::map<std::string, std::string> env = d.env;
+    env["BSCBOT_TEST_CLOCK"] = "1";
+    const auto killed = test::run("strace", args, d.dir(), env);
+    if (killed.exit_code != test::k_killed) {
+      // Fewer than n such syscalls: the command ran to its end.
+      CHECK_MESSAGE(killed.exit_code == 0, killed.err);
+      report(sc.name, fmt::format("syscall {} of {}", n, traced), "not reached: the command finished");
+      break;
+    }
+    check_kill_and_rerun(sc, d, old_digest, new_digest);
+    report(sc.name, fmt::format("syscall {} of {}", n, traced), "killed; rerun ok");
+  }
+}
+
+void check_kill_and_rerun(const Scenario& sc, const test::Deployment& d, const std::string& old_digest, const std::string& new_digest) {
+  if (sc.database) {
+    sc.database(d, old_digest, new_digest);
+  } else if (fs::exists(d.db())) {
+    CHECK(d.integrity() == "ok");
+    const std::string now_digest = d.trades_digest();
+    CHECK_MESSAGE((now_digest == old_digest || now_digest == new_digest), "the live database is neither the old nor the new one");
+  }
+  check_good_backups_verify(d);
+  sc.after_kill(d);
+
+  if (sc.command.empty()) {
+    // bscbotd's next start is `bscbot daemon start`, as an operator (or systemd) does it.
+    const auto started = d.bscbot({"daemon", "start"});
+    CHECK_MESSAGE(started.exit_code == 0, started.err);
+    CHECK(d.bscbot({"daemon", "status"}).exit_code == 0);
+    d.bscbot_ok({"daemon", "stop"});
+    CHECK_FALSE(fs::exists(d / "data/bscbotd.pid"));
+  } else {
+    const auto rerun = d.bscbot(sc.command);
+    CHECK_MESSAGE(rerun.exit_code == 0, rerun.err);
+  }
+  CHECK(digest_or_none(d) == new_digest);
+  if (fs::exists(d.db())) CHECK(d.integrity() == "ok");
+  check_good_backups_verify(d);
+  if (sc.daemon_runs) CHECK(d.bscbot({"daemon", "status"}).exit_code == 0);
+  sc.after_rerun(d);
+  const auto left = d.leftovers();
+  CHECK_MESSAGE(left.empty(), "left behind: " << fmt::format("{}", fmt::join(left, ", ")));
 }
 
 // A database at schema 1 only, with trades: what `db migrate` and bscbotd's AUTO_MIGRATE meet.
@@ -213,6 +250,7 @@ Scenario backup_scenario(const std::string& name, std::vector<std::string> extra
   sc.command.insert(sc.command.end(), extra_args.begin(), extra_args.end());
   sc.own = {"backup."};
   sc.required = k_backup_steps;
+  sc.syscalls = {"rename", "renameat2", "link", "unlink", "fsync"};
   sc.after_kill = [](const test::Deployment& d) {
     // The 01:00 backup at least is still good; --latest finds a good one.
     CHECK(d.bscbot({"backup", "verify", "--latest"}).exit_code == 0);
@@ -246,6 +284,7 @@ Scenario restore_scenario(const std::string& name, bool daemon, std::vector<std:
                  "restore.pre_restore_copying", "restore.pre_restore_copied", "restore.swapped", "restore.checked", "restore.done"};
   if (daemon) sc.required.push_back("restore.daemon_started");
   sc.daemon_runs = daemon;
+  sc.syscalls = {"rename", "renameat2", "unlink", "fsync"};
   return sc;
 }
 
