@@ -23,6 +23,7 @@
 #include <set>
 
 #include "core/db/migrations.hpp"
+#include "core/db/sqlite/sqlite_store.hpp"
 #include "core/process/pid_file.hpp"
 #include "tests/support/deployment.hpp"
 
@@ -212,11 +213,7 @@ void check_kill_and_rerun(const Scenario& sc, const test::Deployment& d, const s
 // A database at schema 1 only, with trades: what `db migrate` and bscbotd's AUTO_MIGRATE meet.
 void make_old_schema(test::Deployment& d) {
   fs::remove(d.db());
-  {
-    SQLite::Database db(d.db().string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    db.exec("PRAGMA journal_mode = WAL");
-    core::db::migrate(db, d.db().string(), core::db::known_migrations().first(1));
-  }
+  core::db::sqlite::open_sqlite_store(d.db(), core::db::Access::create, 5000, {})->migrate(core::db::known_migrations().first(1));
   d.add_trades(50);
 }
 
