@@ -2,6 +2,7 @@
 
 #include "core/config/config.hpp"
 #include "core/db/pg/pg_store.hpp"
+#include "core/db/pg_url.hpp"
 #include "core/db/sqlite/sqlite_store.hpp"
 
 namespace bscbot::core::db {
@@ -22,8 +23,6 @@ pg::ConnectSettings pg_settings(const config::Config& cfg, std::string url, std:
   s.application_name = "bscbot";
   return s;
 }
-
-bool is_pg_url(const std::string& target) { return target.rfind("postgresql://", 0) == 0 || target.rfind("postgres://", 0) == 0; }
 
 }  // namespace
 

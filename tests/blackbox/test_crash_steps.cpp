@@ -26,6 +26,7 @@
 #include "core/db/sqlite/sqlite_store.hpp"
 #include "core/process/pid_file.hpp"
 #include "tests/support/deployment.hpp"
+#include "tests/support/postgres.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -388,6 +389,98 @@ TEST_CASE("crash: db cleanup killed at every step deletes only expired trades, a
     CHECK_MESSAGE((left == 12045 || left == 7045 || left == 2045 || left == 45), left << " trades: not a whole number of batches");
   };
   run_scenario(sc);
+}
+
+// `bscbot db copy` killed at every step: the target untouched (its rows as they were) or
+// complete and proved; the rerun finishes it, or finds it complete and says so.
+std::string copy_target_digest(const test::Deployment& d, const fs::path& target) {
+  return fs::exists(d / target.string()) ? test::trades_digest(d / target.string()) : k_none;
+}
+
+void check_copy_proved(const test::Deployment& d, const std::vector<std::string>& copy) {
+  std::vector<std::string> args = {"--json"};
+  args.insert(args.end(), copy.begin(), copy.end());
+  const json doc = json::parse(d.bscbot_ok(args));
+  CHECK(doc["already_copied"] == true);
+  CHECK(doc["ok"] == true);
+  for (const auto& t : doc["tables"]) CHECK_MESSAGE(t["source_checksum"] == t["target_checksum"], t.dump());
+}
+
+TEST_CASE("crash: db copy killed at every step leaves its target untouched or complete and proved") {
+  const std::vector<std::string> copy_steps = {"copy.migrated", "copy.verified", "copy.committed"};
+  // Into a new SQLite file: built under a temp name, so a killed copy leaves no file at all.
+  {
+    Scenario sc;
+    sc.name = "db copy to a new file";
+    sc.prepare = [](test::Deployment& d) { d.add_trades(300); };
+    sc.command = {"db", "copy", "--to", "data/copy.sqlite"};
+    sc.own = {"copy.", "create.", "migrate."};
+    sc.required = copy_steps;
+    for (const char* s : {"create.opened", "create.migrated", "create.placed"}) sc.required.push_back(s);
+    sc.after_kill = [](const test::Deployment& d) {
+      const std::string target = copy_target_digest(d, "data/copy.sqlite");
+      CHECK_MESSAGE((target == k_none || target == d.trades_digest()), "a half-made target file");
+    };
+    sc.after_rerun = [sc](const test::Deployment& d) {
+      CHECK(copy_target_digest(d, "data/copy.sqlite") == d.trades_digest());
+      check_copy_proved(d, sc.command);
+    };
+    run_scenario(sc);
+  }
+  // With --force over an existing file that holds other rows: the old rows or the new copy.
+  {
+    Scenario sc;
+    sc.name = "db copy --force over a file";
+    auto before = std::make_shared<std::string>();
+    sc.prepare = [before](test::Deployment& d) {
+      d.add_trades(100);
+      d.bscbot_ok({"db", "copy", "--to", "data/copy.sqlite"});
+      *before = copy_target_digest(d, "data/copy.sqlite");
+      d.add_trades(60);
+    };
+    sc.command = {"db", "copy", "--to", "data/copy.sqlite", "--force"};
+    sc.own = {"copy."};
+    sc.required = copy_steps;
+    sc.after_kill = [before](const test::Deployment& d) {
+      const std::string target = copy_target_digest(d, "data/copy.sqlite");
+      CHECK_MESSAGE((target == *before || target == d.trades_digest()), "the target is neither its old rows nor the copy");
+    };
+    sc.after_rerun = [](const test::Deployment& d) { CHECK(copy_target_digest(d, "data/copy.sqlite") == d.trades_digest()); };
+    run_scenario(sc);
+  }
+  // Into PostgreSQL: one transaction, so the target holds no trade or every one.
+  {
+    auto& server = test::PgServer::shared();
+    const std::string url = server.create_database("crash-copy");
+    const std::string name = url.substr(url.rfind('/') + 1);
+    const auto target_trades = [&server, url]() -> std::string {
+      if (server.psql(url, "SELECT to_regclass('public.trades') IS NULL") == "t") return "no table";
+      return server.psql(url, "SELECT COUNT(*) || ' ' || COALESCE(SUM(id), 0) FROM trades");
+    };
+    const auto source_trades = [](const test::Deployment& d) {
+      SQLite::Database db(d.db().string(), SQLite::OPEN_READONLY);
+      return db.execAndGet("SELECT COUNT(*) || ' ' || COALESCE(SUM(id), 0) FROM trades").getString();
+    };
+    Scenario sc;
+    sc.name = "db copy to PostgreSQL";
+    sc.prepare = [&server, name](test::Deployment& d) {
+      // The same database each time, emptied: what the last attempt left is not this one's.
+      server.psql(server.superuser_url(name), "DROP SCHEMA public CASCADE; CREATE SCHEMA public AUTHORIZATION bscbot");
+      d.add_trades(300);
+    };
+    sc.command = {"db", "copy", "--to", url};
+    sc.own = {"copy.", "migrate."};
+    sc.required = copy_steps;
+    sc.after_kill = [target_trades, source_trades](const test::Deployment& d) {
+      const std::string target = target_trades();
+      CHECK_MESSAGE((target == "no table" || target == "0 0" || target == source_trades(d)), "the target holds part of a copy: " << target);
+    };
+    sc.after_rerun = [sc, target_trades, source_trades](const test::Deployment& d) {
+      CHECK(target_trades() == source_trades(d));
+      check_copy_proved(d, sc.command);
+    };
+    run_scenario(sc);
+  }
 }
 
 TEST_CASE("crash: init killed at every step leaves no half-made database, and the rerun completes it") {

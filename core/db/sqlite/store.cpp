@@ -256,7 +256,7 @@ std::unique_ptr<Store> open_sqlite_store(const fs::path& path, Access access, in
   return std::make_unique<SqliteStore>(path, access, busy_timeout_ms, std::move(options));
 }
 
-std::vector<std::string> create_sqlite_database(const fs::path& path, int busy_timeout_ms) {
+std::vector<std::string> create_sqlite_database(const fs::path& path, int busy_timeout_ms, const std::function<void(Store&)>& fill) {
   const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -275,6 +275,7 @@ std::vector<std::string> create_sqlite_database(const fs::path& path, int busy_t
       auto store = open_sqlite_store(temp, Access::create, busy_timeout_ms, std::move(one));
       crash_point("create.opened");
       applied = store->migrate();
+      if (fill) fill(*store);
     }
     // Closed: the last connection folded the WAL into the file and removed it.
     fsync_path(temp);
