@@ -10,7 +10,9 @@
 #include "core/backup/catalog.hpp"
 #include "core/backup/config_archive.hpp"
 #include "core/backup/create.hpp"
+#include "core/backup/pg_backup.hpp"
 #include "core/backup/prune.hpp"
+#include "core/db/store.hpp"
 #include "core/backup/restore.hpp"
 #include "core/backup/verify.hpp"
 #include "core/error.hpp"
@@ -36,14 +38,7 @@ struct VerifyFlags {
   std::string check = "full";
 };
 
-// Backups here are of the embedded SQLite database; a PostgreSQL deployment has pg_dump.
-void require_sqlite(const core::config::Config& cfg) {
-  if (cfg.text("DB_CLIENT") != "sqlite") {
-    throw core::Error(core::ErrorKind::config, fmt::format("DB_CLIENT={} (from {}): bscbot backup and restore handle the SQLite database; "
-                                                           "back PostgreSQL up with pg_dump",
-                                                           cfg.text("DB_CLIENT"), cfg.source("DB_CLIENT").describe()));
-  }
-}
+bool on_pg(const core::config::Config& cfg) { return core::db::configured_backend(cfg) == core::db::Backend::pg; }
 
 json optional_json(const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); }
 
@@ -55,9 +50,37 @@ std::string age_of(core::SystemTime t, core::SystemTime now) {
   return core::format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(age)) + " ago";
 }
 
+// PostgreSQL: pg_dump -Fc from one snapshot into the same rotation (no copy, check or compression
+// step: pg_dump reads every row and compresses its archive itself).
+int run_create_pg(Context& ctx, const CreateFlags& flags) {
+  const auto& cfg = ctx.config();
+  if (!flags.compress.empty() && flags.compress != "none") {
+    throw core::Error(core::ErrorKind::usage, "--compress is for SQLite backups; pg_dump's archive is compressed already");
+  }
+  bk::PgCreateOptions o;
+  o.database = core::db::pg_target(cfg);
+  o.backup_dir = cfg.path("BACKUP_DIR");
+  auto& out = ctx.out();
+  ProgressBar bar(out);
+  o.progress = [&bar](const bk::BackupProgress& p) { bar.update(p); };
+  const bk::CreateResult r = bk::create_pg_backup(o, ctx.clock());
+  bar.finish();
+  const bk::Manifest& m = r.manifest;
+  json tiers = json::array({{{"tier", "daily"}, {"path", r.path.string()}}});
+  for (const auto& c : r.tier_copies) tiers.push_back({{"tier", std::string(bk::to_string(c.tier))}, {"path", c.path.string()}});
+  out.document({{"path", r.path.string()}, {"tiers", tiers}, {"latest", r.latest.string()}, {"manifest", bk::to_json(m)},
+                {"timings_ms", {{"dump", r.store_time.count()}, {"total", r.total_time.count()}}}});
+  out.line(r.path.string());
+  out.note(fmt::format("  pg_dump of {}: {}, {} trades, newest {}, schema {}, SHA-256 {}...", m.source, human_bytes(static_cast<double>(m.size_bytes)),
+                       m.tables.count("trades") ? m.tables.at("trades") : 0, m.newest_trade.value_or("none"), m.schema_version, short_sha(m.sha256)));
+  for (const auto& c : r.tier_copies) out.note(fmt::format("  also the {} backup: {}", bk::to_string(c.tier), c.path.string()));
+  out.note(fmt::format("  took {}", core::format_duration(r.total_time)));
+  return 0;
+}
+
 int run_create(Context& ctx, const CreateFlags& flags) {
   const auto& cfg = ctx.config();
-  require_sqlite(cfg);
+  if (on_pg(cfg)) return run_create_pg(ctx, flags);
   bk::CreateOptions o;
   o.database = cfg.db_path();
   o.backup_dir = cfg.path("BACKUP_DIR");
@@ -206,6 +229,8 @@ int run_verify(Context& ctx, const VerifyFlags& flags) {
   bk::VerifyOptions o;
   o.level = *bk::parse_check_level(flags.check);
   o.progress = [&bar](std::uintmax_t done, std::uintmax_t total) { bar.update({"read", done, total}); };
+  // A pg_dump archive is also loaded into a scratch database on the deployment's own server.
+  if (on_pg(ctx.config())) o.pg_server = core::db::pg_target(ctx.config());
   const bk::VerifyReport r = bk::verify_backup(file, o);
   bar.finish();
   json checks = json::array();
@@ -295,7 +320,8 @@ void setup_backup(CLI::App& command, Context& ctx) {
   auto create_flags = std::make_shared<CreateFlags>();
   add_create_flags(command, create_flags);
 
-  auto* create = command.add_subcommand("create", "Take an online, consistent backup of the live database into the rotation");
+  auto* create = command.add_subcommand(
+      "create", "Take an online, consistent backup of the live database into the rotation (PostgreSQL: pg_dump -Fc of one snapshot)");
   add_create_flags(*create, create_flags);
   create->callback([&ctx, create_flags] { ctx.run = [&ctx, create_flags] { return run_create(ctx, *create_flags); }; });
 
@@ -305,7 +331,7 @@ void setup_backup(CLI::App& command, Context& ctx) {
 
   auto verify_flags = std::make_shared<VerifyFlags>();
   auto* verify = command.add_subcommand("verify", "Check a backup: checksum, integrity_check, tables, schema, trades (exit 0 good, 1 not)");
-  verify->add_option("FILE", verify_flags->file, "Backup file to check (.sqlite, .sqlite.gz or .sqlite.zst)");
+  verify->add_option("FILE", verify_flags->file, "Backup file to check (.sqlite, .sqlite.gz, .sqlite.zst or .pgdump)");
   verify->add_flag("--latest", verify_flags->latest, "Check the newest good backup of BACKUP_DIR");
   verify->add_option("--check", verify_flags->check, "Integrity check to run: full (integrity_check), quick (quick_check) or none")
       ->check(CLI::IsMember({"quick", "full", "none"}))
@@ -329,7 +355,9 @@ void setup_backup(CLI::App& command, Context& ctx) {
       "Without a subcommand, `bscbot backup` is `bscbot backup create`. Backups go to BACKUP_DIR/daily (linked into weekly/ on "
       "Sundays and monthly/ on the 1st, UTC), each with a JSON manifest beside it; BACKUP_DIR/latest leads to the newest. Cron: "
       "`0 2 * * * cd /srv/bscbot && bscbot -q backup`, `0 3 * * 1 cd /srv/bscbot && bscbot -q backup verify --latest`, "
-      "`30 2 * * * cd /srv/bscbot && bscbot -q backup prune`.");
+      "`30 2 * * * cd /srv/bscbot && bscbot -q backup prune`. With DB_CLIENT=pg a backup is a pg_dump custom-format archive "
+      "(db_<time>.pgdump, pg_dump from postgresql-client-15) taken from one exported snapshot; verify also loads it into a "
+      "scratch database on the same server (the role needs CREATEDB) and counts its rows against the manifest.");
   command.callback([&ctx, &command, create_flags] {
     if (command.get_subcommands().empty()) ctx.run = [&ctx, create_flags] { return run_create(ctx, *create_flags); };
   });

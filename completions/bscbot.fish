@@ -53,7 +53,7 @@ complete -c bscbot -n '__fish_seen_subcommand_from copy' -l to -r -d 'Target: a 
 complete -c bscbot -n '__fish_seen_subcommand_from copy' -l force -d 'Replace the rows a non-empty target already holds'
 complete -c bscbot -n '__fish_seen_subcommand_from copy' -l live -d 'Copy even while bscbotd runs (its later writes stay behind in the source)'
 complete -c bscbot -n '__fish_seen_subcommand_from check' -l full -d 'Run the full integrity_check'
-complete -c bscbot -n '__fish_seen_subcommand_from backup; and not __fish_seen_subcommand_from create list verify prune config' -a create -d 'Take an online, consistent backup of the live database into the rotation'
+complete -c bscbot -n '__fish_seen_subcommand_from backup; and not __fish_seen_subcommand_from create list verify prune config' -a create -d 'Take an online, consistent backup of the live database into the rotation (PostgreSQL: pg_dump -Fc of one snapshot)'
 complete -c bscbot -n '__fish_seen_subcommand_from backup; and not __fish_seen_subcommand_from create list verify prune config' -a list -d 'List the backups of every tier with their state, size, trades and newest trade'
 complete -c bscbot -n '__fish_seen_subcommand_from backup; and not __fish_seen_subcommand_from create list verify prune config' -a verify -d 'Check a backup: checksum, integrity_check, tables, schema, trades (exit 0 good, 1 not)'
 complete -c bscbot -n '__fish_seen_subcommand_from backup; and not __fish_seen_subcommand_from create list verify prune config' -a prune -d 'Delete backups past their tier'\''s retention (BACKUP_KEEP_*_DAYS); the newest good one of each tier is always kept'

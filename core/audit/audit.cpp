@@ -436,7 +436,7 @@ Finding audit_backup_freshness(const fs::path& backup_dir, double max_age_hours,
   const std::string fix = "Run `bscbot backup` now and install its cron line or timer (see the README)";
   if (!good) {
     f.severity = Status::crit;
-    f.evidence = (backups.empty() ? "no backup (*.sqlite, *.sqlite.gz, *.sqlite.zst) under " + backup_dir.string()
+    f.evidence = (backups.empty() ? "no backup (*.sqlite, *.sqlite.gz, *.sqlite.zst, *.pgdump) under " + backup_dir.string()
                                   : fmt::format("none of the {} backup(s) under {} is good", backups.size(), backup_dir.string())) +
                  bad_text;
     f.fix = fix;

@@ -25,7 +25,7 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 }
 
 bool is_backup_name(const std::string& name) {
-  return ends_with(name, ".sqlite") || ends_with(name, ".sqlite.gz") || ends_with(name, ".sqlite.zst");
+  return ends_with(name, ".sqlite") || ends_with(name, ".sqlite.gz") || ends_with(name, ".sqlite.zst") || ends_with(name, ".pgdump");
 }
 
 SystemTime mtime_of(const fs::path& path) {

@@ -10,6 +10,7 @@
 #include <future>
 
 #include "core/backup/catalog.hpp"
+#include "core/backup/publish.hpp"
 #include "core/backup/sha256.hpp"
 #include "core/backup/staged_file.hpp"
 #include "core/backup/writeback.hpp"
@@ -26,57 +27,9 @@ namespace bscbot::core::backup {
 namespace {
 
 constexpr std::uintmax_t k_space_margin = 16ull << 20;
-constexpr fs::perms k_backup_mode = fs::perms(0600);  // backups hold wallets and trades
 
 std::chrono::milliseconds since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-}
-
-std::string host_name() {
-  char name[256] = {};
-  if (::gethostname(name, sizeof name - 1) != 0) return "unknown";
-  return name;
-}
-
-// A name in `dir` that is free for a backup and its manifest: `name`, else name_2, name_3, ...
-fs::path free_name(const fs::path& dir, const std::string& name) {
-  const std::string::size_type dot = name.find(".sqlite");
-  for (int n = 1;; ++n) {
-    const std::string candidate = n == 1 ? name : fmt::format("{}_{}{}", name.substr(0, dot), n, name.substr(dot));
-    const fs::path p = dir / candidate;
-    if (!fs::exists(p) && !fs::exists(manifest_path(p))) return p;
-  }
-}
-
-// Puts `daily` into another tier as `target`: a hard link (no extra space), or a copy where the
-// filesystem has none; replaces an earlier backup of the same week or month. The steps are
-// ordered so that a crash between any two leaves either no entry under `target` or a good one:
-// the old file goes first (its manifest is then a leftover, not an entry), then its manifest,
-// then the new manifest is written (still no entry: no file), and last the file appears in one
-// rename. A manifest beside a file it does not describe never exists.
-void place_in_tier(const fs::path& daily, const fs::path& target, const Manifest& manifest) {
-  std::error_code ec;
-  fs::create_directories(target.parent_path(), ec);
-  if (ec) throw Error(ErrorKind::io, fmt::format("cannot create {}: {}", target.parent_path().string(), ec.message()));
-  if (fs::remove(target, ec)) crash_point("backup.tier_old_removed");
-  if (ec) throw Error(ErrorKind::io, fmt::format("cannot replace {}: {}", target.string(), ec.message()));
-  fs::remove(manifest_path(target), ec);
-  write_manifest(target, manifest);
-  crash_point("backup.tier_manifest_written");
-  const fs::path temp = temp_path_beside(target);
-  if (::link(daily.c_str(), temp.c_str()) == 0) {
-    crash_point("backup.tier_temp_linked");
-    if (::rename(temp.c_str(), target.c_str()) != 0) {
-      const int err = errno;
-      ::unlink(temp.c_str());
-      throw Error(ErrorKind::io, fmt::format("cannot place {}: {}", target.string(), std::strerror(err)));
-    }
-    fsync_path(target.parent_path());
-    return;
-  }
-  StagedFile copy(target, k_backup_mode);
-  expand(daily, Compression::none, &copy);
-  copy.commit(Replace::yes);
 }
 
 }  // namespace
@@ -202,7 +155,6 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
   m.compression = options.compression;
   m.size_bytes = digest.stored_bytes;
   m.sha256 = digest.stored_sha256;
-  m.spot_sha256 = spot_sha256(packed ? packed->temp_path() : plain.temp_path());
   m.database_bytes = digest.plain_bytes;
   m.database_sha256 = digest.plain_sha256;
   m.page_size = facts.page_size;
@@ -217,35 +169,14 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
   m.check = facts.check == "skipped" ? "ok" : facts.check;
   m.duration_ms = since(started).count();
 
-  // 4. Manifest first, then the backup under its name: a backup never exists without its manifest.
+  // 4. In place: the manifest, the file, its tier copies, the pointer.
   // The file is dated by the same clock as its manifest, so its age reads the same everywhere.
-  set_modified_time(packed ? packed->temp_path() : plain.temp_path(), now);
-  write_manifest(daily, m);
-  crash_point("backup.manifest_written");
-  try {
-    if (packed) packed->commit(Replace::no);
-    else plain.commit(Replace::no);
-  } catch (...) {
-    fs::remove(manifest_path(daily), ec);
-    throw;
-  }
-  result.path = daily;
-  crash_point("backup.committed");
-
-  // 5. The week's and the month's copies, and the pointer.
-  for (Tier tier : tiers) {
-    if (tier == Tier::daily) continue;
-    const fs::path target = options.backup_dir / std::string(to_string(tier)) / backup_file_name(tier, now, options.compression);
-    Manifest copy = m;
-    copy.file = target.filename().string();
-    copy.tier = std::string(to_string(tier));
-    place_in_tier(daily, target, copy);
-    crash_point("backup.tier_linked");
-    result.tier_copies.push_back({tier, target});
-  }
-  update_latest_pointer(options.backup_dir, daily);
-  crash_point("backup.latest_updated");
-  result.latest = latest_pointer(options.backup_dir);
+  StagedFile& kept = packed ? *packed : plain;
+  set_modified_time(kept.temp_path(), now);
+  const Published published = publish_backup(kept, options.backup_dir, m, tiers, now);
+  result.path = published.path;
+  result.tier_copies = published.tier_copies;
+  result.latest = published.latest;
   result.total_time = since(started);
   return result;
 }

@@ -15,6 +15,7 @@
 #include "core/backup/inspect.hpp"
 #include "core/backup/manifest.hpp"
 #include "core/backup/online_backup.hpp"
+#include "core/backup/publish.hpp"
 #include "core/backup/rotation.hpp"
 #include "core/util/clock.hpp"
 
@@ -43,11 +44,6 @@ struct CreateOptions {
   BackupProgressFn progress;
   // Free bytes on the filesystem of a path (tests replace it to simulate a full disk).
   std::function<std::uintmax_t(const std::filesystem::path&)> available_bytes;
-};
-
-struct TierCopy {
-  Tier tier;
-  std::filesystem::path path;
 };
 
 struct CreateResult {

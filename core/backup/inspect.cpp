@@ -21,16 +21,6 @@ std::uint32_t big_endian(const unsigned char* p, int bytes) {
   return v;
 }
 
-// An SQLite URI for `path`: the characters URIs reserve are escaped.
-std::string uri_for(const fs::path& path) {
-  std::string uri = "file:";
-  for (char c : fs::absolute(path).lexically_normal().string()) {
-    if (c == '%' || c == '?' || c == '#') uri += fmt::format("%{:02X}", static_cast<unsigned char>(c));
-    else uri += c;
-  }
-  return uri + "?immutable=1";
-}
-
 }  // namespace
 
 std::string_view to_string(CheckLevel level) {
@@ -76,7 +66,7 @@ FileHeader read_header(const fs::path& path) {
 
 std::unique_ptr<SQLite::Database> open_snapshot(const fs::path& path) {
   try {
-    auto db = std::make_unique<SQLite::Database>(uri_for(path), SQLite::OPEN_READONLY | SQLite::OPEN_URI);
+    auto db = std::make_unique<SQLite::Database>(db::immutable_uri(path), SQLite::OPEN_READONLY | SQLite::OPEN_URI);
     // Memory-mapped reads make the integrity checks of a large file about a fifth faster; the
     // file is immutable for the connection's lifetime (SQLite caps the size at its build limit).
     db->exec("PRAGMA mmap_size = 2147418112");

@@ -11,12 +11,13 @@ using nlohmann::json;
 namespace bscbot::core::backup {
 
 json to_json(const Manifest& m) {
-  return {
+  json j = {
       {"format", m.format},
       {"file", m.file},
       {"tier", m.tier},
       {"sequence", m.sequence},
       {"created_at", m.created_at},
+      {"backend", std::string(to_string(m.backend))},
       {"source", m.source},
       {"host", m.host},
       {"bscbot_version", m.bscbot_version},
@@ -38,6 +39,11 @@ json to_json(const Manifest& m) {
       {"check", m.check},
       {"duration_ms", m.duration_ms},
   };
+  if (m.backend == BackupFormat::pg_dump) {
+    j["server_version"] = m.server_version;
+    j["tool"] = m.tool;
+  }
+  return j;
 }
 
 Manifest manifest_from_json(const json& j, const std::string& origin) {
@@ -55,7 +61,12 @@ Manifest manifest_from_json(const json& j, const std::string& origin) {
     m.tier = j.value("tier", "");
     m.sequence = j.value("sequence", std::int64_t{0});
     m.created_at = j.at("created_at").get<std::string>();
+    const std::string backend = j.value("backend", "sqlite");  // manifests before PostgreSQL have none
+    if (backend == "pg_dump") m.backend = BackupFormat::pg_dump;
+    else if (backend != "sqlite") throw bad(fmt::format("unknown backend '{}'", backend));
     m.source = j.value("source", "");
+    m.server_version = j.value("server_version", "");
+    m.tool = j.value("tool", "");
     m.host = j.value("host", "");
     m.bscbot_version = j.value("bscbot_version", "");
     const std::string compression = j.value("compression", "none");
@@ -85,6 +96,10 @@ Manifest manifest_from_json(const json& j, const std::string& origin) {
   if (!m.spot_sha256.empty() && m.spot_sha256.size() != 64) throw bad("spot_sha256 is not 64 hex digits");
   return m;
 }
+
+std::string_view to_string(BackupFormat f) { return f == BackupFormat::pg_dump ? "pg_dump" : "sqlite"; }
+
+BackupFormat format_of(const fs::path& file) { return file.extension() == ".pgdump" ? BackupFormat::pg_dump : BackupFormat::sqlite; }
 
 fs::path manifest_path(const fs::path& backup) { return backup.string() + ".json"; }
 

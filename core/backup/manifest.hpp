@@ -15,13 +15,23 @@ namespace bscbot::core::backup {
 
 inline constexpr int k_manifest_format = 1;
 
+// What a backup file holds: a SQLite database (maybe compressed) or a pg_dump custom-format
+// archive of a PostgreSQL database.
+enum class BackupFormat { sqlite, pg_dump };
+std::string_view to_string(BackupFormat f);
+// By the file name: ".pgdump" is pg_dump's, everything else ours.
+BackupFormat format_of(const std::filesystem::path& file);
+
 struct Manifest {
   int format = k_manifest_format;
   std::string file;                 // the backup's file name, without folder
   std::string tier;                 // "daily", "weekly", "monthly" or "manual"
   std::int64_t sequence = 0;        // 1, 2, ... per backup folder: orders backups without the clock
   std::string created_at;           // ISO-8601 UTC, when the snapshot was taken
-  std::string source;               // absolute path of the live database
+  BackupFormat backend = BackupFormat::sqlite;  // "sqlite" or "pg_dump" in the JSON
+  std::string source;               // absolute path of the live database, or its URL without password
+  std::string server_version;       // PostgreSQL: the server's version
+  std::string tool;                 // PostgreSQL: the pg_dump that wrote it
   std::string host;
   std::string bscbot_version;
   Compression compression = Compression::none;

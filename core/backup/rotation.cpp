@@ -72,7 +72,7 @@ std::vector<Tier> tiers_for(SystemTime t) {
   return tiers;
 }
 
-std::string backup_file_name(Tier tier, SystemTime t, Compression compression) {
+std::string backup_file_name(Tier tier, SystemTime t, Compression compression, BackupFormat format) {
   const std::tm tm = to_utc_tm(t);
   std::string name;
   switch (tier) {
@@ -88,6 +88,8 @@ std::string backup_file_name(Tier tier, SystemTime t, Compression compression) {
     }
     case Tier::monthly: name = fmt::format("db_{:04}_{:02}", tm.tm_year + 1900, tm.tm_mon + 1); break;
   }
+  // pg_dump's custom format is compressed by pg_dump itself.
+  if (format == BackupFormat::pg_dump) return name + ".pgdump";
   return name + ".sqlite" + std::string(file_suffix(compression));
 }
 
@@ -96,15 +98,15 @@ std::optional<SystemTime> time_from_name(std::string_view file_name) {
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, week = 0;
   char tail = 0;
   int clash = 0;  // "_2" when two backups fell in one second
-  if ((std::sscanf(name.c_str(), "db_%4d%2d%2d_%2d%2d%2d.sqlit%c", &year, &month, &day, &hour, &minute, &second, &tail) == 7 ||
-       std::sscanf(name.c_str(), "db_%4d%2d%2d_%2d%2d%2d_%d.sqlit%c", &year, &month, &day, &hour, &minute, &second, &clash, &tail) == 8) &&
+  if ((std::sscanf(name.c_str(), "db_%4d%2d%2d_%2d%2d%2d.%c", &year, &month, &day, &hour, &minute, &second, &tail) == 7 ||
+       std::sscanf(name.c_str(), "db_%4d%2d%2d_%2d%2d%2d_%d.%c", &year, &month, &day, &hour, &minute, &second, &clash, &tail) == 8) &&
       month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour < 24 && minute < 60 && second < 61) {
     return from_utc(year, month, day, hour, minute, second);
   }
-  if (std::sscanf(name.c_str(), "db_%4d_W%2d.sqlit%c", &year, &week, &tail) == 3 && week >= 1 && week <= 53) {
+  if (std::sscanf(name.c_str(), "db_%4d_W%2d.%c", &year, &week, &tail) == 3 && week >= 1 && week <= 53) {
     return sunday_of_iso_week(year, week);
   }
-  if (std::sscanf(name.c_str(), "db_%4d_%2d.sqlit%c", &year, &month, &tail) == 3 && month >= 1 && month <= 12) {
+  if (std::sscanf(name.c_str(), "db_%4d_%2d.%c", &year, &month, &tail) == 3 && month >= 1 && month <= 12) {
     return from_utc(year, month, 1);
   }
   return std::nullopt;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/backup/compression.hpp"
+#include "core/backup/manifest.hpp"
 #include "core/config/config.hpp"
 #include "core/util/clock.hpp"
 
@@ -39,8 +40,9 @@ std::vector<Tier> tiers_for(SystemTime t);
 
 // The manual's file names: daily db_YYYYmmdd_HHMMSS.sqlite, weekly db_YYYY_WVV.sqlite (ISO week
 // and its year, so the last days of December are not filed under the next year), monthly
-// db_YYYY_MM.sqlite; plus ".gz" or ".zst" when compressed.
-std::string backup_file_name(Tier tier, SystemTime t, Compression compression);
+// db_YYYY_MM.sqlite; plus ".gz" or ".zst" when compressed; ".pgdump" instead of ".sqlite" for a
+// PostgreSQL database's pg_dump archive.
+std::string backup_file_name(Tier tier, SystemTime t, Compression compression, BackupFormat format = BackupFormat::sqlite);
 
 // The time a name of backup_file_name() stands for (a week by its Sunday, a month by its 1st);
 // nullopt for other names.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "core/backup/pg_backup.hpp"
 #include "core/backup/sha256.hpp"
 #include "core/db/migrations.hpp"
 #include "core/error.hpp"
@@ -92,6 +93,7 @@ std::string VerifyReport::problem() const {
 }
 
 VerifyReport verify_backup(const fs::path& file, const VerifyOptions& options) {
+  if (format_of(file) == BackupFormat::pg_dump) return verify_pg_backup(file, options);
   VerifyReport report;
   report.path = file;
   Checks checks(report);

@@ -12,6 +12,7 @@
 #include "core/backup/inspect.hpp"
 #include "core/backup/manifest.hpp"
 #include "core/backup/staged_file.hpp"
+#include "core/db/pg_tools.hpp"
 
 namespace bscbot::core::backup {
 
@@ -42,6 +43,9 @@ struct VerifyOptions {
   // verifies and stages the file it swaps in with one read of the backup.
   StagedFile* extract_into = nullptr;
   ByteProgress progress;
+  // A pg_dump backup is also restored into a scratch database on this server (and dropped), when
+  // given: bscbot's own PostgreSQL server, where its role may create databases.
+  std::optional<db::PgTarget> pg_server;
 };
 
 // Verifies `file`. Problems with the backup are reported as failed checks, never thrown; a

@@ -1,7 +1,5 @@
 #include "core/checks/backups.hpp"
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -57,22 +55,6 @@ std::string unzstd_prefix(const fs::path& p) {
   return out.substr(0, std::min<std::size_t>(ob.pos, 16));
 }
 
-// file: URI with immutable=1, so checking a backup never creates -wal/-shm files beside it.
-std::string immutable_uri(const fs::path& p) {
-  std::string uri = "file:";
-  for (const char c : fs::absolute(p).string()) {
-    if (c == '?' || c == '#' || c == '%') {
-      static const char* hex = "0123456789ABCDEF";
-      uri += '%';
-      uri += hex[(static_cast<unsigned char>(c) >> 4) & 0xF];
-      uri += hex[static_cast<unsigned char>(c) & 0xF];
-    } else {
-      uri += c;
-    }
-  }
-  return uri + "?immutable=1";
-}
-
 }  // namespace
 
 std::vector<BackupFile> find_backups(const fs::path& dir) {
@@ -87,6 +69,7 @@ std::vector<BackupFile> find_backups(const fs::path& dir) {
     if (ends_with(name, ".sqlite")) compression = "";
     else if (ends_with(name, ".sqlite.gz")) compression = "gzip";
     else if (ends_with(name, ".sqlite.zst")) compression = "zstd";
+    else if (ends_with(name, ".pgdump")) compression = "pg_dump";
     else continue;
     if (!name.empty() && name[0] == '.') continue;  // temp files of a backup in progress
     std::error_code fe;
@@ -103,6 +86,11 @@ std::vector<BackupFile> find_backups(const fs::path& dir) {
 
 BackupVerdict inspect_backup(const BackupFile& file, BackupDepth depth) {
   if (file.bytes == 0) return {false, "empty file"};
+  // A PostgreSQL backup: pg_dump's custom format starts with "PGDMP" (its checksum and contents
+  // are `bscbot backup verify`'s).
+  if (file.compression == "pg_dump") {
+    return read_prefix(file.path, 5) == "PGDMP" ? BackupVerdict{true, "ok"} : BackupVerdict{false, "not a pg_dump archive (bad header)"};
+  }
   const std::string head = file.compression == "gzip"   ? gunzip_prefix(file.path)
                            : file.compression == "zstd" ? unzstd_prefix(file.path)
                                                         : read_prefix(file.path, 16);
@@ -111,13 +99,9 @@ BackupVerdict inspect_backup(const BackupFile& file, BackupDepth depth) {
                                             : "does not decompress to an SQLite database"};
   }
   if (depth == BackupDepth::quick_check && file.compression.empty()) {
-    try {
-      SQLite::Database db(immutable_uri(file.path), SQLite::OPEN_READONLY | SQLite::OPEN_URI);
-      const std::string result = db::check_integrity(db, /*full=*/false);
-      if (result != "ok") return {false, "quick_check: " + result};
-    } catch (const SQLite::Exception& e) {
-      return {false, std::string("cannot read: ") + e.what()};
-    }
+    const std::string result = db::quick_check_immutable(file.path);
+    if (result.rfind("cannot read: ", 0) == 0) return {false, result};
+    if (result != "ok") return {false, "quick_check: " + result};
   }
   return {true, "ok"};
 }

@@ -16,10 +16,10 @@ struct BackupFile {
   std::filesystem::path path;
   SystemTime modified;
   std::uintmax_t bytes = 0;
-  std::string compression;  // "", "gzip" or "zstd"
+  std::string compression;  // "", "gzip", "zstd", or "pg_dump" for a PostgreSQL backup
 };
 
-// *.sqlite, *.sqlite.gz and *.sqlite.zst files below `dir`, newest first by modification time;
+// *.sqlite, *.sqlite.gz, *.sqlite.zst and *.pgdump files below `dir`, newest first by modification time;
 // empty when `dir` does not exist.
 std::vector<BackupFile> find_backups(const std::filesystem::path& dir);
 

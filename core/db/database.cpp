@@ -76,4 +76,22 @@ bool looks_like_sqlite(const fs::path& path) {
   return in.gcount() == 16 && std::string(header, 16) == std::string("SQLite format 3\0", 16);
 }
 
+std::string immutable_uri(const fs::path& path) {
+  std::string uri = "file:";
+  for (char c : fs::absolute(path).lexically_normal().string()) {
+    if (c == '%' || c == '?' || c == '#') uri += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    else uri += c;
+  }
+  return uri + "?immutable=1";
+}
+
+std::string quick_check_immutable(const fs::path& path) {
+  try {
+    SQLite::Database db(immutable_uri(path), SQLite::OPEN_READONLY | SQLite::OPEN_URI);
+    return check_integrity(db, /*full=*/false);
+  } catch (const SQLite::Exception& e) {
+    return std::string("cannot read: ") + e.what();
+  }
+}
+
 }  // namespace bscbot::core::db

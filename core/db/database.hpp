@@ -32,4 +32,12 @@ std::vector<TableCount> count_rows(SQLite::Database& db);
 // The SQLite header magic: the first 16 bytes of every database file.
 bool looks_like_sqlite(const std::filesystem::path& path);
 
+// A file: URI for `path` with immutable=1 (the characters URIs reserve escaped): SQLite then
+// never writes beside the file, for reading backups.
+std::string immutable_uri(const std::filesystem::path& path);
+
+// PRAGMA quick_check of a file opened immutable (a backup: nothing is written beside it, no -wal
+// or -shm appears); "ok", the problems, or "cannot read: ..." when SQLite cannot open it.
+std::string quick_check_immutable(const std::filesystem::path& path);
+
 }  // namespace bscbot::core::db

@@ -58,11 +58,11 @@ TEST_CASE("audit: a fresh deployment passes once it has a backup; without one it
   take_backup(s);
   const json doc = audit_json(s);
   CHECK(doc["status"] == "OK");
-  CHECK(doc["findings"].size() == 14);
+  CHECK(doc["findings"].size() == 16);
   for (const auto& f : doc["findings"]) CHECK_MESSAGE(f["severity"] == "OK", f.dump());
   r = test::bscbot({"-q", "audit"}, s.path());
   CHECK(r.exit_code == 0);
-  CHECK(r.out == "AUDIT OK - 14 checks: 0 critical, 0 warning, 0 unknown, 14 passed\n");
+  CHECK(r.out == "AUDIT OK - 16 checks: 0 critical, 0 warning, 0 unknown, 16 passed\n");
   // --production judges the pre-production checklist before NODE_ENV is set: info logs warn.
   CHECK(severities(audit_json(s, {"--production"}))["log_level"] == "WARN");
 }

@@ -69,6 +69,12 @@ std::string backup_at(const Scratch& s, const std::string& now) {
 
 std::string file_name(const std::string& path) { return fs::path(path).filename().string(); }
 
+// The instants' names are of SQLite backups; a PostgreSQL deployment's are pg_dump archives.
+std::string on_backend(std::string name) {
+  if (test::testing_pg()) name.replace(name.rfind(".sqlite"), 7, ".pgdump");
+  return name;
+}
+
 const json* finding(const json& audit, const std::string& id) {
   for (const auto& f : audit["findings"]) {
     if (f["id"] == id) return &f;
@@ -90,13 +96,13 @@ TEST_CASE("calendar: the rotation tiers, `backup list` and file ages follow the 
     std::set<std::string> tiers;
     for (const auto& t : created["tiers"]) tiers.insert(t["tier"].get<std::string>() + ":" + file_name(t["path"].get<std::string>()));
     std::set<std::string> expected = {"daily:" + file_name(created["path"].get<std::string>())};
-    if (at.weekly) expected.insert(std::string("weekly:") + at.weekly);
-    if (at.monthly) expected.insert(std::string("monthly:") + at.monthly);
+    if (at.weekly) expected.insert("weekly:" + on_backend(at.weekly));
+    if (at.monthly) expected.insert("monthly:" + on_backend(at.monthly));
     CHECK(tiers == expected);
     // The daily file is named after the injected time and dated by it.
     std::string stamp = at.now;  // "YYYY-MM-DD HH:MM:SS" -> "YYYYMMDD_HHMMSS"
     stamp = stamp.substr(0, 4) + stamp.substr(5, 2) + stamp.substr(8, 2) + "_" + stamp.substr(11, 2) + stamp.substr(14, 2) + stamp.substr(17, 2);
-    CHECK(file_name(created["path"].get<std::string>()) == "db_" + stamp + ".sqlite");
+    CHECK(file_name(created["path"].get<std::string>()) == on_backend("db_" + stamp + ".sqlite"));
     const auto mtime = std::chrono::file_clock::to_sys(fs::last_write_time(s / created["path"].get<std::string>()));
     CHECK(core::to_sql_datetime(std::chrono::time_point_cast<core::SystemTime::duration>(mtime)) == at.now);
 

@@ -7,7 +7,9 @@
 #include <fstream>
 #include <string>
 
+#include "core/backup/daemon_handle.hpp"
 #include "core/backup/sha256.hpp"
+#include "core/error.hpp"
 #include "core/db/database.hpp"
 #include "core/util/clock.hpp"
 #include "tests/support/stores.hpp"
@@ -47,5 +49,29 @@ inline void scribble(const std::filesystem::path& path, std::uintmax_t offset, s
 inline void truncate_to(const std::filesystem::path& path, std::uintmax_t size) { std::filesystem::resize_file(path, size); }
 
 inline core::SystemTime utc(const std::string& text) { return core::parse_sql_datetime(text); }
+
+// bscbotd as restore sees it, without a process: counts stops and starts, fails starts on request.
+class FakeDaemon final : public core::backup::DaemonHandle {
+public:
+  bool up = true;
+  int stops = 0;
+  int starts = 0;
+  int failing_starts = 0;  // how many of the next starts fail
+  pid_t pid = 4000;
+  std::optional<pid_t> running() override { return up ? std::optional<pid_t>(pid) : std::nullopt; }
+  void stop() override {
+    ++stops;
+    up = false;
+  }
+  pid_t start() override {
+    ++starts;
+    if (failing_starts > 0) {
+      --failing_starts;
+      throw core::Error(core::ErrorKind::unavailable, "bscbotd exited with code 78 during start-up");
+    }
+    up = true;
+    return ++pid;
+  }
+};
 
 }  // namespace bscbot::test::backup

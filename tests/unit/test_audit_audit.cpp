@@ -6,6 +6,7 @@
 #include "core/audit/permissions.hpp"
 #include "core/db/database.hpp"
 #include "core/db/migrations.hpp"
+#include "tests/support/postgres.hpp"
 #include "tests/support/scratch.hpp"
 #include "tests/support/stores.hpp"
 
@@ -246,7 +247,7 @@ TEST_CASE("audit: a whole run reports the worst finding and renders the manual's
   const auto report = run_audit(cfg, options, edges);
   CHECK(report.status == Status::crit);
   CHECK(report.production);
-  CHECK(report.findings.size() == 14);
+  CHECK(report.findings.size() == 16);
   const std::string md = render_markdown(report);
   CHECK(md.find("# Security Audit Report") != std::string::npos);
   CHECK(md.find("| CRIT | JWT_SECRET strength |") != std::string::npos);
@@ -255,5 +256,52 @@ TEST_CASE("audit: a whole run reports the worst finding and renders the manual's
   CHECK(md.find("- [ ] Review firewall rules") != std::string::npos);
   const auto doc = to_json(report);
   CHECK(doc["exit_code"] == 2);
-  CHECK(doc["findings"].size() == 14);
+  CHECK(doc["findings"].size() == 16);
+}
+
+TEST_CASE("audit: a PostgreSQL server on another host needs TLS, and bscbot's role must not be a superuser") {
+  Scratch s("audit-pg");
+  bscbot::test::PgServer& server = bscbot::test::PgServer::shared();
+  auto findings_for = [&](const std::string& url, bool production) {
+    const auto cfg = load(s, "", "DB_CLIENT=pg\nDB_CONNECT_TIMEOUT_MS=1000\nDATABASE_URL=" + url + "\n");
+    const auto f = audit_database_server(cfg, production);
+    REQUIRE(f.size() == 2);
+    CHECK(f[0].id == "db_tls");
+    CHECK(f[1].id == "db_role");
+    for (const Finding& x : f) CHECK(x.evidence.find("s3cret") == std::string::npos);
+    return f;
+  };
+
+  // The unprivileged owner on loopback: both pass, and say why.
+  auto f = findings_for(server.create_database("audit"), true);
+  CHECK(f[0].severity == Status::ok);
+  CHECK(f[0].evidence.find("on this machine") != std::string::npos);
+  CHECK(f[1].severity == Status::ok);
+  CHECK(f[1].evidence.find("connects as bscbot, not a superuser") != std::string::npos);
+
+  // The superuser: CRIT in production, WARN elsewhere, with a fix.
+  f = findings_for(server.superuser_url(), true);
+  CHECK(f[1].severity == Status::crit);
+  CHECK(f[1].evidence.find("postgres, a superuser") != std::string::npos);
+  CHECK(f[1].fix.find("CREATE ROLE") != std::string::npos);
+  CHECK(findings_for(server.superuser_url(), false)[1].severity == Status::warn);
+
+  // Another host without sslmode: plain text is possible; the server cannot be asked.
+  f = findings_for("postgresql://bscbot:s3cret@db.invalid:5432/bscbot", true);
+  CHECK(f[0].severity == Status::crit);
+  CHECK(f[0].evidence.find("sslmode is not set") != std::string::npos);
+  CHECK(f[0].fix.find("sslmode=verify-full") != std::string::npos);
+  CHECK(f[1].severity == Status::unknown);
+  CHECK(f[1].evidence.find("cannot ask the server") != std::string::npos);
+  CHECK(findings_for("postgresql://bscbot:s3cret@db.invalid:5432/bscbot", false)[0].severity == Status::warn);
+  CHECK(findings_for("postgresql://bscbot:s3cret@db.invalid:5432/bscbot?sslmode=verify-full", true)[0].severity == Status::ok);
+}
+
+TEST_CASE("audit: on SQLite the database-server findings say there is no server") {
+  Scratch s("audit-sqlite-server");
+  const auto f = audit_database_server(load(s, "", "DB_CLIENT=sqlite\n"), true);
+  REQUIRE(f.size() == 2);
+  CHECK(f[0].severity == Status::ok);
+  CHECK(f[1].severity == Status::ok);
+  CHECK(f[0].evidence.find("embedded database") != std::string::npos);
 }

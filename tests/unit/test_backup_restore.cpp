@@ -19,28 +19,8 @@ namespace fx = bscbot::test::backup;
 
 namespace {
 
-class FakeDaemon final : public DaemonHandle {
-public:
-  bool up = true;
-  int stops = 0;
-  int starts = 0;
-  int failing_starts = 0;  // how many of the next starts fail
-  pid_t pid = 4000;
-  std::optional<pid_t> running() override { return up ? std::optional<pid_t>(pid) : std::nullopt; }
-  void stop() override {
-    ++stops;
-    up = false;
-  }
-  pid_t start() override {
-    ++starts;
-    if (failing_starts > 0) {
-      --failing_starts;
-      throw Error(ErrorKind::unavailable, "bscbotd exited with code 78 during start-up");
-    }
-    up = true;
-    return ++pid;
-  }
-};
+using fx::FakeDaemon;
+
 
 struct Site {
   Scratch s;

@@ -159,3 +159,36 @@ TEST_CASE("checks: without a database the integrity check is CRIT and the tradin
   CHECK(by_name(results, "database_writable").value == "missing");
   CHECK(results.size() == 7);
 }
+
+TEST_CASE("database checks: replication lag is judged on a standby and on a primary's standbys") {
+  const Levels levels{10, 60};
+  db::ServerFacts primary;
+  primary.user = "bscbot";
+  CheckResult r = check_replication(primary, levels);
+  CHECK(r.name == "replication_lag");
+  CHECK(r.status == Status::ok);
+  CHECK(r.detail.find("no standby") != std::string::npos);
+
+  primary.standbys.push_back({"replica1", "10.0.0.2", "streaming", 4.5});
+  primary.standbys.push_back({"", "10.0.0.3", "catchup", 75.0});
+  r = check_replication(primary, levels);
+  CHECK(r.status == Status::crit);  // the worst standby decides
+  CHECK(r.number == doctest::Approx(75.0));
+  CHECK(r.detail.find("replica1 (streaming, 4.5 s)") != std::string::npos);
+  CHECK(r.detail.find("10.0.0.3 (catchup, 75 s)") != std::string::npos);  // number_text drops a zero fraction
+
+  db::ServerFacts hidden = primary;
+  for (auto& s : hidden.standbys) s.replay_lag_s.reset();
+  r = check_replication(hidden, levels);
+  CHECK(r.status == Status::unknown);
+  CHECK(r.detail.find("grant pg_monitor to bscbot") != std::string::npos);
+
+  db::ServerFacts standby;
+  standby.standby = true;
+  standby.replay_lag_s = 12.0;
+  r = check_replication(standby, levels);
+  CHECK(r.status == Status::warn);
+  CHECK(r.detail.find("standby") != std::string::npos);
+  standby.replay_lag_s.reset();
+  CHECK(check_replication(standby, levels).status == Status::unknown);
+}

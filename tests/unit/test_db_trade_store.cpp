@@ -298,3 +298,18 @@ TEST_CASE_TEMPLATE("store: migrations are recorded in knex_migrations and a newe
   f.store->query_rows("INSERT INTO knex_migrations (name, batch, migration_time) VALUES ('0099_from_the_future', 9, '2026-01-01 00:00:00')");
   CHECK_THROWS_WITH_AS(f.store->migrate(), doctest::Contains("schema version 99"), Error);
 }
+
+TEST_CASE_TEMPLATE("store: server facts come from a PostgreSQL server and not from a file", B, bscbot::test::OnSqlite, bscbot::test::OnPg) {
+  Fixture<B> f;
+  const std::optional<db::ServerFacts> facts = f.store->server_facts();
+  if constexpr (B::backend == db::Backend::sqlite) {
+    CHECK_FALSE(facts);
+  } else {
+    REQUIRE(facts);
+    CHECK(facts->user == "bscbot");
+    CHECK_FALSE(facts->superuser);
+    CHECK_FALSE(facts->standby);
+    CHECK_FALSE(facts->ssl);  // the test server listens on loopback without TLS
+    CHECK(facts->standbys.empty());
+  }
+}

@@ -116,6 +116,11 @@ Connection::Connection(const ConnectSettings& s) {
     keys.push_back(k);
     values.push_back(v);
   }
+  // A later dbname overrides the one inside the expanded URL.
+  if (!s.dbname.empty()) {
+    keys.push_back("dbname");
+    values.push_back(s.dbname.c_str());
+  }
   keys.push_back(nullptr);
   values.push_back(nullptr);
   m_conn = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
@@ -129,6 +134,28 @@ Connection::Connection(const ConnectSettings& s) {
 
 Connection::~Connection() {
   if (m_conn) PQfinish(m_conn);
+}
+
+std::string Connection::conninfo_without_password() const {
+  std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconninfo(m_conn), &PQconninfoFree);
+  std::string out;
+  for (const PQconninfoOption* o = options.get(); o && o->keyword; ++o) {
+    const std::string_view key = o->keyword;
+    // Session settings (timeouts, TimeZone) are ours, not the tools'.
+    if (!o->val || !*o->val || key == "password" || key == "options" || key == "application_name") continue;
+    std::string value;
+    for (const char* c = o->val; *c; ++c) {
+      if (*c == '\\' || *c == '\'') value += '\\';
+      value += *c;
+    }
+    out += fmt::format("{}{}='{}'", out.empty() ? "" : " ", key, value);
+  }
+  return out;
+}
+
+std::string Connection::password() const {
+  const char* p = PQpass(m_conn);
+  return p ? p : "";
 }
 
 Result Connection::check(PGresult* r) {

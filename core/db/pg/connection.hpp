@@ -26,6 +26,7 @@ struct ConnectSettings {
   std::chrono::milliseconds statement_timeout{30000};
   std::chrono::milliseconds lock_timeout{5000};
   std::string application_name = "bscbot";
+  std::string dbname;                       // another database on the same server (restores), else the URL's
 };
 
 // "postgresql://user@host:port/dbname": where the data lives, for messages, without the
@@ -96,6 +97,12 @@ public:
   Result run(const std::string& sql);
 
   bool healthy() const { return PQstatus(m_conn) == CONNECTION_OK; }
+
+  // The parameters this session was opened with (host, port, user, dbname, sslmode, ...), without
+  // the password, as a libpq key=value string for PostgreSQL's own tools, and the password apart
+  // (for their environment, never their command line).
+  std::string conninfo_without_password() const;
+  std::string password() const;
 
 private:
   Result check(PGresult* r);

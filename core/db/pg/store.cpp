@@ -7,6 +7,34 @@
 
 namespace bscbot::core::db::pg {
 
+std::vector<std::string> applied_names(Connection& c) {
+  std::vector<std::string> names;
+  if (c.exec("SELECT to_regclass('knex_migrations')").is_null(0, 0)) return names;
+  const Result r = c.exec("SELECT name FROM knex_migrations ORDER BY id");
+  for (int i = 0; i < r.rows(); ++i) names.emplace_back(r.text(i, 0));
+  return names;
+}
+
+DatabaseStats read_stats(Connection& c, const std::string& location) {
+  DatabaseStats s;
+  s.backend = "pg";
+  s.location = location;
+  const Result r = c.exec("SELECT pg_database_size(current_database()), current_setting('server_version')");
+  s.size_bytes = static_cast<std::uintmax_t>(r.integer(0, 0));
+  s.server_version = std::string(r.text(0, 1));
+  s.schema_version = schema_status_of(applied_names(c)).current;
+  for (const std::string& table : counted_tables()) {
+    if (c.exec("SELECT to_regclass($1)", {Param::of(table)}).is_null(0, 0)) continue;
+    s.tables.push_back({table, c.exec(fmt::format("SELECT COUNT(*) FROM {}", table)).integer(0, 0)});
+  }
+  if (!c.exec("SELECT to_regclass('trades')").is_null(0, 0)) {
+    const Result span = c.exec(fmt::format("SELECT {}, {} FROM trades", epoch_us("MIN(created_at)"), epoch_us("MAX(created_at)")));
+    s.oldest_trade = span.opt_time(0, 0);
+    s.newest_trade = span.opt_time(0, 1);
+  }
+  return s;
+}
+
 namespace {
 
 // pg_advisory_lock key of schema migrations: "bscbot" in ASCII.
@@ -84,26 +112,7 @@ public:
   }
 
   DatabaseStats stats() override {
-    return m_run("db.stats", Retry::safe, [&](Connection& c) {
-      DatabaseStats s;
-      s.backend = "pg";
-      s.location = m_location;
-      const Result r = c.exec("SELECT pg_database_size(current_database()), current_setting('server_version')");
-      s.size_bytes = static_cast<std::uintmax_t>(r.integer(0, 0));
-      s.server_version = std::string(r.text(0, 1));
-      const auto names = applied_names(c);
-      s.schema_version = schema_status_of(names).current;
-      for (const std::string& table : counted_tables()) {
-        if (c.exec("SELECT to_regclass($1)", {Param::of(table)}).is_null(0, 0)) continue;
-        s.tables.push_back({table, c.exec(fmt::format("SELECT COUNT(*) FROM {}", table)).integer(0, 0)});
-      }
-      if (!c.exec("SELECT to_regclass('trades')").is_null(0, 0)) {
-        const Result span = c.exec(fmt::format("SELECT {}, {} FROM trades", epoch_us("MIN(created_at)"), epoch_us("MAX(created_at)")));
-        s.oldest_trade = span.opt_time(0, 0);
-        s.newest_trade = span.opt_time(0, 1);
-      }
-      return s;
-    });
+    return m_run("db.stats", Retry::safe, [&](Connection& c) { return read_stats(c, m_location); });
   }
 
   std::uintmax_t size_bytes() override {
@@ -241,14 +250,6 @@ private:
     auto c = std::make_unique<Connection>(m_settings);
     if (m_access == Access::read_only) c->run("SET default_transaction_read_only = on");
     return c;
-  }
-
-  static std::vector<std::string> applied_names(Connection& c) {
-    std::vector<std::string> names;
-    if (c.exec("SELECT to_regclass('knex_migrations')").is_null(0, 0)) return names;
-    const Result r = c.exec("SELECT name FROM knex_migrations ORDER BY id");
-    for (int i = 0; i < r.rows(); ++i) names.emplace_back(r.text(i, 0));
-    return names;
   }
 
   ConnectSettings m_settings;

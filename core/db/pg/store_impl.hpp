@@ -55,6 +55,11 @@ private:
   std::string m_location;
 };
 
+// The names in knex_migrations, oldest first (none without the table).
+std::vector<std::string> applied_names(Connection& c);
+// `db stats` on `c`'s session (so inside its transaction, when it has one).
+DatabaseStats read_stats(Connection& c, const std::string& location);
+
 // Whole tables in one transaction on a connection of `pool` (tables.cpp).
 std::unique_ptr<TableReader> open_reader(PgPool& pool, const std::string& location);
 std::unique_ptr<TableWriter> open_writer(PgPool& pool, const std::string& location);
