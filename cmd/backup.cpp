@@ -153,14 +153,41 @@ int run_list(Context& ctx) {
   auto& out = ctx.out();
   json backups = json::array();
   for (const auto& e : c.entries) backups.push_back(entry_json(e, c));
+  json temps = json::array();
+  for (const auto& t : c.temp_files) {
+    temps.push_back({{"path", t.path.string()}, {"final_name", t.final_name}, {"bytes", t.bytes}, {"writer_pid", t.writer},
+                     {"writer_alive", t.writer_alive}});
+  }
+  json orphans = json::array();
+  for (const auto& m : c.orphan_manifests) orphans.push_back(m.string());
   out.document({{"dir", dir.string()},
                 {"latest", c.latest ? json(c.latest->string()) : json(nullptr)},
                 {"backups", backups},
+                {"temp_files", temps},
+                {"orphan_manifests", orphans},
+                {"leftover_bytes", c.leftover_bytes()},
                 {"newest_good", newest ? json(newest->path.string()) : json(nullptr)},
                 {"max_age_hours", max_age.count()},
                 {"stale", stale}});
+  // Files being written, or left by a killed run: they hold disk space the listing would
+  // otherwise hide.
+  const auto list_temps = [&] {
+    for (const auto& t : c.temp_files) {
+      out.line(t.writer_alive
+                   ? fmt::format("being written: {} ({}, by pid {})", t.path.string(), human_bytes(static_cast<double>(t.bytes)), t.writer)
+                   : out.paint(fmt::format("leftover: {} ({}, left by a killed run, pid {}; the next `bscbot backup` or `backup prune` "
+                                           "removes it)",
+                                           t.path.string(), human_bytes(static_cast<double>(t.bytes)), t.writer),
+                               Tone::warn));
+    }
+    for (const auto& m : c.orphan_manifests) {
+      out.line(out.paint(fmt::format("leftover: {} (a manifest without its backup; the next backup or prune removes it)", m.string()),
+                         Tone::warn));
+    }
+  };
   if (c.entries.empty()) {
     out.line(fmt::format("no backups in {}; take one with `bscbot backup`", dir.string()));
+    list_temps();
     return 0;
   }
   Table t({"TIER", "FILE", "TAKEN (UTC)", "SIZE", "TRADES", "NEWEST TRADE", "SCHEMA", "STATE"});
@@ -175,6 +202,7 @@ int run_list(Context& ctx) {
            m ? std::to_string(m->schema_version) : "-", state});
   }
   out.line(t.render());
+  list_temps();
   if (newest) {
     out.line(fmt::format("newest good backup: {} ({})", newest->path.string(), age_of(newest->taken_at, ctx.clock().now())));
   }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "cmd/commands.hpp"
+#include "core/backup/restore.hpp"
 #include "core/error.hpp"
 #include "core/util/clock.hpp"
 
@@ -55,8 +56,17 @@ int run_status(Context& ctx) {
   return healthy ? 0 : 1;
 }
 
+// A restore that was killed is finished or rolled back before bscbotd opens the database.
+void recover_restore(Context& ctx) {
+  const auto& cfg = ctx.config();
+  if (cfg.text("DB_CLIENT") != "sqlite") return;
+  const auto r = core::backup::recover_restore(cfg.db_path(), nullptr, static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS")));
+  if (r) ctx.out().line(r->summary);
+}
+
 int run_start(Context& ctx, const std::string& timeout) {
   auto d = ctx.daemon();
+  recover_restore(ctx);
   const pid_t pid = d.start(timeout_of(timeout));
   ctx.out().document({{"started", true}, {"pid", pid}, {"url", d.base_url()}});
   ctx.out().line(fmt::format("bscbotd started (pid {}, {})", pid, d.base_url()));
@@ -74,6 +84,7 @@ int run_stop(Context& ctx, const std::string& timeout, bool force) {
 int run_restart(Context& ctx, const std::string& timeout, bool force) {
   auto d = ctx.daemon();
   const bool was_running = d.stop(timeout_of(timeout), force);
+  recover_restore(ctx);
   const pid_t pid = d.start(timeout_of(timeout));
   ctx.out().document({{"restarted", was_running}, {"pid", pid}, {"url", d.base_url()}});
   ctx.out().line(fmt::format("bscbotd {} (pid {}, {})", was_running ? "restarted" : "started", pid, d.base_url()));

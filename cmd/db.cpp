@@ -21,9 +21,18 @@ std::unique_ptr<core::db::Store> open(Context& ctx, Access access) { return core
 nlohmann::json optional_time(const std::optional<core::SystemTime>& t) { return t ? nlohmann::json(core::to_sql_datetime(*t)) : nlohmann::json(nullptr); }
 
 int run_migrate(Context& ctx, bool dry_run) {
-  auto store = open(ctx, dry_run ? Access::read_only : Access::create);
-  const std::string& where = store->location();
+  const auto& cfg = ctx.config();
   auto& out = ctx.out();
+  if (!dry_run && core::db::configured_backend(cfg) == core::db::Backend::sqlite && !std::filesystem::exists(cfg.db_path())) {
+    // A new file appears whole or not at all (a killed run leaves nothing half-migrated).
+    const auto applied = core::db::create_sqlite_database(cfg);
+    out.document({{"applied", applied}, {"schema_version", core::db::latest_schema_version()}, {"created", true}});
+    for (const auto& name : applied) out.line("applied " + name);
+    out.line(fmt::format("{} created at schema {}", cfg.db_path().string(), core::db::latest_schema_version()));
+    return 0;
+  }
+  auto store = open(ctx, dry_run ? Access::read_only : Access::read_write);
+  const std::string& where = store->location();
   if (dry_run) {
     const auto status = store->schema_status();
     core::db::require_known_schema(status, where);
@@ -137,14 +146,21 @@ int run_copy(Context& ctx, const std::string& to, bool force, bool live) {
                                     *status.pid, source->location()));
     }
   }
-  auto target = core::db::open_store_at(cfg, to, Access::create);
-  if (target->location() == source->location()) {
-    throw core::Error(core::ErrorKind::usage, fmt::format("--to {} is the configured database itself; name another one", target->location()));
-  }
   auto& out = ctx.out();
   ProgressBar bar(out);
-  const auto result = core::db::copy_database(*source, *target, force ? core::db::Force::yes : core::db::Force::no,
-                                              [&bar](const core::db::CopyProgress& p) { bar.update_rows(p.table, p.done, p.total); });
+  core::db::CopyResult result;
+  std::string target;
+  core::db::Backend target_backend = core::db::Backend::sqlite;
+  const auto created = core::db::write_store_at(cfg, to, [&](core::db::Store& store, const std::string& location) {
+    if (location == source->location()) {
+      throw core::Error(core::ErrorKind::usage, fmt::format("--to {} is the configured database itself; name another one", location));
+    }
+    target = location;
+    target_backend = store.backend();
+    result = core::db::copy_database(*source, store, force ? core::db::Force::yes : core::db::Force::no,
+                                     [&bar](const core::db::CopyProgress& p) { bar.update_rows(p.table, p.done, p.total); });
+  });
+  if (!created.empty()) result.migrations = created;  // they made the new file, before the copy
   bar.finish();
   nlohmann::json tables = nlohmann::json::array();
   Table t({"TABLE", "ROWS", "COPIED", "CHECKSUM", "PROOF"});
@@ -154,15 +170,19 @@ int run_copy(Context& ctx, const std::string& to, bool force, bool live) {
     t.row({p.table, std::to_string(p.source_rows), std::to_string(p.target_rows), p.target_checksum.substr(0, 16),
            p.ok() ? out.paint("equal", Tone::ok) : out.paint("DIFFERENT", Tone::bad)});
   }
-  out.document({{"source", source->location()}, {"target", target->location()}, {"migrations", result.migrations}, {"tables", tables},
-                {"ok", result.ok()}, {"took_ms", result.took.count()}});
-  out.line(fmt::format("copied {} to {} in {}", source->location(), target->location(), core::format_duration(result.took)));
+  out.document({{"source", source->location()}, {"target", target}, {"migrations", result.migrations}, {"tables", tables},
+                {"ok", result.ok()}, {"already_copied", result.already_copied}, {"took_ms", result.took.count()}});
+  if (result.already_copied) {
+    out.line(fmt::format("{} already holds an identical copy of {} (every table proved equal); nothing written", target, source->location()));
+  } else {
+    out.line(fmt::format("copied {} to {} in {}", source->location(), target, core::format_duration(result.took)));
+  }
   out.line(t.render());
-  if (target->backend() == core::db::Backend::pg) {
+  if (target_backend == core::db::Backend::pg) {
     out.note("Next: point bscbot at it (`bscbot init --database-url URL` adds DB_CLIENT=pg and DATABASE_URL to .env), then "
              "`bscbot daemon start`.");
   } else {
-    out.note(fmt::format("Next: set DB_CLIENT=sqlite and DB_PATH={} (or drop DATABASE_URL), then `bscbot daemon start`.", target->location()));
+    out.note(fmt::format("Next: set DB_CLIENT=sqlite and DB_PATH={} (or drop DATABASE_URL), then `bscbot daemon start`.", target));
   }
   return 0;
 }

@@ -44,7 +44,7 @@ int run_drill(Context& ctx, const DrillFlags& f) {
   }
   ctx.out().document({{"ok", report.ok()}, {"within_target", report.within_target()}, {"backup", report.backup.string()},
                       {"recovery_ms", report.recovery.count()}, {"total_ms", report.total.count()}, {"target_minutes", report.target.count()},
-                      {"scratch", report.scratch.string()}, {"kept", report.kept}, {"started_at", report.started_at}, {"steps", steps},
+                      {"scratch", report.scratch.string()}, {"kept", report.kept}, {"cleared", report.cleared}, {"started_at", report.started_at}, {"steps", steps},
                       {"report", f.report.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.report)}});
   if (!ctx.out().json()) std::cout << markdown;
   if (!report.ok()) return 1;

@@ -6,6 +6,7 @@
 #include "core/config/example.hpp"
 #include "core/db/store.hpp"
 #include "core/error.hpp"
+#include "core/util/crash_point.hpp"
 #include "core/util/files.hpp"
 #include "core/util/random.hpp"
 
@@ -47,6 +48,7 @@ int run_init(Context& ctx, const std::string& database_url) {
     report("config", config_path.string(), "exists, kept");
   } else {
     core::atomic_write_file(config_path, core::config::example_yaml());
+    core::crash_point("init.config_written");
     report("config", config_path.string(), "created");
   }
   // .env holds secrets: created with a fresh JWT secret, readable by the owner only.
@@ -58,6 +60,7 @@ int run_init(Context& ctx, const std::string& database_url) {
                                         "NODE_ENV=development\nJWT_SECRET={}\n{}",
                                         core::random_hex(48), database_url.empty() ? "" : pg_lines(database_url)),
                             fs::perms(0600));
+    core::crash_point("init.env_written");
     report("secrets", ".env", database_url.empty() ? "created (mode 600, new JWT_SECRET)" : "created (mode 600, new JWT_SECRET, DATABASE_URL)");
   }
 
@@ -68,14 +71,15 @@ int run_init(Context& ctx, const std::string& database_url) {
       report(what, dir.string(), "exists, kept");
     } else {
       fs::create_directories(dir);
+      core::crash_point("init.folder_created");
       report(what, dir.string(), "created");
     }
   }
 
   if (core::db::configured_backend(cfg) == core::db::Backend::sqlite && !fs::exists(cfg.db_path())) {
-    auto store = core::db::open_store(cfg, core::db::Access::create);
-    store->migrate();
-    report("database", store->location(), fmt::format("created (schema {})", core::db::latest_schema_version()));
+    // Whole or not at all: a killed init leaves no half-migrated file for the next one to keep.
+    core::db::create_sqlite_database(cfg);
+    report("database", cfg.db_path().string(), fmt::format("created (schema {})", core::db::latest_schema_version()));
   } else {
     // An existing database: a PostgreSQL database made for us (empty) gets the schema; one of ours
     // is kept as it is; anything else is refused, untouched.

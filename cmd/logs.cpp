@@ -71,10 +71,18 @@ int run_archive(Context& ctx, const std::string& older_than, bool dry_run) {
     return 0;
   }
   const auto result = core::logs::archive(plan);
-  out.document({{"archive", plan.archive.string()}, {"files", names}, {"bytes", plan.bytes}, {"archive_bytes", result.archive_bytes},
-                {"deleted", result.deleted.size()}, {"dry_run", false}});
-  out.line(fmt::format("archived {} log(s) ({} → {}) into {}, verified, and deleted the originals", plan.files.size(),
-                       human_bytes(static_cast<double>(plan.bytes)), human_bytes(static_cast<double>(result.archive_bytes)), plan.archive.string()));
+  std::vector<std::string> already;
+  for (const auto& f : result.already_archived) already.push_back(f.filename().string());
+  out.document({{"archive", result.written ? nlohmann::json(plan.archive.string()) : nlohmann::json(nullptr)}, {"files", names},
+                {"bytes", plan.bytes}, {"archive_bytes", result.archive_bytes}, {"deleted", result.deleted.size()},
+                {"already_archived", already}, {"dry_run", false}});
+  if (!already.empty()) {
+    out.line(fmt::format("deleted {} log(s) an earlier run had already archived: {}", already.size(), fmt::join(already, ", ")));
+  }
+  if (result.written) {
+    out.line(fmt::format("archived {} log(s) into {} ({}), verified, and deleted the originals", result.plan.files.size(), plan.archive.string(),
+                         human_bytes(static_cast<double>(result.archive_bytes))));
+  }
   return 0;
 }
 

@@ -63,16 +63,24 @@ json steps_json(const std::vector<bk::StepRecord>& steps) {
   return j;
 }
 
+json recovery_json(const std::optional<bk::Recovery>& r) {
+  if (!r) return nullptr;
+  return {{"backup", r->journal.backup.string()}, {"pid", r->journal.pid}, {"started_at", r->journal.started_at},
+          {"step", std::string(bk::to_string(r->journal.step))}, {"finished", r->finished}, {"summary", r->summary},
+          {"daemon_pid", r->daemon_pid ? json(*r->daemon_pid) : json(nullptr)}};
+}
+
 json result_json(const bk::RestoreResult& r) {
   return {{"restored", true}, {"backup", r.backup.string()}, {"skipped", skipped_json(r.skipped)}, {"database", r.database.string()},
           {"pre_restore_copy", r.pre_restore_copy ? json(r.pre_restore_copy->string()) : json(nullptr)},
           {"migrations", r.migrations}, {"schema_version", r.schema_version}, {"trades", r.trades},
           {"newest_trade", r.newest_trade ? json(*r.newest_trade) : json(nullptr)},
           {"daemon", {{"was_running", r.daemon_was_running}, {"pid", r.daemon_pid ? json(*r.daemon_pid) : json(nullptr)}}},
-          {"steps", steps_json(r.steps)}};
+          {"steps", steps_json(r.steps)}, {"recovered", recovery_json(r.recovered)}};
 }
 
 void print_result(Output& out, const bk::RestoreResult& r, std::string_view kept_as) {
+  if (r.recovered) out.line(r.recovered->summary);
   for (const auto& s : r.skipped) out.line(fmt::format("skipped {}: {}", s.path.string(), s.problem));
   out.line(fmt::format("restored {} into {}: {} trades, newest {}, schema {}", r.backup.string(), r.database.string(), r.trades,
                        r.newest_trade.value_or("none"), r.schema_version));
@@ -84,7 +92,8 @@ void print_plan(Output& out, const bk::RestorePlan& plan) {
   out.document({{"dry_run", true}, {"backup", plan.backup.string()}, {"skipped", skipped_json(plan.skipped)},
                 {"database", plan.database.string()}, {"database_exists", plan.database_exists},
                 {"daemon_pid", plan.daemon_pid ? json(*plan.daemon_pid) : json(nullptr)},
-                {"pre_restore_copy", plan.database_exists ? json(plan.pre_restore_copy.string()) : json(nullptr)}, {"steps", plan.steps}});
+                {"pre_restore_copy", plan.database_exists ? json(plan.pre_restore_copy.string()) : json(nullptr)}, {"steps", plan.steps},
+                {"interrupted", plan.interrupted ? json(plan.interrupted->backup.string()) : json(nullptr)}});
   for (const auto& s : plan.skipped) out.line(fmt::format("skip {}: {}", s.path.string(), s.problem));
   out.line(fmt::format("restore would (nothing is changed with --dry-run):"));
   for (std::size_t i = 0; i < plan.steps.size(); ++i) out.line(fmt::format("  {}. {}", i + 1, plan.steps[i]));
@@ -128,12 +137,31 @@ int run_restore_pg(Context& ctx, const RestoreFlags& flags) {
   return 0;
 }
 
+// `bscbot restore` alone: deal with an interrupted restore and nothing else.
+int run_recovery(Context& ctx, bk::DaemonHandle& daemon) {
+  const auto& cfg = ctx.config();
+  const auto r = bk::recover_restore(cfg.db_path(), &daemon, static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS")));
+  if (!r) throw core::Error(core::ErrorKind::usage, "give either a backup FILE or --latest (no interrupted restore to finish here)");
+  ctx.out().document({{"recovered", recovery_json(r)}});
+  ctx.out().line(r->summary);
+  return 0;
+}
+
 int run_restore(Context& ctx, const RestoreFlags& flags) {
-  if (flags.latest == !flags.file.empty()) {
-    throw core::Error(core::ErrorKind::usage, "give either a backup FILE or --latest");
+  if (flags.latest && !flags.file.empty()) {
+    throw core::Error(core::ErrorKind::usage, "give either a backup FILE or --latest, not both");
   }
   const auto& cfg = ctx.config();
-  if (core::db::configured_backend(cfg) == core::db::Backend::pg) return run_restore_pg(ctx, flags);
+  if (core::db::configured_backend(cfg) == core::db::Backend::pg) {
+    // The restore journal is the SQLite file's; a PostgreSQL restore undoes its own renames.
+    if (!flags.latest && flags.file.empty()) throw core::Error(core::ErrorKind::usage, "give either a backup FILE or --latest");
+    return run_restore_pg(ctx, flags);
+  }
+  if (!flags.latest && flags.file.empty()) {
+    if (flags.dry_run) throw core::Error(core::ErrorKind::usage, "give either a backup FILE or --latest");
+    bk::ProcessDaemon daemon(ctx.daemon(), k_stop_timeout, k_start_timeout);
+    return run_recovery(ctx, daemon);
+  }
   auto& out = ctx.out();
   bk::RestoreOptions o;
   o.database = cfg.db_path();
@@ -180,7 +208,10 @@ void setup_restore(CLI::App& command, Context& ctx) {
       "Restore verifies the backup before touching anything and refuses a corrupt, truncated, foreign or newer-schema file. "
       "It then stops bscbotd if it runs, keeps the current database as DATA_DIR/<name>_pre-restore_<time>.sqlite, swaps the "
       "backup in atomically in WAL mode (migrated if older), checks it and starts bscbotd again. If a step after the stop fails, "
-      "the pre-restore copy is put back, bscbotd is restarted, and the error says so. With DB_CLIENT=pg the pg_dump archive is "
+      "the pre-restore copy is put back, bscbotd is restarted, and the error says so. Each step is recorded in "
+      "DATA_DIR/<name>.sqlite.restore-journal: after a crash, `bscbot restore` (with no FILE), `bscbot daemon start` or bscbotd "
+      "itself finishes the restore if the backup was already swapped in, or rolls it back, and starts bscbotd again if it ran. "
+      "With DB_CLIENT=pg the pg_dump archive is "
       "loaded into a new database <name>_restoring_<time> and migrated first; the live database is renamed to "
       "<name>_pre_restore_<time> (kept) and the loaded one renamed in (the role needs CREATEDB and to own the database).");
   command.callback([&ctx, flags] { ctx.run = [&ctx, flags] { return run_restore(ctx, *flags); }; });

@@ -10,9 +10,12 @@
 #include <condition_variable>
 #include <thread>
 
+#include "core/backup/restore.hpp"
 #include "core/db/store.hpp"
 #include "core/error.hpp"
 #include "core/process/pid_file.hpp"
+#include "core/util/crash_point.hpp"
+#include "core/util/files.hpp"
 #include "core/version.hpp"
 #include "daemon/api/routes.hpp"
 #include "daemon/app.hpp"
@@ -42,6 +45,22 @@ void refuse_unsafe_settings(const core::config::Config& cfg) {
   }
 }
 
+// A restore that died part-way leaves its journal beside the database: finish it or roll it
+// back before opening the database, unless that restore is alive (then it is either starting
+// us, with the database final, or we must not touch the files).
+void settle_interrupted_restore(const core::config::Config& cfg, spdlog::logger& log) {
+  const auto db = cfg.db_path();
+  const auto journal = core::backup::read_journal(db);
+  if (!journal) return;
+  if (core::backup::RestoreLock::held(db)) {
+    if (journal->step == core::backup::JournalStep::starting_daemon) return;
+    throw Error(ErrorKind::conflict, fmt::format("a restore of {} is running (pid {}, {}); bscbotd starts when it is done",
+                                                 db.string(), journal->pid, core::backup::to_string(journal->step)));
+  }
+  const auto r = core::backup::recover_restore(db, nullptr, static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS")));
+  if (r) log.warn("{}", r->summary);
+}
+
 // Brings the schema up to date (or refuses a newer one) and returns its version.
 int prepare_database(core::db::Store& store, const core::config::Config& cfg, spdlog::logger& log) {
   auto status = store.schema_status();
@@ -66,16 +85,28 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
                                                                   core::process::is_running_program(*other, "bscbotd")) {
     throw Error(ErrorKind::conflict, fmt::format("bscbotd is already running (pid {}, pid file {})", *other, pid_path.string()));
   }
+  core::crash_point("daemon.starting");
   auto log = make_logger(cfg, log_to_stderr);
   log->info("bscbotd {} starting (pid {}, NODE_ENV={})", k_version, ::getpid(), cfg.text("NODE_ENV"));
   if (cfg.boolean("DISABLE_AUTH")) {
     log->warn("DISABLE_AUTH=true: trading routes accept requests WITHOUT a token. Never run like this in production.");
   }
 
+  settle_interrupted_restore(cfg, *log);
+  core::crash_point("daemon.restore_settled");
+  if (core::db::configured_backend(cfg) == core::db::Backend::sqlite && !std::filesystem::exists(cfg.db_path()) && cfg.boolean("AUTO_MIGRATE")) {
+    // A new file appears whole (a start killed meanwhile leaves no half-migrated one).
+    for (const std::string& name : core::db::create_sqlite_database(cfg)) log->info("Applied migration {}", name);
+    log->info("Created database {}", cfg.db_path().string());
+  }
   Metrics metrics;
   auto store = core::db::open_store(cfg, core::db::Access::create, core::db::daemon_store_options(cfg, make_query_observer(cfg, metrics, log)));
   const int schema_version = prepare_database(*store, cfg, *log);
+  core::crash_point("daemon.database_ready");
   RuntimeState state;
+  // A line that cannot be written (a full log disk) is counted for /api/health instead of
+  // spdlog's note on stderr, which would land on the same full disk.
+  log->set_error_handler([&state](const std::string& message) { state.log_write_failed(message); });
   net::io_context ioc(static_cast<int>(cfg.integer("HTTP_THREADS")));
   App app{cfg, log, metrics, state, *store, schema_version};
   WsHub hub(app);
@@ -104,9 +135,12 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   worker.every(std::chrono::seconds(1), [&ops_gauges] { ops_gauges.track_cpu(); });
   worker.every(std::chrono::seconds(15), [&ops_gauges] { ops_gauges.refresh(); });
   worker.start();
+  core::crash_point("daemon.worker_started");
   http::Server server(ioc, app, router);
   server.listen();
+  core::crash_point("daemon.listening");
   core::process::write_pid_file(pid_path, ::getpid());
+  core::crash_point("daemon.pid_written");
 
   std::mutex done_mutex;
   std::condition_variable done_cv;
@@ -135,6 +169,7 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   log->info("Listening on {}:{} (database {}, schema version {})", cfg.text("HOST"), server.port(), store->location(),
             schema_version);
   sd_notify(0, "READY=1");
+  core::crash_point("daemon.ready");
 
   std::vector<std::thread> threads;
   for (std::int64_t i = 1; i < cfg.integer("HTTP_THREADS"); ++i) threads.emplace_back([&] { ioc.run(); });

@@ -21,6 +21,15 @@ struct DbProbe {
   std::optional<std::uintmax_t> free_bytes;        // free space where a SQLite file grows
 };
 
+// The log or backup folder as the worker last saw it. Neither makes bscbotd unusable, so
+// /api/health reports them as warnings and keeps its 200.
+struct FolderProbe {
+  std::string state = "unknown";    // ok, disk_full (below the room it needs) or error (writes failed)
+  std::uintmax_t free_bytes = 0;
+  std::uintmax_t needed_bytes = 0;  // DISK_FREE_MIN_MB for the logs, the next backup's size for the backups
+  std::string error;
+};
+
 class RuntimeState {
 public:
   RuntimeState() : m_started(std::chrono::steady_clock::now()), m_last_tick_ns(now_ns()) {}
@@ -40,6 +49,31 @@ public:
     std::lock_guard lock(m_mutex);
     return m_db;
   }
+  void set_folders(FolderProbe logs, FolderProbe backups) {
+    std::lock_guard lock(m_mutex);
+    m_logs = std::move(logs);
+    m_backups = std::move(backups);
+  }
+  FolderProbe logs() const {
+    std::lock_guard lock(m_mutex);
+    return m_logs;
+  }
+  FolderProbe backups() const {
+    std::lock_guard lock(m_mutex);
+    return m_backups;
+  }
+
+  // Told by the logger's error handler (its own thread) when a line could not be written.
+  void log_write_failed(std::string error) {
+    ++log_write_failures;
+    std::lock_guard lock(m_mutex);
+    m_last_log_error = std::move(error);
+  }
+  std::string last_log_error() const {
+    std::lock_guard lock(m_mutex);
+    return m_last_log_error;
+  }
+  std::atomic<std::uint64_t> log_write_failures{0};
 
   std::atomic<int> websocket_connections{0};
   std::atomic<std::uint64_t> websocket_opened{0};
@@ -61,6 +95,8 @@ private:
   std::atomic<std::int64_t> m_last_tick_ns;
   mutable std::mutex m_mutex;
   DbProbe m_db;
+  FolderProbe m_logs, m_backups;
+  std::string m_last_log_error;
 };
 
 }  // namespace bscbot::daemon

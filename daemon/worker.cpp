@@ -1,11 +1,16 @@
 #include "daemon/worker.hpp"
 
+#include <fmt/format.h>
 #include <systemd/sd-daemon.h>
 
 #include <boost/asio/post.hpp>
 #include <filesystem>
 
+#include "core/backup/create.hpp"
+#include "core/checks/disk.hpp"
 #include "core/db/probe.hpp"
+#include "core/util/files.hpp"
+#include "core/util/units.hpp"
 #include "daemon/app.hpp"
 
 namespace fs = std::filesystem;
@@ -81,6 +86,7 @@ void Worker::schedule(Job& job) {
 }
 
 void Worker::turn() {
+  probe_folders();
   report_heartbeat();
   m_app.state.tick();
   if (m_watchdog) sd_notify(0, "WATCHDOG=1");
@@ -93,7 +99,10 @@ void Worker::turn() {
 void Worker::probe_database() {
   // The store knows what its backend can suffer: a SQLite file deleted, replaced or out of
   // disk; a PostgreSQL server gone, read-only or locking the table.
-  const core::db::WriteProbe w = m_app.store.probe_writable();
+  // Disk full is judged against DISK_FREE_MIN_MB, the room the next writes need, so it is said
+  // while writes still work.
+  const core::db::WriteProbe w =
+      core::checks::with_margin(m_app.store.probe_writable(), m_app.store.local_folder(), core::checks::free_space_margin(m_app.cfg));
   DbProbe probe;
   probe.checked = std::chrono::steady_clock::now();
   probe.state = w.state;
@@ -110,6 +119,65 @@ void Worker::probe_database() {
     else m_app.log->error("Database {}: {}", core::db::to_string(probe.state), probe.error);
   }
   m_app.state.set_db(std::move(probe));
+}
+
+void Worker::probe_folders() {
+  const auto& cfg = m_app.cfg;
+  const auto free_in = [](const fs::path& dir) -> std::optional<std::uintmax_t> {
+    try {
+      return core::available_bytes(dir);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  };
+  FolderProbe logs;
+  logs.needed_bytes = core::checks::free_space_margin(cfg);
+  const fs::path log_dir = cfg.log_dir();
+  const auto log_free = free_in(log_dir);
+  logs.free_bytes = log_free.value_or(0);
+  // Lines the logger could not write since the last turn (a full disk, an I/O error).
+  const std::uint64_t failures = m_app.state.log_write_failures.load();
+  const std::uint64_t new_failures = failures - m_seen_log_failures;
+  m_seen_log_failures = failures;
+  if (const auto short_of = log_free ? core::checks::short_of_space(log_dir, *log_free, logs.needed_bytes) : std::nullopt) {
+    logs.state = "disk_full";
+    logs.error = *short_of;
+  } else if (new_failures > 0) {
+    logs.state = "error";
+    logs.error = fmt::format("{} log line(s) could not be written: {}", new_failures, m_app.state.last_log_error());
+  } else {
+    logs.state = log_free ? "ok" : "unknown";
+  }
+
+  FolderProbe backups;
+  const fs::path backup_dir = cfg.path("BACKUP_DIR");
+  const auto compression = core::backup::parse_compression(cfg.text("BACKUP_COMPRESSION")).value_or(core::backup::Compression::none);
+  backups.needed_bytes = core::backup::space_needed(cfg.db_path(), compression);
+  const auto backup_free = free_in(backup_dir);
+  backups.free_bytes = backup_free.value_or(0);
+  if (!backup_free) {
+    backups.state = "unknown";
+  } else if (*backup_free < backups.needed_bytes) {
+    backups.state = "disk_full";
+    backups.error = fmt::format("only {} free in {}, the next backup needs about {}", core::bytes_text(static_cast<double>(*backup_free)),
+                                backup_dir.string(), core::bytes_text(static_cast<double>(backups.needed_bytes)));
+  } else {
+    backups.state = "ok";
+  }
+
+  // Said once per change, like the database's state. The log may be what is full: the line is
+  // tried anyway, and counted by the error handler when it cannot be written.
+  if (logs.state != m_logs_state && m_logs_state != "unknown") {
+    if (logs.state == "ok") m_app.log->info("Log folder {} is writable again", log_dir.string());
+    else m_app.log->error("Log folder {}: {}", log_dir.string(), logs.error);
+  }
+  if (backups.state != m_backups_state && m_backups_state != "unknown") {
+    if (backups.state == "ok") m_app.log->info("Backup folder {} has room for the next backup again", backup_dir.string());
+    else m_app.log->warn("Backup folder {}: {}", backup_dir.string(), backups.error);
+  }
+  m_logs_state = logs.state;
+  m_backups_state = backups.state;
+  m_app.state.set_folders(std::move(logs), std::move(backups));
 }
 
 void Worker::report_heartbeat() {

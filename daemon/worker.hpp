@@ -38,6 +38,7 @@ private:
   void turn();
   void schedule(Job& job);
   void probe_database();
+  void probe_folders();
   void report_heartbeat();
 
   App& m_app;
@@ -53,6 +54,8 @@ private:
   std::chrono::steady_clock::time_point m_last_heartbeat_report;
   std::uint64_t m_reported_pings = 0, m_reported_pongs = 0, m_reported_dropped = 0;
   bool m_watchdog = false;
+  std::uint64_t m_seen_log_failures = 0;
+  std::string m_logs_state = "unknown", m_backups_state = "unknown";
 };
 
 }  // namespace bscbot::daemon

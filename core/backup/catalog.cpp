@@ -9,7 +9,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/backup/sha256.hpp"
 #include "core/error.hpp"
+#include "core/util/crash_point.hpp"
 #include "core/util/files.hpp"
 
 namespace fs = std::filesystem;
@@ -47,9 +49,20 @@ BackupEntry read_entry(const fs::path& path, Tier tier) {
     e.problem = err.what();
   }
   if (e.manifest) {
+    std::string spot;
+    if (e.manifest->size_bytes == e.size_bytes && !e.manifest->spot_sha256.empty()) {
+      try {
+        spot = spot_sha256(path);
+      } catch (const Error& err) {
+        spot = err.what();
+      }
+    }
     if (e.manifest->size_bytes != e.size_bytes) {
       e.state = BackupState::size_mismatch;
       e.problem = fmt::format("the file has {} bytes, its manifest says {}", e.size_bytes, e.manifest->size_bytes);
+    } else if (!e.manifest->spot_sha256.empty() && spot != e.manifest->spot_sha256) {
+      e.state = BackupState::checksum_mismatch;
+      e.problem = "the file is not the one its manifest describes (its spot checksum differs); run `bscbot backup verify` on it";
     } else if (e.manifest->check != "ok") {
       e.state = BackupState::failed_check;
       e.problem = fmt::format("its check reported: {}", e.manifest->check);
@@ -84,6 +97,7 @@ std::string_view to_string(BackupState state) {
     case BackupState::no_manifest: return "no manifest";
     case BackupState::bad_manifest: return "bad manifest";
     case BackupState::size_mismatch: return "size mismatch";
+    case BackupState::checksum_mismatch: return "checksum mismatch";
     case BackupState::failed_check: return "failed check";
   }
   return "unknown";
@@ -92,23 +106,55 @@ std::string_view to_string(BackupState state) {
 bool newer(const BackupEntry& a, const BackupEntry& b) {
   if (a.sequence() != b.sequence()) return a.sequence() > b.sequence();
   if (a.taken_at != b.taken_at) return a.taken_at > b.taken_at;
+  if (a.tier != b.tier) return a.tier < b.tier;  // the daily original before its weekly/monthly copy
   return a.path.filename() > b.path.filename();
+}
+
+std::uintmax_t Catalog::leftover_bytes() const {
+  std::uintmax_t bytes = 0;
+  for (const TempFile& t : temp_files) {
+    if (!t.writer_alive) bytes += t.bytes;
+  }
+  std::error_code ec;
+  for (const fs::path& m : orphan_manifests) {
+    const auto size = fs::file_size(m, ec);
+    if (!ec) bytes += size;
+  }
+  return bytes;
+}
+
+std::vector<fs::path> catalog_folders(const fs::path& backup_dir) {
+  std::vector<fs::path> out = {backup_dir};
+  for (Tier tier : k_tiers) out.push_back(backup_dir / std::string(to_string(tier)));
+  return out;
+}
+
+std::uintmax_t reclaim_leftovers(const fs::path& backup_dir) {
+  std::uintmax_t freed = 0;
+  for (const fs::path& dir : catalog_folders(backup_dir)) freed += total_bytes(reclaim_temp_files(dir));
+  for (const fs::path& manifest : scan_catalog(backup_dir).orphan_manifests) {
+    std::error_code ec;
+    const auto size = fs::file_size(manifest, ec);
+    if (fs::remove(manifest, ec)) freed += size;
+  }
+  crash_point("backup.reclaimed");
+  return freed;
 }
 
 Catalog scan_catalog(const fs::path& backup_dir) {
   Catalog c;
   c.dir = backup_dir;
   std::error_code ec;
+  for (const fs::path& dir : catalog_folders(backup_dir)) {
+    for (TempFile& t : find_temp_files(dir)) c.temp_files.push_back(std::move(t));
+  }
   for (Tier tier : k_tiers) {
     const fs::path dir = backup_dir / std::string(to_string(tier));
     if (!fs::is_directory(dir, ec)) continue;
     for (const auto& item : fs::directory_iterator(dir, ec)) {
       const std::string name = item.path().filename().string();
       if (!item.is_regular_file(ec)) continue;
-      if (name.starts_with(".")) {
-        if (name.find(".tmp-") != std::string::npos) c.temp_files.push_back(item.path());
-        continue;
-      }
+      if (name.starts_with(".")) continue;  // temp files (above) and the like
       if (ends_with(name, ".json")) {
         const fs::path backup = dir / name.substr(0, name.size() - 5);
         if (is_backup_name(backup.filename().string()) && !fs::exists(backup, ec)) c.orphan_manifests.push_back(item.path());
@@ -151,6 +197,7 @@ void replace_link(const fs::path& backup_dir, const fs::path& pointer, const fs:
   std::error_code ec;
   fs::create_symlink(target.empty() ? backup : target, temp, ec);
   if (ec) throw Error(ErrorKind::io, fmt::format("cannot create {}: {}", temp.string(), ec.message()));
+  crash_point("backup.latest_temp_linked");
   if (::rename(temp.c_str(), pointer.c_str()) != 0) {
     const int err = errno;
     fs::remove(temp, ec);

@@ -1,8 +1,10 @@
 #pragma once
 // What the backup folder holds: every backup of every tier with its manifest and whether it is
-// "good" (a manifest that parses, a recorded check that passed, and a file of the recorded size),
-// plus the `latest` pointer, and the leftovers (temp files, manifests without a backup) that
-// prune clears. Reading it never changes anything.
+// "good" (a manifest that parses, a recorded check that passed, and a file that agrees with it:
+// the recorded size and spot checksum; the full SHA-256 is `backup verify`'s), plus the `latest`
+// pointer, and the leftovers (temp files, manifests without a backup) that the next backup or
+// prune clears. Reading it never changes anything. Nothing here opens the backup as a database,
+// so a dump of another engine can share the catalog, manifests, tiers and rotation.
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -12,12 +14,13 @@
 #include "core/backup/manifest.hpp"
 #include "core/backup/rotation.hpp"
 #include "core/util/clock.hpp"
+#include "core/util/files.hpp"
 
 namespace bscbot::core::backup {
 
 enum class DryRun { no, yes };
 
-enum class BackupState { good, no_manifest, bad_manifest, size_mismatch, failed_check };
+enum class BackupState { good, no_manifest, bad_manifest, size_mismatch, checksum_mismatch, failed_check };
 
 std::string_view to_string(BackupState state);
 
@@ -39,11 +42,23 @@ struct Catalog {
   std::vector<BackupEntry> entries;                  // newest first
   std::optional<std::filesystem::path> latest;       // where the `latest` pointer leads
   std::vector<std::filesystem::path> orphan_manifests;
-  std::vector<std::filesystem::path> temp_files;     // left by an interrupted backup or verify
+  // Files being written (the naming rule of core/util/files.hpp) in BACKUP_DIR and its tiers:
+  // a live writer's, or left by a killed backup, prune or verify (writer_alive false).
+  std::vector<TempFile> temp_files;
+  std::uintmax_t leftover_bytes() const;             // held by orphan manifests and dead writers' temp files
 };
 
-// True when `a` is newer than `b`: by manifest sequence (immune to a wrong clock), then by time.
+// True when `a` is newer than `b`: by manifest sequence (immune to a wrong clock), then by time;
+// of one backup and its tier copies, the daily file comes first.
 bool newer(const BackupEntry& a, const BackupEntry& b);
+
+// The folders of BACKUP_DIR that backups and their temp files live in: the folder itself (the
+// `latest` link) and one per tier.
+std::vector<std::filesystem::path> catalog_folders(const std::filesystem::path& backup_dir);
+
+// Removes what killed runs left in `backup_dir`: temp files of writers that are gone and
+// manifests without a backup. Call with the BackupLock held. Returns the bytes freed.
+std::uintmax_t reclaim_leftovers(const std::filesystem::path& backup_dir);
 
 // Reads `backup_dir` (a missing folder is an empty catalog).
 Catalog scan_catalog(const std::filesystem::path& backup_dir);

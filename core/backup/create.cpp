@@ -15,6 +15,7 @@
 #include "core/backup/staged_file.hpp"
 #include "core/backup/writeback.hpp"
 #include "core/error.hpp"
+#include "core/util/crash_point.hpp"
 #include "core/util/files.hpp"
 #include "core/version.hpp"
 #include "core/util/units.hpp"
@@ -49,6 +50,10 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
                 fmt::format("database {} does not exist; check DATA_DIR/DB_PATH or run from the deployment folder", options.database.string()));
   }
   BackupLock lock(options.backup_dir);
+  crash_point("backup.locked");
+  // What killed runs left (temp files as big as the database, orphan manifests) goes first, so
+  // its room counts for this backup.
+  reclaim_leftovers(options.backup_dir);
   const Catalog catalog = scan_catalog(options.backup_dir);
   const SystemTime now = clock.now();
   const std::vector<Tier> tiers = tiers_for(now);
@@ -60,9 +65,15 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
   const std::uintmax_t needed = space_needed(options.database, options.compression);
   const std::uintmax_t available = options.available_bytes ? options.available_bytes(daily_dir) : available_bytes(daily_dir);
   if (available < needed) {
-    throw Error(ErrorKind::io, fmt::format("not enough free space for a backup in {}: {} free, about {} needed for {}; free space "
+    std::uintmax_t in_use = 0;
+    for (const TempFile& t : catalog.temp_files) in_use += t.writer_alive ? t.bytes : 0;
+    throw Error(ErrorKind::io, fmt::format("not enough free space for a backup in {}: {} free, about {} needed for {}{}; free space "
                                            "or point BACKUP_DIR at a larger disk; nothing was written",
-                                           daily_dir.string(), bytes_text(static_cast<double>(available)), bytes_text(static_cast<double>(needed)), options.database.string()));
+                                           daily_dir.string(), bytes_text(static_cast<double>(available)), bytes_text(static_cast<double>(needed)),
+                                           options.database.string(),
+                                           in_use == 0 ? std::string()
+                                                       : fmt::format(" ({} more are held by temp files of a backup or verify still running: "
+                                                                     "see `bscbot backup list`)", bytes_text(static_cast<double>(in_use)))));
   }
 
   const fs::path daily = free_name(daily_dir, backup_file_name(Tier::daily, now, options.compression));
@@ -82,11 +93,13 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
   std::optional<WritebackPacer> pacer;
   if (options.compression == Compression::none) pacer.emplace(plain.temp_path());
   copy_options.progress = [&](const CopyProgress& p) {
+    crash_point("backup.copying");
     if (pacer) pacer->advance(p.bytes_done());
     report({"copy", p.bytes_done(), p.bytes_total(), p.pages_done, p.pages_total});
   };
   CreateResult result;
   result.copy = copy_database(options.database, plain.temp_path(), copy_options);
+  crash_point("backup.copied");
 
   // 2. The copy must be sound before it is kept (the manual's integrity check after its cp). The
   // check and the hashing (or compressing) both only read the finished copy, so they run side by
@@ -130,6 +143,7 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
                                                  facts.check));
   }
 
+  crash_point("backup.checked");
   Manifest& m = result.manifest;
   m.file = daily.filename().string();
   m.tier = std::string(to_string(Tier::daily));

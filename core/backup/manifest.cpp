@@ -24,6 +24,7 @@ json to_json(const Manifest& m) {
       {"compression", std::string(to_string(m.compression))},
       {"size_bytes", m.size_bytes},
       {"sha256", m.sha256},
+      {"spot_sha256", m.spot_sha256},
       {"database_bytes", m.database_bytes},
       {"database_sha256", m.database_sha256},
       {"page_size", m.page_size},
@@ -74,6 +75,7 @@ Manifest manifest_from_json(const json& j, const std::string& origin) {
     m.compression = *c;
     m.size_bytes = j.at("size_bytes").get<std::uintmax_t>();
     m.sha256 = j.at("sha256").get<std::string>();
+    m.spot_sha256 = j.value("spot_sha256", "");
     m.database_bytes = j.value("database_bytes", m.size_bytes);
     m.database_sha256 = j.value("database_sha256", m.compression == Compression::none ? m.sha256 : std::string());
     m.page_size = j.value("page_size", std::int64_t{0});
@@ -91,6 +93,7 @@ Manifest manifest_from_json(const json& j, const std::string& origin) {
     throw bad(e.what());
   }
   if (m.sha256.size() != 64) throw bad("sha256 is not 64 hex digits");
+  if (!m.spot_sha256.empty() && m.spot_sha256.size() != 64) throw bad("spot_sha256 is not 64 hex digits");
   return m;
 }
 

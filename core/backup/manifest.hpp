@@ -36,7 +36,8 @@ struct Manifest {
   std::string bscbot_version;
   Compression compression = Compression::none;
   std::uintmax_t size_bytes = 0;    // the file as stored
-  std::string sha256;               // of the file as stored
+  std::string sha256;               // of the file as stored (compared in full by `backup verify`)
+  std::string spot_sha256;          // spot_sha256() of the file as stored (compared by the catalog); empty in older manifests
   std::uintmax_t database_bytes = 0;  // the database inside (equal to size_bytes uncompressed)
   std::string database_sha256;
   std::int64_t page_size = 0;

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "core/util/crash_point.hpp"
 
 namespace fs = std::filesystem;
 
@@ -17,14 +18,6 @@ std::string days(std::chrono::hours h) { return fmt::format("{}", h.count() / 24
 
 std::string age_text(std::chrono::system_clock::duration d) {
   return format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(d));
-}
-
-SystemTime mtime_of(const fs::path& path) {
-  std::error_code ec;
-  const auto ft = fs::last_write_time(path, ec);
-  if (ec) return {};
-  return std::chrono::time_point_cast<std::chrono::system_clock::duration>(
-      ft - fs::file_time_type::clock::now() + std::chrono::system_clock::now());
 }
 
 }  // namespace
@@ -83,8 +76,8 @@ PrunePlan plan_prune(const Catalog& catalog, SystemTime now, const Retention& re
   std::sort(plan.decisions.begin(), plan.decisions.end(),
             [](const PruneDecision& a, const PruneDecision& b) { return newer(a.entry, b.entry); });
   plan.leftovers = catalog.orphan_manifests;
-  for (const fs::path& temp : catalog.temp_files) {
-    if (now - mtime_of(temp) > k_stale_temp_age) plan.leftovers.push_back(temp);
+  for (const TempFile& temp : catalog.temp_files) {
+    if (!temp.writer_alive) plan.leftovers.push_back(temp.path);
   }
   return plan;
 }
@@ -93,6 +86,7 @@ PruneResult prune_backups(const fs::path& backup_dir, const Retention& retention
   PruneResult result;
   if (!fs::exists(backup_dir)) return result;
   BackupLock lock(backup_dir);
+  crash_point("prune.locked");
   result.plan = plan_prune(scan_catalog(backup_dir), clock.now(), retention);
   if (dry_run == DryRun::yes) return result;
   for (const PruneDecision& d : result.plan.decisions) {
@@ -100,12 +94,14 @@ PruneResult prune_backups(const fs::path& backup_dir, const Retention& retention
     struct stat st {};
     const bool last_link = ::stat(d.entry.path.c_str(), &st) == 0 && st.st_nlink == 1;
     std::error_code ec;
-    // The manifest goes first: a backup without one is merely unverified, a manifest without a
-    // backup is a leftover.
-    fs::remove(manifest_path(d.entry.path), ec);
+    // The backup goes first, in one unlink: a manifest left without it is a leftover the next
+    // run clears, never an entry.
     if (!fs::remove(d.entry.path, ec) && ec) {
       throw Error(ErrorKind::io, fmt::format("cannot delete {}: {}", d.entry.path.string(), ec.message()));
     }
+    crash_point("prune.backup_removed");
+    fs::remove(manifest_path(d.entry.path), ec);
+    crash_point("prune.manifest_removed");
     if (last_link) result.freed_bytes += d.entry.size_bytes;
   }
   for (const fs::path& leftover : result.plan.leftovers) {
@@ -126,6 +122,7 @@ PruneResult prune_backups(const fs::path& backup_dir, const Retention& retention
       fs::remove(link, ec);
     }
   }
+  crash_point("prune.done");
   return result;
 }
 

@@ -22,7 +22,7 @@ struct PruneDecision {
 
 struct PrunePlan {
   std::vector<PruneDecision> decisions;             // every backup, newest first
-  std::vector<std::filesystem::path> leftovers;     // manifests without a backup, stale temp files
+  std::vector<std::filesystem::path> leftovers;     // manifests without a backup, temp files of writers that are gone
   std::size_t removals() const;
 };
 
@@ -37,8 +37,5 @@ struct PruneResult {
 // Prunes `backup_dir` under the backup lock; with DryRun::yes only plans.
 PruneResult prune_backups(const std::filesystem::path& backup_dir, const Retention& retention, const Clock& clock,
                           DryRun dry_run);
-
-// Temp files younger than this may belong to a verify still running; older ones are left over.
-inline constexpr std::chrono::hours k_stale_temp_age{24};
 
 }  // namespace bscbot::core::backup

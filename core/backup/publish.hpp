@@ -32,8 +32,9 @@ std::filesystem::path free_name(const std::filesystem::path& dir, const std::str
 // This machine's name, for manifests.
 std::string host_name();
 
-// Puts the finished `file` (staged for `daily`, named by free_name) in place with `manifest`, then
-// in the other tiers of `tiers` under their names for `now`, and moves the pointer.
+// Puts the finished `file` (staged for `daily`, named by free_name) in place with `manifest` (its
+// spot checksum filled in here), then in the other tiers of `tiers` under their names for `now`,
+// and moves the pointer.
 Published publish_backup(StagedFile& file, const std::filesystem::path& backup_dir, const Manifest& manifest,
                          const std::vector<Tier>& tiers, SystemTime now);
 

@@ -4,7 +4,9 @@
 // is the daemon stopped, the current database copied aside with the backup API, the staged file
 // renamed over it (with the old -wal/-shm removed), the result checked and the daemon started
 // again. Any failure after the stop puts the pre-restore copy back and restarts the daemon, and
-// the error says exactly what state things are in.
+// the error says exactly what state things are in. A crash (which no error handler sees) is
+// covered by the restore journal (restore_journal.hpp): the next restore, `daemon start` or
+// bscbotd start-up finishes or rolls back what it records.
 #include <sys/types.h>
 
 #include <chrono>
@@ -17,6 +19,7 @@
 
 #include "core/backup/catalog.hpp"
 #include "core/backup/daemon_handle.hpp"
+#include "core/backup/restore_journal.hpp"
 #include "core/backup/verify.hpp"
 #include "core/util/clock.hpp"
 
@@ -40,6 +43,21 @@ struct RestoreOptions {
   std::function<std::uintmax_t(const std::filesystem::path&)> available_bytes;
 };
 
+struct Recovery {
+  RestoreJournal journal;               // what the interrupted restore had recorded
+  bool finished = false;                // the restored database was kept (else: rolled back)
+  std::string summary;                  // what happened and what was done, in one sentence
+  std::optional<pid_t> daemon_pid;      // bscbotd, when the recovery started it again
+};
+
+// Finishes or rolls back the restore whose journal lies beside `database`, when that restore is
+// no longer running; nullopt when there is none. Finished: the staged backup had been swapped in
+// and passes the restore's check. Rolled back otherwise: the database as it was is put back, the
+// staged copy and partial files go. With a `daemon`, bscbotd is started again if the interrupted
+// restore had stopped it (pass nullptr from bscbotd itself, or from a command that starts it
+// anyway). Throws core::Error(conflict) while that restore still runs.
+std::optional<Recovery> recover_restore(const std::filesystem::path& database, DaemonHandle* daemon, int busy_timeout_ms);
+
 struct SkippedBackup {
   std::filesystem::path path;
   std::string problem;
@@ -54,6 +72,7 @@ struct RestorePlan {
   std::optional<pid_t> daemon_pid;                // running now
   std::filesystem::path pre_restore_copy;         // where the current database will be kept
   std::vector<std::string> steps;                 // what restore will do, in order
+  std::optional<RestoreJournal> interrupted;      // an earlier restore the real run finishes or rolls back first
 };
 
 struct StepRecord {
@@ -74,6 +93,7 @@ struct RestoreResult {
   std::optional<std::string> newest_trade;
   int schema_version = 0;
   std::vector<StepRecord> steps;
+  std::optional<Recovery> recovered;              // an interrupted earlier restore, dealt with first
 };
 
 // The candidates for --latest: the good backups of `backup_dir`, newest first, one per file

@@ -27,4 +27,14 @@ private:
 // SHA-256 of the whole file at `path` as lower-case hex; throws core::Error(not_found/io).
 std::string sha256_file(const std::filesystem::path& path);
 
+// The spot checksum the catalog compares on every listing, where a full hash would read every
+// backup whole: SHA-256 of the file's size and of k_spot_blocks blocks of 4 KiB spread evenly
+// from its first byte to its last (the whole file when it is smaller). Recorded in the manifest
+// when the backup is written, it catches a file that is not the one its manifest describes (an
+// older backup under a reused name, a copy cut short or overwritten), which the size alone does
+// not; a change inside the blocks it skips is left to `backup verify`'s full SHA-256.
+std::string spot_sha256(const std::filesystem::path& path);
+
+inline constexpr int k_spot_blocks = 32;
+
 }  // namespace bscbot::core::backup

@@ -168,7 +168,34 @@ CheckResult check_gas_fee(const db::TradeStats& day) {
   return r;
 }
 
-std::vector<CheckResult> database_checks(const config::Config& cfg, Integrity depth, const Clock& clock, const DiskProbe& disk) {
+CheckResult check_writable(const config::Config& cfg, const DiskProbe& disk) {
+  CheckResult r = make("database_writable", "database");
+  r.threshold = "ok";
+  config::Config quick = cfg;
+  quick.set("DB_BUSY_TIMEOUT_MS", std::to_string(std::min<std::int64_t>(cfg.integer("DB_BUSY_TIMEOUT_MS"), 1000)),
+            config::Source{config::Source::Kind::command_line, {}});
+  try {
+    auto store = db::open_store(quick, db::Access::read_write);
+    db::WriteProbe w = store->probe_writable();
+    const auto folder = store->local_folder();
+    if (folder && disk) {
+      if (const auto usage = disk(*folder)) w.free_bytes = usage->available_bytes;
+    }
+    w = with_margin(std::move(w), folder, free_space_margin(cfg));
+    r.value = db::to_string(w.state);
+    r.status = w.state == db::DbState::ok ? Status::ok : Status::crit;
+    r.detail = w.state == db::DbState::ok ? fmt::format("{} takes writes", store->location()) : w.error;
+  } catch (const Error& e) {
+    r.status = Status::crit;
+    r.value = e.kind() == ErrorKind::not_found ? "missing" : "error";
+    r.detail = e.what();
+  }
+  return r;
+}
+
+namespace {
+
+std::vector<CheckResult> readable_checks(const config::Config& cfg, Integrity depth, const Clock& clock, const DiskProbe& disk) {
   std::vector<CheckResult> out;
   const SystemTime now = clock.now();
   const Levels days_left{cfg.number("DB_FULL_WARN_DAYS"), cfg.number("DB_FULL_CRIT_DAYS")};
@@ -225,6 +252,14 @@ std::vector<CheckResult> database_checks(const config::Config& cfg, Integrity de
                         ? "no trades table; run `bscbot db migrate`"
                         : why);
   }
+  return out;
+}
+
+}  // namespace
+
+std::vector<CheckResult> database_checks(const config::Config& cfg, Integrity depth, const Clock& clock, const DiskProbe& disk) {
+  std::vector<CheckResult> out = readable_checks(cfg, depth, clock, disk);
+  out.insert(out.begin() + 1, check_writable(cfg, disk));
   return out;
 }
 

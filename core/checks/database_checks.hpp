@@ -25,6 +25,12 @@ CheckResult check_integrity(db::Store& store, Integrity depth);
 // file that does not exist).
 CheckResult unopenable(const std::string& why, bool missing);
 
+// Can the database take a write now, and is there room for the next ones? The write probe
+// bscbotd's worker runs (a write lock taken and released: nothing changes), waiting at most a
+// second for the lock, with the same free-space rule (DISK_FREE_MIN_MB): CRIT locked, readonly,
+// disk_full or unreachable, so the answer is there while bscbotd is down too.
+CheckResult check_writable(const config::Config& cfg, const DiskProbe& disk);
+
 // The size of the database and how fast it grew over the last day (from the db_file_bytes
 // samples bscbotd records): WARN/CRIT when its disk would fill within DB_FULL_WARN_DAYS /
 // DB_FULL_CRIT_DAYS at that rate. `day_ago` is the oldest sample of the last 24 h; `free` the

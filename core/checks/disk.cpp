@@ -1,6 +1,9 @@
 #include "core/checks/disk.hpp"
 
+#include <fmt/format.h>
 #include <sys/statvfs.h>
+
+#include "core/util/units.hpp"
 
 namespace fs = std::filesystem;
 
@@ -22,6 +25,25 @@ std::optional<DiskUsage> statvfs_usage(const fs::path& path) {
   d.used_bytes = static_cast<std::uintmax_t>(st.f_blocks - st.f_bfree) * block;
   d.available_bytes = static_cast<std::uintmax_t>(st.f_bavail) * block;
   return d;
+}
+
+std::uintmax_t free_space_margin(const config::Config& cfg) {
+  return static_cast<std::uintmax_t>(cfg.integer("DISK_FREE_MIN_MB")) * 1024 * 1024;
+}
+
+std::optional<std::string> short_of_space(const fs::path& folder, std::uintmax_t free, std::uintmax_t margin) {
+  if (free >= margin) return std::nullopt;
+  return fmt::format("only {} free on the filesystem of {}, below DISK_FREE_MIN_MB ({}): the next writes may fail; free space there",
+                     bytes_text(static_cast<double>(free)), folder.string(), bytes_text(static_cast<double>(margin)));
+}
+
+db::WriteProbe with_margin(db::WriteProbe probe, const std::optional<fs::path>& folder, std::uintmax_t margin) {
+  if (probe.state != db::DbState::ok || !probe.free_bytes || !folder) return probe;
+  if (const auto short_of = short_of_space(*folder, *probe.free_bytes, margin)) {
+    probe.state = db::DbState::disk_full;
+    probe.error = *short_of;
+  }
+  return probe;
 }
 
 }  // namespace bscbot::core::checks

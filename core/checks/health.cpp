@@ -6,6 +6,7 @@
 #include <future>
 #include <thread>
 
+#include "core/backup/create.hpp"
 #include "core/checks/daemon_checks.hpp"
 #include "core/checks/system_checks.hpp"
 #include "core/process/pid_file.hpp"
@@ -69,9 +70,15 @@ HealthReport run_health(const config::Config& cfg, const HealthOptions& options,
   for (auto& r : db_future.get()) out.push_back(std::move(r));
 
   const Levels disk_levels = levels(cfg, "DISK_USAGE_WARN_PCT", "DISK_USAGE_CRIT_PCT");
+  const std::uintmax_t margin = free_space_margin(cfg);
   out.push_back(check_disk("disk_data", cfg.db_path().parent_path().empty() ? "." : cfg.db_path().parent_path(), edges.disk,
-                           disk_levels));
-  out.push_back(check_disk("disk_logs", cfg.log_dir(), edges.disk, disk_levels));
+                           disk_levels, margin));
+  out.push_back(check_disk("disk_logs", cfg.log_dir(), edges.disk, disk_levels, margin));
+  if (cfg.text("DB_CLIENT") == "sqlite") {
+    const auto compression = backup::parse_compression(cfg.text("BACKUP_COMPRESSION"));
+    out.push_back(check_backup_disk(cfg.path("BACKUP_DIR"), edges.disk,
+                                    backup::space_needed(cfg.db_path(), compression.value_or(backup::Compression::none))));
+  }
   out.push_back(check_log_errors(log_future.get(), cfg.log_file(), levels(cfg, "LOG_ERRORS_WARN", "LOG_ERRORS_CRIT")));
 
   std::optional<pid_t> pid = snap.pid ? snap.pid : pid_hint;

@@ -12,9 +12,11 @@ CheckResult make(std::string name) { return CheckResult{std::move(name), k_group
 
 }  // namespace
 
-CheckResult check_disk(const std::string& name, const std::filesystem::path& folder, const DiskProbe& probe, Levels percent) {
+CheckResult check_disk(const std::string& name, const std::filesystem::path& folder, const DiskProbe& probe, Levels percent,
+                       std::uintmax_t margin) {
   CheckResult r = make(name);
   r.threshold = rising_text(percent, "%");
+  if (margin > 0) r.threshold += fmt::format(", crit < {} free", bytes_text(static_cast<double>(margin)));
   const auto usage = probe ? probe(folder) : std::nullopt;
   if (!usage) {
     r.detail = "cannot stat the filesystem of " + folder.string();
@@ -25,6 +27,35 @@ CheckResult check_disk(const std::string& name, const std::filesystem::path& fol
   r.status = rising(*r.number, percent);
   r.detail = fmt::format("{}: {} free of {}", folder.string(), bytes_text(static_cast<double>(usage->available_bytes)),
                          bytes_text(static_cast<double>(usage->total_bytes)));
+  if (const auto short_of = short_of_space(folder, usage->available_bytes, margin)) {
+    r.status = Status::crit;
+    r.value = "disk_full";
+    r.detail = *short_of;
+  }
+  return r;
+}
+
+CheckResult check_backup_disk(const std::filesystem::path& backup_dir, const DiskProbe& probe, std::uintmax_t needed) {
+  CheckResult r = make("disk_backups");
+  r.threshold = fmt::format("crit < {} free (the next backup)", bytes_text(static_cast<double>(needed)));
+  const auto usage = probe ? probe(backup_dir) : std::nullopt;
+  if (!usage) {
+    r.detail = "cannot stat the filesystem of " + backup_dir.string();
+    return r;
+  }
+  r.number = usage->used_percent();
+  r.value = number_text(*r.number, 1) + " %";
+  r.status = Status::ok;
+  r.detail = fmt::format("{}: {} free, the next backup needs about {}", backup_dir.string(),
+                         bytes_text(static_cast<double>(usage->available_bytes)), bytes_text(static_cast<double>(needed)));
+  if (usage->available_bytes < needed) {
+    r.status = Status::crit;
+    r.value = "disk_full";
+    r.detail = fmt::format("only {} free in {}, the next backup needs about {}: it will fail; free space there or point BACKUP_DIR at a "
+                           "larger disk",
+                           bytes_text(static_cast<double>(usage->available_bytes)), backup_dir.string(),
+                           bytes_text(static_cast<double>(needed)));
+  }
   return r;
 }
 

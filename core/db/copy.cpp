@@ -3,7 +3,14 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include <filesystem>
+#include <optional>
+
+#include "core/config/config.hpp"
+#include "core/db/pg_url.hpp"
+#include "core/db/sqlite/sqlite_store.hpp"
 #include "core/error.hpp"
+#include "core/util/crash_point.hpp"
 
 namespace bscbot::core::db {
 
@@ -32,6 +39,37 @@ void RowChecksum::add(const Row& row) {
 
 std::string RowChecksum::hex() const { return fmt::format("{:016x}{:016x}", m_hi, m_lo); }
 
+namespace {
+
+struct Proof {
+  std::int64_t rows = 0;
+  std::string checksum;
+};
+
+Proof prove(TableReader& reader, const TableSpec& t) {
+  RowChecksum sum;
+  reader.scan(t, [&](const std::vector<Row>& rows) {
+    for (const Row& r : rows) sum.add(r);
+  });
+  return {reader.count(t), sum.hex()};
+}
+
+// A target that already holds exactly the source's rows (a copy whose process died after its
+// commit, before it could say so): proved table by table, nothing written.
+std::optional<std::vector<TableProof>> identical_copy(TableReader& source, TableReader& target) {
+  std::vector<TableProof> proofs;
+  for (const TableSpec& t : copied_tables()) {
+    const Proof from = prove(source, t);
+    const Proof to = prove(target, t);
+    TableProof p{std::string(t.name), from.rows, to.rows, from.checksum, to.checksum};
+    if (!p.ok()) return std::nullopt;
+    proofs.push_back(p);
+  }
+  return proofs;
+}
+
+}  // namespace
+
 CopyResult copy_database(Store& source, Store& target, Force force, const std::function<void(const CopyProgress&)>& progress) {
   const auto started = std::chrono::steady_clock::now();
   CopyResult result;
@@ -42,6 +80,7 @@ CopyResult copy_database(Store& source, Store& target, Force force, const std::f
                                                  source.location(), source_schema.current, source_schema.latest));
   }
   result.migrations = target.migrate();
+  crash_point("copy.migrated");
 
   const auto reader = source.read_tables();
   const auto writer = target.write_tables();
@@ -50,9 +89,16 @@ CopyResult copy_database(Store& source, Store& target, Force force, const std::f
     if (const auto n = writer->count(t); n > 0) occupied.push_back(fmt::format("{} ({} rows)", t.name, n));
   }
   if (!occupied.empty() && force == Force::no) {
+    if (auto proofs = identical_copy(*reader, *writer)) {
+      result.tables = std::move(*proofs);
+      result.already_copied = true;
+      result.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+      return result;
+    }
     std::string list;
     for (const auto& o : occupied) list += (list.empty() ? "" : ", ") + o;
-    throw Error(ErrorKind::conflict, fmt::format("{} is not empty: {}; copy into an empty database, or add --force to replace its rows",
+    throw Error(ErrorKind::conflict, fmt::format("{} is not empty and differs from the source: {}; copy into an empty database, or add --force to "
+                                                 "replace its rows",
                                                  target.location(), list));
   }
   // Children first when clearing, parents first when filling.
@@ -74,12 +120,9 @@ CopyResult copy_database(Store& source, Store& target, Force force, const std::f
     });
     proof.source_checksum = sum.hex();
     // The proof reads back what the target now holds, through its own transaction.
-    RowChecksum copied;
-    writer->scan(t, [&](const std::vector<Row>& rows) {
-      for (const Row& r : rows) copied.add(r);
-    });
-    proof.target_rows = writer->count(t);
-    proof.target_checksum = copied.hex();
+    const Proof back = prove(*writer, t);
+    proof.target_rows = back.rows;
+    proof.target_checksum = back.checksum;
     result.tables.push_back(proof);
   }
   if (!result.ok()) {
@@ -89,9 +132,23 @@ CopyResult copy_database(Store& source, Store& target, Force force, const std::f
     }
     throw Error(ErrorKind::data, fmt::format("the copy into {} does not match its source ({}); nothing was committed", target.location(), bad));
   }
+  // A kill before the commit leaves the target's rows as they were; after it, complete and proved.
+  crash_point("copy.verified");
   writer->commit();
+  crash_point("copy.committed");
   result.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   return result;
+}
+
+std::vector<std::string> write_store_at(const config::Config& cfg, const std::string& target,
+                                        const std::function<void(Store&, const std::string&)>& write) {
+  if (!is_pg_url(target) && !std::filesystem::exists(target)) {
+    return sqlite::create_sqlite_database(target, static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS")),
+                                          [&](Store& store) { write(store, std::filesystem::path(target).string()); });
+  }
+  auto store = open_store_at(cfg, target, Access::create);
+  write(*store, store->location());
+  return {};
 }
 
 }  // namespace bscbot::core::db

@@ -34,14 +34,25 @@ struct CopyResult {
   std::vector<TableProof> tables;
   std::vector<std::string> migrations;  // applied to the target first
   std::chrono::milliseconds took{0};
+  bool already_copied = false;  // the target held exactly the source's rows: nothing written
   bool ok() const;
 };
 
 // Copies `source` into `target`. The target is migrated to this build's schema first; a target
-// that holds rows is refused (core::Error(conflict)) unless `force`, which replaces them. A
+// that holds exactly the source's rows (proved as a copy is) is left as it is, with
+// `already_copied`, so a copy killed after its commit can be run again; one that holds other
+// rows is refused (core::Error(conflict)) unless `force`, which replaces them. A
 // source that is not at this build's schema is refused. When a table's proof fails, nothing is
 // committed and core::Error(data) names the tables.
 CopyResult copy_database(Store& source, Store& target, Force force, const std::function<void(const CopyProgress&)>& progress = {});
+
+// Runs `write` on the database at `target` (a postgresql:// URL or a SQLite file path), opened
+// as open_store_at(Access::create) opens it, with the target's location. A SQLite file that does
+// not exist yet is built under a temp name beside it and appears only once `write` has returned
+// (create_sqlite_database()'s rule), so a copy killed or failing on the way leaves no file.
+// Returns the migrations applied in creating such a file.
+std::vector<std::string> write_store_at(const config::Config& cfg, const std::string& target,
+                                        const std::function<void(Store&, const std::string& location)>& write);
 
 // The checksum of rows, as TableProof keeps it (for tests and `db copy` alike).
 class RowChecksum {

@@ -6,6 +6,8 @@
 
 namespace bscbot::core::db {
 
+bool is_pg_url(const std::string& target) { return target.rfind("postgresql://", 0) == 0 || target.rfind("postgres://", 0) == 0; }
+
 namespace {
 
 std::string unescape(std::string_view s) {

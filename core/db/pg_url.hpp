@@ -16,6 +16,9 @@ struct PgUrl {
   bool has_password = false;
 };
 
+// True when `target` is a postgresql:// (or postgres://) URL rather than a SQLite file path.
+bool is_pg_url(const std::string& target);
+
 // Parses postgresql://[user[:password]@][host[:port][,...]][/dbname][?params], or a key=value
 // connection string.
 PgUrl parse_pg_url(const std::string& url);

@@ -94,6 +94,15 @@ public:
     m_cv.notify_all();
   }
 
+  // Closes the idle connections `unfit` picks (not counted as errors: they are only stale).
+  void drop_idle_if(const std::function<bool(Connection&)>& unfit) {
+    std::lock_guard lock(m_mutex);
+    const auto before = m_idle.size();
+    std::erase_if(m_idle, [&](const std::unique_ptr<Connection>& c) { return unfit(*c); });
+    m_open -= static_cast<int>(before - m_idle.size());
+    if (before != m_idle.size()) m_cv.notify_all();
+  }
+
   PoolStatus status() const {
     std::lock_guard lock(m_mutex);
     return PoolStatus{m_in_use.load(), m_open, m_max, m_errors.load()};

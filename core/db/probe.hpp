@@ -18,7 +18,7 @@ struct WriteProbe {
   std::optional<std::uintmax_t> free_bytes;  // free space where it grows (SQLite: its folder)
 };
 
-// Below this much free space SQLite's next page allocation may fail: report disk_full early.
-inline constexpr std::uintmax_t k_min_free_bytes = 1024 * 1024;
+// Whether the free space is enough for the next writes is DISK_FREE_MIN_MB's to say
+// (core/checks/disk.hpp's with_margin), on the free_bytes a store reports.
 
 }  // namespace bscbot::core::db

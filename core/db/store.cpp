@@ -2,6 +2,7 @@
 
 #include "core/config/config.hpp"
 #include "core/db/pg/pg_store.hpp"
+#include "core/db/pg_url.hpp"
 #include "core/db/sqlite/sqlite_store.hpp"
 
 namespace bscbot::core::db {
@@ -23,8 +24,6 @@ pg::ConnectSettings pg_settings(const config::Config& cfg, std::string url, std:
   return s;
 }
 
-bool is_pg_url(const std::string& target) { return target.rfind("postgresql://", 0) == 0 || target.rfind("postgres://", 0) == 0; }
-
 }  // namespace
 
 std::unique_ptr<Store> open_store(const config::Config& cfg, Access access, StoreOptions options) {
@@ -37,6 +36,10 @@ std::unique_ptr<Store> open_store(const config::Config& cfg, Access access, Stor
 std::unique_ptr<Store> open_store_at(const config::Config& cfg, const std::string& target, Access access) {
   if (is_pg_url(target)) return pg::open_pg_store(pg_settings(cfg, target, ""), access, {});
   return sqlite::open_sqlite_store(target, access, static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS")), {});
+}
+
+std::vector<std::string> create_sqlite_database(const config::Config& cfg) {
+  return sqlite::create_sqlite_database(cfg.db_path(), static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS")));
 }
 
 StoreOptions daemon_store_options(const config::Config& cfg, QueryObserver observer) {

@@ -138,6 +138,14 @@ std::unique_ptr<Store> open_store(const config::Config& cfg, Access access, Stor
 // (`bscbot db copy --to`).
 std::unique_ptr<Store> open_store_at(const config::Config& cfg, const std::string& target, Access access);
 
+// Creates the SQLite database `cfg` names (absent), migrated to this build's schema, so that it
+// appears whole or not at all: built under a temp name beside it (core/util/files.hpp's naming
+// rule, so a killed attempt is reclaimed by the next), migrated, closed (its WAL folded back) and
+// renamed into place without replacing anything. Returns the migrations applied; throws
+// core::Error(conflict) when the file appeared meanwhile. (A PostgreSQL database is created on
+// its server and gets its schema from migrate().)
+std::vector<std::string> create_sqlite_database(const config::Config& cfg);
+
 // The daemon's options: a pool of DB_POOL_MIN..DB_POOL_MAX connections.
 StoreOptions daemon_store_options(const config::Config& cfg, QueryObserver observer);
 

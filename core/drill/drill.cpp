@@ -5,9 +5,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <functional>
+#include <thread>
 
 #include "core/backup/catalog.hpp"
 #include "core/backup/manifest.hpp"
@@ -18,6 +22,8 @@
 #include "core/db/store.hpp"
 #include "core/error.hpp"
 #include "core/process/daemon_control.hpp"
+#include "core/process/pid_file.hpp"
+#include "core/util/crash_point.hpp"
 #include "core/util/files.hpp"
 
 namespace fs = std::filesystem;
@@ -82,6 +88,44 @@ std::string scratch_database_name(const fs::path& scratch) {
 
 std::string ms(std::chrono::milliseconds d) { return format_duration(d); }
 
+constexpr std::string_view k_scratch_prefix = "bscbot-drill-";
+
+// The pid in a scratch folder's name ("bscbot-drill-<pid>-<ms>"), or 0.
+pid_t scratch_owner(const std::string& name) {
+  if (!name.starts_with(k_scratch_prefix)) return 0;
+  const std::string rest = name.substr(k_scratch_prefix.size());
+  pid_t pid = 0;
+  const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), pid);
+  return ec == std::errc() && end != rest.data() && *end == '-' ? pid : 0;
+}
+
+// Marks a scratch folder whose drill has not finished; a folder kept with --keep loses it.
+constexpr std::string_view k_in_progress = ".drill-in-progress";
+
+// Scratch folders of drills that were killed (still marked in progress, their bscbot gone): the
+// daemon each may still run is stopped, then the folder goes. Returns what was done, in words.
+std::vector<std::string> clear_killed_drills(const fs::path& root) {
+  std::vector<std::string> done;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(root, ec)) {
+    const pid_t owner = scratch_owner(e.path().filename().string());
+    if (owner == 0 || !e.is_directory(ec) || !fs::exists(e.path() / k_in_progress, ec) || owner == ::getpid() ||
+        process::is_running_program(owner, "bscbot")) {
+      continue;
+    }
+    std::string what = fmt::format("removed {} (left by a drill that was killed)", e.path().string());
+    if (const auto pid = process::read_pid_file(e.path() / "data" / "bscbotd.pid"); pid && process::is_running_program(*pid, "bscbotd")) {
+      ::kill(*pid, SIGTERM);
+      for (int i = 0; i < 100 && process::is_running_program(*pid, "bscbotd"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (process::is_running_program(*pid, "bscbotd")) ::kill(*pid, SIGKILL);
+      what += fmt::format(", after stopping its bscbotd (pid {})", *pid);
+    }
+    fs::remove_all(e.path(), ec);
+    done.push_back(what);
+  }
+  return done;
+}
+
 }  // namespace
 
 bool DrillReport::ok() const {
@@ -97,6 +141,9 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
   bool failed = false;
   // Runs one step unless an earlier one failed; its exception becomes the step's failure.
   const auto step = [&](const std::string& name, const std::function<std::string()>& body) {
+    std::string point = "drill." + name;
+    for (char& c : point) c = c == ' ' ? '_' : c;
+    crash_point(point);
     DrillStep s;
     s.name = name;
     if (failed) {
@@ -119,8 +166,10 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
 
   // The scratch folder is created up front so that a failure can be inspected with --keep.
   fs::create_directories(options.scratch_root);
+  report.cleared = clear_killed_drills(options.scratch_root);
   const fs::path scratch = options.scratch_root / fmt::format("bscbot-drill-{}-{}", ::getpid(), std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch()).count());
   fs::create_directories(scratch / "data");
+  atomic_write_file(scratch / k_in_progress, "a drill runs here; a later drill removes this folder if that drill was killed\n");
   report.scratch = scratch;
   const fs::path database = scratch / "data" / "trading-bot.sqlite";
   std::optional<backup::Manifest> manifest;
@@ -258,6 +307,7 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
     const std::string db_note = pg_scratch ? fmt::format(" and the scratch database {}", pg_scratch->dbname) : std::string();
     if (options.keep == Keep::yes) {
       report.kept = true;
+      fs::remove(scratch / k_in_progress);
       return fmt::format("kept {}{}", scratch.string(), db_note);
     }
     if (pg_scratch) {
@@ -269,6 +319,7 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
     return fmt::format("removed {}{}", scratch.string(), db_note);
   });
   failed = failed || failed_before_cleanup;
+  crash_point("drill.done");
   report.total = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
   return report;
 }
@@ -284,7 +335,9 @@ std::string to_markdown(const DrillReport& r) {
     out += fmt::format("- **Recovery time**: not reached (target {} min)\n", r.target.count());
   }
   out += fmt::format("- **Total drill time**: {}\n", ms(r.total));
-  out += fmt::format("- **Scratch folder**: {}\n\n", r.kept ? "kept at " + r.scratch.string() : "removed");
+  out += fmt::format("- **Scratch folder**: {}\n", r.kept ? "kept at " + r.scratch.string() : "removed");
+  for (const auto& c : r.cleared) out += fmt::format("- **Before the drill**: {}\n", c);
+  out += "\n";
   out += "| Step | Result | Duration | Detail |\n|---|---|---|---|\n";
   for (const auto& s : r.steps) {
     std::string detail = s.detail;

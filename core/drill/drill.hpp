@@ -42,6 +42,7 @@ struct DrillReport {
   std::chrono::milliseconds recovery{0};         // from the start until the restored daemon answered healthy
   std::chrono::milliseconds total{0};
   std::chrono::minutes target{30};
+  std::vector<std::string> cleared;              // scratch folders of killed drills removed first (and their daemons stopped)
   bool ok() const;
   bool within_target() const { return ok() && recovery <= target; }
 };

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/util/crash_point.hpp"
 #include "core/util/files.hpp"
 
 namespace fs = std::filesystem;
@@ -166,16 +167,14 @@ void write_archive(const fs::path& out, const std::vector<fs::path>& files) {
   check(a.get(), archive_write_close(a.get()), "finishing " + out.string());
 }
 
-// Reads the archive back: every member's name and SHA-256 must match its source.
-void verify_archive(const fs::path& archive_path, const std::vector<fs::path>& files) {
-  std::map<std::string, std::string> expected;
-  for (const auto& f : files) expected[f.filename().string()] = sha256_of_file(f);
+// Every member of a tar.gz archive: its name and the SHA-256 of its content.
+std::map<std::string, std::string> archive_members(const fs::path& archive_path) {
   ArchivePtr a(archive_read_new(), archive_read_free);
   archive_read_support_filter_gzip(a.get());
   archive_read_support_format_tar(a.get());
   check(a.get(), archive_read_open_filename(a.get(), archive_path.c_str(), 65536), "cannot read back " + archive_path.string());
   archive_entry* entry = nullptr;
-  std::set<std::string> seen;
+  std::map<std::string, std::string> members;
   while (archive_read_next_header(a.get(), &entry) == ARCHIVE_OK) {
     const std::string name = archive_entry_pathname(entry);
     std::string content;
@@ -184,15 +183,38 @@ void verify_archive(const fs::path& archive_path, const std::vector<fs::path>& f
     while ((n = archive_read_data(a.get(), buf, sizeof buf)) > 0) content.append(buf, static_cast<std::size_t>(n));
     if (n < 0) check(a.get(), ARCHIVE_FATAL, "reading back " + name);
     std::istringstream in(content);
+    members[name] = sha256_of_stream(in);
+  }
+  return members;
+}
+
+// Reads the archive back: every member's name and SHA-256 must match its source.
+void verify_archive(const fs::path& archive_path, const std::vector<fs::path>& files) {
+  std::map<std::string, std::string> expected;
+  for (const auto& f : files) expected[f.filename().string()] = sha256_of_file(f);
+  const auto members = archive_members(archive_path);
+  for (const auto& [name, sha] : members) {
     const auto it = expected.find(name);
-    if (it == expected.end() || it->second != sha256_of_stream(in)) {
+    if (it == expected.end() || it->second != sha) {
       throw Error(ErrorKind::io, fmt::format("archive {} does not match {}; nothing was deleted", archive_path.string(), name));
     }
-    seen.insert(name);
   }
-  if (seen.size() != expected.size()) {
-    throw Error(ErrorKind::io, fmt::format("archive {} holds {} of {} logs; nothing was deleted", archive_path.string(), seen.size(), expected.size()));
+  if (members.size() != expected.size()) {
+    throw Error(ErrorKind::io, fmt::format("archive {} holds {} of {} logs; nothing was deleted", archive_path.string(), members.size(), expected.size()));
   }
+}
+
+// The month's archives already in the folder ("archive_YYYYMM.tar.gz", "archive_YYYYMM-2.tar.gz").
+std::vector<fs::path> month_archives(const fs::path& planned) {
+  std::string stem = planned.filename().string();
+  stem = stem.substr(0, std::min(stem.find('-'), stem.find(".tar.gz")));
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(planned.parent_path(), ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.starts_with(stem) && name.ends_with(".tar.gz") && e.is_regular_file(ec)) out.push_back(e.path());
+  }
+  return out;
 }
 
 }  // namespace
@@ -201,13 +223,41 @@ ArchiveResult archive(const ArchivePlan& plan) {
   ArchiveResult result;
   result.plan = plan;
   if (plan.files.empty()) return result;
+  reclaim_temp_files(plan.archive.parent_path());
+  // A run killed after it placed its archive, before it deleted the logs: what an archive of the
+  // month already holds, byte for byte, is deleted now rather than archived twice.
+  std::map<std::string, std::string> archived;
+  for (const fs::path& a : month_archives(plan.archive)) {
+    try {
+      for (auto& [name, sha] : archive_members(a)) archived.emplace(name, sha);
+    } catch (const Error&) {
+      // An archive that does not read back proves nothing: its logs are archived again.
+    }
+  }
+  std::vector<fs::path> todo;
+  for (const fs::path& f : plan.files) {
+    const auto it = archived.find(f.filename().string());
+    if (it != archived.end() && it->second == sha256_of_file(f)) {
+      std::error_code ec;
+      if (fs::remove(f, ec)) {
+        result.deleted.push_back(f);
+        result.already_archived.push_back(f);
+      }
+    } else {
+      todo.push_back(f);
+    }
+  }
+  result.plan.files = todo;
+  if (todo.empty()) return result;
   const fs::path tmp = temp_path_beside(plan.archive);
   try {
-    write_archive(tmp, plan.files);
+    write_archive(tmp, todo);
     fsync_path(tmp);
-    verify_archive(tmp, plan.files);
+    crash_point("logs_archive.written");
+    verify_archive(tmp, todo);
     if (fs::exists(plan.archive)) throw Error(ErrorKind::conflict, fmt::format("{} appeared meanwhile; nothing was deleted", plan.archive.string()));
     durable_rename(tmp, plan.archive);
+    crash_point("logs_archive.placed");
   } catch (...) {
     std::error_code ec;
     fs::remove(tmp, ec);
@@ -215,9 +265,10 @@ ArchiveResult archive(const ArchivePlan& plan) {
   }
   result.written = true;
   result.archive_bytes = fs::file_size(plan.archive);
-  for (const auto& f : plan.files) {
+  for (const auto& f : todo) {
     std::error_code ec;
     if (fs::remove(f, ec)) result.deleted.push_back(f);
+    crash_point("logs_archive.deleted");
   }
   return result;
 }

@@ -34,6 +34,7 @@ struct ArchiveResult {
   bool written = false;
   std::uintmax_t archive_bytes = 0;
   std::vector<std::filesystem::path> deleted;
+  std::vector<std::filesystem::path> already_archived;  // deleted because an archive of the month holds them already
 };
 
 // Which logs are older than `age` and the archive name: logs/archive_YYYYMM.tar.gz for the month
@@ -42,6 +43,8 @@ ArchivePlan plan_archive(const std::filesystem::path& dir, std::chrono::seconds 
 
 // Writes the archive atomically, reads it back and compares every member with its source
 // (size and SHA-256), and only then deletes the originals. A failure leaves every log in place.
+// Logs an earlier, killed run had already archived (same name and content in an archive of
+// the month) are deleted without a second copy.
 ArchiveResult archive(const ArchivePlan& plan);
 
 }  // namespace bscbot::core::logs

@@ -8,6 +8,7 @@
 #include "core/chain/transaction.hpp"
 #include "core/db/store.hpp"
 #include "core/error.hpp"
+#include "core/util/crash_point.hpp"
 #include "core/trade/math.hpp"
 #include "core/trade/outcome.hpp"
 
@@ -839,9 +840,13 @@ void TradeEngine::process(const Item& item) {
       m_nonces->release(tx.nonce);
       return;  // finalised by someone else meanwhile; nothing was sent
     }
+    // Crash points for the swap harness (issue 13): between recording the hash and broadcasting,
+    // and right after the broadcast.
+    crash_point("trade.hash_recorded");
     publish(item.id);
     try {
       m_send_eth.send_raw_transaction(signed_tx.raw);
+      crash_point("trade.broadcast");
     } catch (const chain::RpcError& e) {
       // "already known" after a retried broadcast means an earlier attempt got through.
       if (!known_after_refusal(signed_tx.hash)) {

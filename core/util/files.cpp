@@ -5,8 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <signal.h>
+
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -49,6 +53,84 @@ fs::path temp_path_beside(const fs::path& path) {
   static std::atomic<unsigned> counter{0};
   return path.parent_path() /
          fmt::format(".{}.tmp-{}-{}", path.filename().string(), ::getpid(), counter++);
+}
+
+std::optional<std::pair<std::string, pid_t>> parse_temp_name(std::string_view name) {
+  for (std::string_view side : {"-wal", "-shm", "-journal"}) {
+    if (name.ends_with(side)) {
+      name.remove_suffix(side.size());
+      break;
+    }
+  }
+  if (!name.starts_with('.')) return std::nullopt;
+  const auto tmp = name.rfind(".tmp-");
+  if (tmp == std::string_view::npos || tmp < 2) return std::nullopt;
+  const std::string_view tail = name.substr(tmp + 5);  // "<pid>-<n>"
+  const auto dash = tail.find('-');
+  if (dash == std::string_view::npos || dash == 0 || dash + 1 >= tail.size()) return std::nullopt;
+  const auto digits = [](std::string_view s) { return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }); };
+  if (!digits(tail.substr(0, dash)) || !digits(tail.substr(dash + 1))) return std::nullopt;
+  pid_t pid = 0;
+  std::from_chars(tail.data(), tail.data() + dash, pid);
+  if (pid <= 0) return std::nullopt;
+  return std::pair{std::string(name.substr(1, tmp - 1)), pid};
+}
+
+namespace {
+
+// A writer is alive while its pid runs a bscbot program (bscbot, bscbotd, or a test binary): a
+// pid reused by something else does not keep a leftover.
+bool writer_alive(pid_t pid) {
+  if (pid == ::getpid()) return true;
+  if (::kill(pid, 0) != 0 && errno != EPERM) return false;
+  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const auto open = line.find('(');
+  const auto close = line.rfind(')');
+  if (open == std::string::npos || close == std::string::npos || close + 2 >= line.size()) return false;
+  const char state = line[close + 2];
+  return state != 'Z' && state != 'X' && line.compare(open + 1, 6, "bscbot") == 0;
+}
+
+}  // namespace
+
+std::vector<TempFile> find_temp_files(const fs::path& dir) {
+  std::vector<TempFile> out;
+  std::error_code ec;
+  for (const auto& item : fs::directory_iterator(dir, ec)) {
+    const auto parsed = parse_temp_name(item.path().filename().string());
+    if (!parsed) continue;
+    std::error_code size_ec;
+    const bool link = item.is_symlink(size_ec);
+    if (!link && !item.is_regular_file(size_ec)) continue;
+    TempFile t;
+    t.path = item.path();
+    t.final_name = parsed->first;
+    t.writer = parsed->second;
+    t.bytes = link ? 0 : item.file_size(size_ec);
+    if (size_ec) t.bytes = 0;
+    t.writer_alive = writer_alive(t.writer);
+    out.push_back(std::move(t));
+  }
+  std::sort(out.begin(), out.end(), [](const TempFile& a, const TempFile& b) { return a.path < b.path; });
+  return out;
+}
+
+std::vector<TempFile> reclaim_temp_files(const fs::path& dir) {
+  std::vector<TempFile> removed;
+  for (TempFile& t : find_temp_files(dir)) {
+    if (t.writer_alive) continue;
+    std::error_code ec;
+    if (fs::remove(t.path, ec)) removed.push_back(std::move(t));
+  }
+  return removed;
+}
+
+std::uintmax_t total_bytes(const std::vector<TempFile>& files) {
+  std::uintmax_t sum = 0;
+  for (const TempFile& t : files) sum += t.bytes;
+  return sum;
 }
 
 void fsync_path(const fs::path& path) {

@@ -1,10 +1,16 @@
 #pragma once
-// Filesystem edges shared by every command: atomic writes and free-space checks.
+// Filesystem edges shared by every command: atomic writes, free-space checks, and the one naming
+// rule of files still being written.
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace bscbot::core {
 
@@ -31,7 +37,32 @@ std::uintmax_t available_bytes(const std::filesystem::path& path);
 // core::Error(io) naming the file.
 void set_modified_time(const std::filesystem::path& path, std::chrono::system_clock::time_point t);
 
-// A temp name beside `path` that no other writer picks: "<name>.tmp-<pid>-<n>".
+// The one naming rule for a file being written: ".<name>.tmp-<pid>-<n>" beside its final
+// `path`, hidden, unique to this process, and naming the writer. Every writer in bscbot (atomic
+// writes, staged backups, restore staging, log archives, the `latest` link) uses it, so the next
+// run of a command can tell what a killed run left behind from what a live one is writing.
 std::filesystem::path temp_path_beside(const std::filesystem::path& path);
+
+// A file named by temp_path_beside() (or SQLite's -wal, -shm or -journal of one), found in a folder.
+struct TempFile {
+  std::filesystem::path path;
+  std::string final_name;      // what it would have been renamed to
+  pid_t writer = 0;            // the process that wrote it
+  std::uintmax_t bytes = 0;
+  bool writer_alive = false;   // that process is still a running bscbot program
+};
+
+// The final name and the writer's pid of a temp name, or nullopt for any other name.
+std::optional<std::pair<std::string, pid_t>> parse_temp_name(std::string_view file_name);
+
+// The temp files directly in `dir` (a missing folder has none).
+std::vector<TempFile> find_temp_files(const std::filesystem::path& dir);
+
+// Removes the temp files in `dir` whose writer is gone (what a killed run left); those of a live
+// writer stay. Returns what was removed.
+std::vector<TempFile> reclaim_temp_files(const std::filesystem::path& dir);
+
+// Bytes held by `files`.
+std::uintmax_t total_bytes(const std::vector<TempFile>& files);
 
 }  // namespace bscbot::core

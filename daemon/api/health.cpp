@@ -33,6 +33,17 @@ http::Response health(App& app) {
                                    std::chrono::duration_cast<std::chrono::milliseconds>(now - db.checked).count()));
   }
   if (app.state.stopping) problems.push_back("shutting down");
+  // The log and backup folders do not stop bscbotd from serving: warnings, not a 503.
+  const FolderProbe logs = app.state.logs();
+  const FolderProbe backups = app.state.backups();
+  std::vector<std::string> warnings;
+  if (logs.state == "disk_full" || logs.state == "error") warnings.push_back("log folder " + logs.state + ": " + logs.error);
+  if (backups.state == "disk_full") warnings.push_back("backup folder disk_full: " + backups.error);
+  const auto folder_json = [](const FolderProbe& f) {
+    return nlohmann::json{{"state", f.state}, {"free_bytes", f.free_bytes}, {"needed_bytes", f.needed_bytes}, {"error", f.error}};
+  };
+  nlohmann::json logs_json = folder_json(logs);
+  logs_json["lost_lines"] = app.state.log_write_failures.load();
 
   const auto hits = app.state.cache_hits.load();
   const auto misses = app.state.cache_misses.load();
@@ -60,6 +71,9 @@ http::Response health(App& app) {
         {"schema_version", app.schema_version},
         {"pool_used", pool.in_use},
         {"pool_max", pool.max}}},
+      {"logs", logs_json},
+      {"backups", folder_json(backups)},
+      {"warnings", warnings},
       {"chain", app.trading ? app.trading->health() : nlohmann::json{{"enabled", false}, {"state", "disabled"}}},
       {"trade_queue_length", app.state.trade_queue_length.load()},
       {"cache",

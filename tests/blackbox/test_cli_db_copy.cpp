@@ -63,7 +63,7 @@ TEST_CASE("cli: db copy moves every table to PostgreSQL and back, proved, and re
   // A second copy into the same database is refused, and changes nothing there.
   r = test::bscbot({"db", "copy", "--to", url}, s.path());
   CHECK(r.exit_code == 75);
-  CHECK(r.err.find("is not empty: users (2 rows)") != std::string::npos);
+  CHECK(r.err.find("is not empty and differs from the source: users (2 rows)") != std::string::npos);
   CHECK(r.err.find("--force") != std::string::npos);
   CHECK(server.psql(url, "SELECT COUNT(*) FROM users") == "2");
   r = test::bscbot({"--json", "db", "copy", "--to", url, "--force"}, s.path());

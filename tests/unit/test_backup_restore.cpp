@@ -130,11 +130,11 @@ TEST_CASE("backup: restore --latest skips backups that do not verify") {
   site.clock.advance(std::chrono::hours(24));
   fx::add_trades(site.db, 5);
   const fs::path newer_file = site.take();
-  fx::scribble(newer_file, fs::file_size(newer_file) / 2, 64);  // the newest is damaged after the fact
-  const auto candidates = latest_candidates(site.backups);
-  REQUIRE(candidates.size() == 2);
-  CHECK(candidates[0] == newer_file);
-  const RestoreResult r = restore_backup(site.options(candidates), site.daemon, site.clock);
+  REQUIRE(latest_candidates(site.backups) == std::vector<fs::path>{newer_file, older});
+  // The newest is damaged after the fact, where the catalog's spot checksum may not look: only
+  // the full verify sees it.
+  fx::scribble(newer_file, fs::file_size(newer_file) / 2, 64);
+  const RestoreResult r = restore_backup(site.options({newer_file, older}), site.daemon, site.clock);
   CHECK(r.backup == older);
   REQUIRE(r.skipped.size() == 1);
   CHECK(r.skipped[0].path == newer_file);

@@ -156,7 +156,8 @@ TEST_CASE("checks: without a database the integrity check is CRIT and the tradin
   CHECK(by_name(results, "database_size").status == Status::unknown);
   CHECK(by_name(results, "success_rate").status == Status::unknown);
   CHECK(by_name(results, "trades_24h").status == Status::unknown);
-  CHECK(results.size() == 6);
+  CHECK(by_name(results, "database_writable").value == "missing");
+  CHECK(results.size() == 7);
 }
 
 TEST_CASE("database checks: replication lag is judged on a standby and on a primary's standbys") {

@@ -1,13 +1,20 @@
 // The SQLite store: one file in WAL mode, a pool of connections, migrations, maintenance and
 // the write probe, including what only a file can suffer (deleted, replaced, its disk full).
 #include <SQLiteCpp/Transaction.h>
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "core/db/database.hpp"
 #include "core/db/schema_sqlite.hpp"
 #include "core/db/sqlite/sqlite_store.hpp"
 #include "core/db/sqlite/store_impl.hpp"
+#include "core/util/crash_point.hpp"
 #include "core/util/files.hpp"
 
 namespace fs = std::filesystem;
@@ -85,7 +92,9 @@ public:
         record.exec();
         db.exec(fmt::format("PRAGMA user_version = {}", m.version));
         db.exec(fmt::format("PRAGMA application_id = {}", k_application_id));
+        crash_point("migrate.uncommitted");
         tx.commit();
+        crash_point("migrate.committed");
         applied.push_back(name);
       }
       return 0;
@@ -172,9 +181,20 @@ public:
       probe.error = "database file was replaced while bscbotd was running; restart bscbotd (use `bscbot restore`)";
       return probe;
     }
+    // A connection opened while the file could not be written is read-only for good (SQLite
+    // falls back silently, and BEGIN IMMEDIATE still succeeds on it): close those, so that the
+    // pool opens writable ones as soon as the file is writable again.
+    m_pool.drop_idle_if([](Connection& c) { return sqlite3_db_readonly(c.db().getHandle(), "main") == 1; });
     try {
       auto lease = m_pool.acquire();
       SQLite::Database& db = lease->db();
+      if (sqlite3_db_readonly(db.getHandle(), "main") == 1) {
+        probe.state = DbState::readonly;
+        probe.error = "the database file cannot be opened for writing (permissions, an immutable flag or a read-only mount): "
+                      "attempt to write a readonly database";
+        lease.discard();
+        return probe;
+      }
       try {
         db.exec("BEGIN IMMEDIATE");
         db.exec("ROLLBACK");
@@ -194,10 +214,6 @@ public:
     } catch (const Error& e) {
       probe.state = DbState::error;
       probe.error = e.what();
-    }
-    if (probe.state == DbState::ok && probe.free_bytes && *probe.free_bytes < k_min_free_bytes) {
-      probe.state = DbState::disk_full;
-      probe.error = "less than 1 MiB free on the database's filesystem";
     }
     return probe;
   }
@@ -238,6 +254,50 @@ private:
 
 std::unique_ptr<Store> open_sqlite_store(const fs::path& path, Access access, int busy_timeout_ms, StoreOptions options) {
   return std::make_unique<SqliteStore>(path, access, busy_timeout_ms, std::move(options));
+}
+
+std::vector<std::string> create_sqlite_database(const fs::path& path, int busy_timeout_ms, const std::function<void(Store&)>& fill) {
+  const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw Error(ErrorKind::io, fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  reclaim_temp_files(dir);
+  const fs::path temp = temp_path_beside(path);
+  const auto remove_temp = [&] {
+    for (const char* side : {"", "-wal", "-shm", "-journal"}) fs::remove(temp.string() + side, ec);
+  };
+  std::vector<std::string> applied;
+  try {
+    {
+      StoreOptions one;
+      one.pool_min = 1;
+      one.pool_max = 1;
+      auto store = open_sqlite_store(temp, Access::create, busy_timeout_ms, std::move(one));
+      crash_point("create.opened");
+      applied = store->migrate();
+      if (fill) fill(*store);
+    }
+    // Closed: the last connection folded the WAL into the file and removed it.
+    fsync_path(temp);
+    crash_point("create.migrated");
+    int rc = ::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE);
+    if (rc != 0 && (errno == EINVAL || errno == ENOSYS)) {
+      rc = ::link(temp.c_str(), path.c_str());
+      if (rc == 0) ::unlink(temp.c_str());
+    }
+    if (rc != 0) {
+      const int err = errno;
+      throw Error(err == EEXIST ? ErrorKind::conflict : ErrorKind::io,
+                  fmt::format("cannot create database {}: {}", path.string(), err == EEXIST ? "it appeared meanwhile" : std::strerror(err)));
+    }
+    fsync_path(dir);
+    crash_point("create.placed");
+  } catch (...) {
+    remove_temp();
+    throw;
+  }
+  remove_temp();
+  return applied;
 }
 
 }  // namespace bscbot::core::db::sqlite

@@ -4,6 +4,7 @@
 #include <SQLiteCpp/Transaction.h>
 
 #include "core/db/sqlite/store_impl.hpp"
+#include "core/util/crash_point.hpp"
 
 namespace bscbot::core::db::sqlite {
 
@@ -317,9 +318,11 @@ CleanupResult Trades::delete_older_than(SystemTime cutoff, DryRun dry_run) {
           "DELETE FROM trades WHERE id IN (SELECT id FROM trades WHERE created_at < ? AND status <> 'pending' LIMIT 5000)");
       del->bind(1, cut);
       const int count = del->exec();
+      crash_point("cleanup.batch_uncommitted");
       tx.commit();
       return count;
     });
+    crash_point("cleanup.batch_committed");
     deleted += n;
     if (n == 0) break;
   }
