@@ -78,7 +78,15 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   RuntimeState state;
   net::io_context ioc(static_cast<int>(cfg.integer("HTTP_THREADS")));
   App app{cfg, log, metrics, state, *store, schema_version};
-  WsHub hub(app);
+  // Every client socket is a descriptor: the two connection limits must fit the process's.
+  const http::ConnectionBudget budget =
+      http::plan_connection_budget(cfg.integer("HTTP_MAX_CONNECTIONS"), cfg.integer("MAX_CONNECTIONS"));
+  if (budget.clamped) {
+    log->warn("The file descriptor limit ({}) is too low for HTTP_MAX_CONNECTIONS={} and MAX_CONNECTIONS={}: serving at most {} HTTP "
+              "and {} WebSocket clients; raise LimitNOFILE (systemd) or `ulimit -n`",
+              budget.descriptors, cfg.integer("HTTP_MAX_CONNECTIONS"), cfg.integer("MAX_CONNECTIONS"), budget.http, budget.websocket);
+  }
+  WsHub hub(app, budget.websocket);
   app.hub = &hub;
 
   http::Router router;
@@ -104,7 +112,7 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   worker.every(std::chrono::seconds(1), [&ops_gauges] { ops_gauges.track_cpu(); });
   worker.every(std::chrono::seconds(15), [&ops_gauges] { ops_gauges.refresh(); });
   worker.start();
-  http::Server server(ioc, app, router);
+  http::Server server(ioc, app, router, budget);
   server.listen();
   core::process::write_pid_file(pid_path, ::getpid());
 
