@@ -62,9 +62,11 @@ int prepare_database(core::db::Store& store, const core::config::Config& cfg, sp
 int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   refuse_unsafe_settings(cfg);
   const auto pid_path = cfg.pid_file();
-  if (const auto other = core::process::read_pid_file(pid_path); other && *other != ::getpid() &&
-                                                                  core::process::is_running_program(*other, "bscbotd")) {
-    throw Error(ErrorKind::conflict, fmt::format("bscbotd is already running (pid {}, pid file {})", *other, pid_path.string()));
+  // An old-style pid file naming a live bscbotd is taken at its word here: refusing to start
+  // is the safe mistake.
+  if (const auto other = core::process::check_pid_file(pid_path);
+      other.state == core::process::PidState::ours || other.state == core::process::PidState::unproven) {
+    throw Error(ErrorKind::conflict, fmt::format("bscbotd is already running (pid {}, pid file {})", *other.pid, pid_path.string()));
   }
   auto log = make_logger(cfg, log_to_stderr);
   log->info("bscbotd {} starting (pid {}, NODE_ENV={})", k_version, ::getpid(), cfg.text("NODE_ENV"));
@@ -114,7 +116,7 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   worker.start();
   http::Server server(ioc, app, router, budget);
   server.listen();
-  core::process::write_pid_file(pid_path, ::getpid());
+  auto pid_file = std::make_unique<core::process::HeldPidFile>(pid_path, cfg.path("DATA_DIR"));
 
   std::mutex done_mutex;
   std::condition_variable done_cv;
@@ -162,7 +164,7 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   } catch (const std::exception& e) {
     log->warn("Last metric sample not stored: {}", e.what());
   }
-  core::process::remove_pid_file(pid_path, ::getpid());
+  pid_file.reset();
   log->info("bscbotd stopped");
   log->flush();
   spdlog::shutdown();

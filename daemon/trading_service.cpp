@@ -78,7 +78,7 @@ nlohmann::json TradingService::health(bool detail) const {
   nlohmann::json j = {
       {"enabled", true},
       {"state", std::string(core::trade::to_string(s.state))},
-      {"detail", s.detail},
+      {"detail", core::config::mask_secrets(s.detail)},
       {"chain_id", opt(s.chain_id)},
       {"expected_chain_id", m_app.cfg.integer("CHAIN_ID")},
       {"block_number", opt(s.block_number)},

@@ -7,6 +7,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <functional>
 
 #include "core/backup/catalog.hpp"
@@ -18,6 +21,7 @@
 #include "core/db/store.hpp"
 #include "core/error.hpp"
 #include "core/process/daemon_control.hpp"
+#include "core/process/pid_file.hpp"
 #include "core/util/files.hpp"
 
 namespace fs = std::filesystem;
@@ -117,9 +121,15 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
     report.steps.push_back(std::move(s));
   };
 
-  // The scratch folder is created up front so that a failure can be inspected with --keep.
+  // The scratch folder is created up front so that a failure can be inspected with --keep. It
+  // comes from mkdtemp: a fresh name nobody could guess, made by us alone (mode 700), so nothing
+  // another user prepared (a pid file, a link) can be in it.
   fs::create_directories(options.scratch_root);
-  const fs::path scratch = options.scratch_root / fmt::format("bscbot-drill-{}-{}", ::getpid(), std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch()).count());
+  std::string name = (options.scratch_root / "bscbot-drill-XXXXXX").string();
+  if (::mkdtemp(name.data()) == nullptr) {
+    throw Error(ErrorKind::io, fmt::format("cannot create a scratch folder in {}: {}", options.scratch_root.string(), std::strerror(errno)));
+  }
+  const fs::path scratch = name;
   fs::create_directories(scratch / "data");
   report.scratch = scratch;
   const fs::path database = scratch / "data" / "trading-bot.sqlite";
@@ -194,11 +204,15 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
   dopts.bscbotd = options.bscbotd;
   dopts.env_overrides = settings;
   const process::DaemonControl daemon(scratch_cfg, dopts);
-  bool daemon_started = false;
+  // The daemon the drill started, by pid and identity: the stop step signals that process and
+  // no other, whatever the pid file in the scratch folder says by then.
+  std::optional<std::pair<pid_t, process::ProcessIdentity>> started;
 
   step("start bscbotd", [&] {
     const pid_t pid = daemon.start(options.start_timeout);
-    daemon_started = true;
+    const auto identity = process::process_identity(pid);
+    if (!identity) throw Error(ErrorKind::unavailable, fmt::format("bscbotd (pid {}) exited right after it answered", pid));
+    started.emplace(pid, *identity);
     return fmt::format("pid {} on {}", pid, daemon.base_url());
   });
   step("health", [&] {
@@ -250,9 +264,19 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
   const bool failed_before_cleanup = failed;
   failed = false;
   step("stop bscbotd", [&] {
-    if (!daemon_started) return std::string("was not started");
-    daemon.stop(std::chrono::milliseconds(30000), /*force=*/true);
-    return std::string("stopped");
+    if (!started) return std::string("was not started");
+    const auto& [pid, identity] = *started;
+    const auto check = process::check_pid_file(scratch_cfg.pid_file());
+    const bool pid_file_intact = check.state == process::PidState::ours && check.pid == pid;
+    process::stop_process(pid, identity, std::chrono::milliseconds(30000), /*force=*/true);
+    if (!pid_file_intact) {
+      // Someone wrote into the drill's folder while it ran: the drill must not pass.
+      throw Error(ErrorKind::data, fmt::format("stopped the drill's bscbotd (pid {}) and signalled nothing else, but its pid file {} no "
+                                               "longer names it ({}): something wrote into the scratch folder",
+                                               pid, scratch_cfg.pid_file().string(),
+                                               check.detail.empty() ? std::string("the file is gone") : check.detail));
+    }
+    return fmt::format("stopped pid {}", pid);
   });
   step("clean up", [&] {
     const std::string db_note = pg_scratch ? fmt::format(" and the scratch database {}", pg_scratch->dbname) : std::string();

@@ -53,7 +53,20 @@ RunReport run(const Playbook& pb, StepExecutor& executor, const RunOptions& opti
     r.id = step.id;
     r.title = step.title;
     const std::string where = fmt::format("{}:{}", pb.file, step.line);
-    for (const auto& w : step.run) r.args.push_back(substitute(w, vars, where));
+    std::vector<bool> from_variable;
+    bool dashed = false;
+    for (const auto& w : step.run) {
+      r.args.push_back(substitute(w, vars, where));
+      // A leading '-' the playbook wrote is an option by design; one a variable brought is data.
+      from_variable.push_back(w.rfind("{{", 0) == 0 && r.args.back().rfind('-', 0) == 0);
+      dashed = dashed || from_variable.back();
+    }
+    if (dashed) {
+      if (!options.shape_args) {
+        throw Error(ErrorKind::usage, fmt::format("{}: a variable's value starts with '-' and would be read as an option", where));
+      }
+      r.args = options.shape_args(r.args, from_variable);
+    }
     if (!step.manual.empty()) r.manual = substitute(step.manual, vars, where);
     StepOutcome outcome;
 

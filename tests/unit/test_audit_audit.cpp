@@ -247,7 +247,7 @@ TEST_CASE("audit: a whole run reports the worst finding and renders the manual's
   const auto report = run_audit(cfg, options, edges);
   CHECK(report.status == Status::crit);
   CHECK(report.production);
-  CHECK(report.findings.size() == 16);
+  CHECK(report.findings.size() == 17);
   const std::string md = render_markdown(report);
   CHECK(md.find("# Security Audit Report") != std::string::npos);
   CHECK(md.find("| CRIT | JWT_SECRET strength |") != std::string::npos);
@@ -256,7 +256,7 @@ TEST_CASE("audit: a whole run reports the worst finding and renders the manual's
   CHECK(md.find("- [ ] Review firewall rules") != std::string::npos);
   const auto doc = to_json(report);
   CHECK(doc["exit_code"] == 2);
-  CHECK(doc["findings"].size() == 16);
+  CHECK(doc["findings"].size() == 17);
 }
 
 TEST_CASE("audit: a PostgreSQL server on another host needs TLS, and bscbot's role must not be a superuser") {

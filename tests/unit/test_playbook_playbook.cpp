@@ -74,7 +74,7 @@ TEST_CASE("playbook: a run follows conditions, stops on failure and still runs f
 
   ScriptedExecutor failing;
   failing.exits["db"] = 74;
-  report = run(p, failing, {{{"age", "30d"}}, DryRun::no, "", {}});
+  report = run(p, failing, {{{"age", "30d"}}, DryRun::no, "", {}, {}});
   CHECK_FALSE(report.ok);
   CHECK(report.steps[1].status == StepStatus::failed);
   CHECK(report.steps[1].args.back() == "30d");
@@ -93,18 +93,18 @@ TEST_CASE("playbook: a run follows conditions, stops on failure and still runs f
 TEST_CASE("playbook: dry run executes nothing; --at picks one slot of the day") {
   const Playbook p = parse(k_book, "daily.yaml");
   ScriptedExecutor e;
-  auto report = run(p, e, {{}, DryRun::yes, "", {}});
+  auto report = run(p, e, {{}, DryRun::yes, "", {}, {}});
   CHECK(e.calls.empty());
   for (const auto& s : report.steps) CHECK(s.status == StepStatus::planned);
-  report = run(p, e, {{}, DryRun::no, "09:00", {}});
+  report = run(p, e, {{}, DryRun::no, "09:00", {}, {}});
   CHECK(e.calls.size() == 1);
   CHECK(report.steps[1].status == StepStatus::skipped);
   CHECK(report.steps[1].reason == "scheduled at 23:00");
   // The timer's spelling of the slot: 23:00 steps are considered, 09:00 ones are not.
-  const auto night = run(p, e, {{}, DryRun::no, "2300", {}});
+  const auto night = run(p, e, {{}, DryRun::no, "2300", {}, {}});
   CHECK(night.steps[0].reason == "scheduled at 09:00");
   CHECK(night.steps[1].reason.rfind("condition not met", 0) == 0);
-  CHECK_THROWS_AS(run(p, e, {{{"nope", "1"}}, DryRun::no, "", {}}), Error);
+  CHECK_THROWS_AS(run(p, e, {{{"nope", "1"}}, DryRun::no, "", {}, {}}), Error);
 }
 
 TEST_CASE("playbook: broken files are refused with file, line and column") {
