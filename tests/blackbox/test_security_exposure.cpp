@@ -148,7 +148,8 @@ TEST_CASE("security: audit reports LOOPBACK_READS_WITHOUT_TOKEN=true in producti
   const std::map<std::string, std::string> prod = {{"NODE_ENV", "production"}, {"JWT_SECRET", test::k_jwt_secret}};
   auto finding = [&](std::map<std::string, std::string> env) {
     const auto r = test::bscbot({"--json", "audit"}, s.path(), env);
-    for (const auto& f : json::parse(r.out)["findings"]) {
+    const json findings = json::parse(r.out)["findings"];
+    for (const auto& f : findings) {
       if (f["id"] == "loopback_reads") return f;
     }
     FAIL("no loopback_reads finding");

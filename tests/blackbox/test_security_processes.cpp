@@ -223,7 +223,8 @@ TEST_CASE("security: a playbook variable starting with '-' is a value, not an op
     const auto list = test::bscbot({"--json", "incident", "list"}, s.path(), env);
     REQUIRE(list.exit_code == 0);
     bool found = false;
-    for (const auto& i : json::parse(list.out)["incidents"]) found = found || i["description"] == description;
+    const json incidents = json::parse(list.out)["incidents"];
+    for (const auto& i : incidents) found = found || i["description"] == description;
     CHECK(found);
   }
   CHECK_FALSE(fs::exists(elsewhere));
