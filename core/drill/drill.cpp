@@ -263,12 +263,15 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
   // Stopping and cleaning up run even after a failure: the drill leaves nothing running.
   const bool failed_before_cleanup = failed;
   failed = false;
+  bool daemon_gone = true;
   step("stop bscbotd", [&] {
     if (!started) return std::string("was not started");
+    daemon_gone = false;
     const auto& [pid, identity] = *started;
     const auto check = process::check_pid_file(scratch_cfg.pid_file());
     const bool pid_file_intact = check.state == process::PidState::ours && check.pid == pid;
     process::stop_process(pid, identity, std::chrono::milliseconds(30000), /*force=*/true);
+    daemon_gone = true;
     if (!pid_file_intact) {
       // Someone wrote into the drill's folder while it ran: the drill must not pass.
       throw Error(ErrorKind::data, fmt::format("stopped the drill's bscbotd (pid {}) and signalled nothing else, but its pid file {} no "
@@ -278,6 +281,8 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
     }
     return fmt::format("stopped pid {}", pid);
   });
+  // The folder is removed once its daemon is gone, even when stopping it found a problem.
+  if (daemon_gone) failed = false;
   step("clean up", [&] {
     const std::string db_note = pg_scratch ? fmt::format(" and the scratch database {}", pg_scratch->dbname) : std::string();
     if (options.keep == Keep::yes) {

@@ -40,6 +40,47 @@ void stop_decoy(pid_t pid) {
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
+// The drill's settings with BSCBOTD_PATH pointing at a wrapper of the real daemon that plays the
+// attacker at the one moment that matters, so the test never races the drill: it freezes the
+// drill (its parent) before the daemon starts, waits until the daemon has written its pid file,
+// replaces that file with one naming `decoy` if the file lies under `writable` (a folder the
+// attacker can write to; "@FILE" reads it from FILE when the drill starts), and lets the drill go
+// on. Then it is the real daemon (exec).
+std::map<std::string, std::string> drill_env(const test::Scratch& s, pid_t decoy, const std::string& writable) {
+  const fs::path wrapper = s.write("bscbotd-wrapper", fmt::format(R"(#!/bin/bash
+drill=$PPID
+kill -STOP $drill
+writable='{writable}'
+case "$writable" in @*) writable=$(cat "${{writable#@}}");; esac
+(
+  for i in $(seq 1 3000); do
+    p=$(head -1 "$PID_FILE" 2>/dev/null)
+    if [ -n "$p" ] && [ "$p" != {decoy} ]; then
+      case "$PID_FILE" in "$writable"*) printf '{decoy}
+' > "$PID_FILE.x" && mv -f "$PID_FILE.x" "$PID_FILE";; esac
+      break
+    fi
+    sleep 0.01
+  done
+  kill -CONT $drill
+) >/dev/null 2>&1 &
+exec {daemon} "$@"
+)",
+                                                                  fmt::arg("decoy", decoy), fmt::arg("writable", writable),
+                                                                  fmt::arg("daemon", test::bscbotd_exe().string())));
+  fs::permissions(wrapper, fs::perms::owner_all);
+  return {{"PORT", std::to_string(test::free_port())}, {"BSCBOT_TEST_CLOCK", "1"}, {"BSCBOTD_PATH", wrapper.string()}};
+}
+
+// The pid of the daemon a drill report says it started ("pid N on URL").
+pid_t drill_daemon_pid(const json& report) {
+  for (const auto& step : report["steps"]) {
+    if (step["name"] == "start bscbotd") return static_cast<pid_t>(std::stol(step["detail"].get<std::string>().substr(4)));
+  }
+  FAIL("the drill did not start its daemon");
+  return -1;
+}
+
 void take_backup(const test::Scratch& s, const std::map<std::string, std::string>& env) {
   REQUIRE(test::bscbot({"init", "-q"}, s.path(), env).exit_code == 0);
   const auto b = test::bscbot({"-q", "backup"}, s.path(), env);
@@ -105,75 +146,56 @@ TEST_CASE("security: daemon stop signals only this deployment's bscbotd, whateve
 
 TEST_CASE("security: the drill's scratch folder is fresh, and a folder prepared at its old name is ignored") {
   test::Scratch s("sec-drill-folder");
-  const std::map<std::string, std::string> env = {{"PORT", std::to_string(test::free_port())}, {"BSCBOT_TEST_CLOCK", "1"}};
-  take_backup(s, env);
   const pid_t decoy = start_decoy(s);
-  fs::create_directories(s / "tmp");
   // The old name was bscbot-drill-<pid>-<ms of the clock>: with `exec`, the drill's pid is the
-  // shell's $$, and the clock is the test clock. The attacker prepares that folder and, once the
-  // drill's daemon has written its pid file there, keeps replacing it with the decoy's pid.
+  // shell's $$, and the clock is the test clock. The attacker prepares that folder for others to
+  // write in; whatever daemon runs from it, they replace its pid file with the decoy's pid.
   const std::string now = "2026-12-15 10:00:00";
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(core::parse_sql_datetime(now).time_since_epoch()).count();
-  const std::string script = fmt::format(
-      "D=tmp/bscbot-drill-$$-{ms}; mkdir -p $D/data; chmod -R 777 $D; "
-      "( for i in $(seq 1 3000); do p=$(head -1 $D/data/bscbotd.pid 2>/dev/null); "
-      "  if [ -n \"$p\" ] && [ \"$p\" != {decoy} ]; then for j in $(seq 1 2000); do printf '{decoy}\\n' > $D/data/x && mv -f $D/data/x "
-      "$D/data/bscbotd.pid; sleep 0.005; done; exit 0; fi; sleep 0.01; done ) >/dev/null 2>&1 & echo $! > attacker.pid; "
-      "echo $D > predicted; exec {bscbot} --now '{now}' --json drill --scratch tmp",
-      fmt::arg("ms", ms), fmt::arg("decoy", decoy), fmt::arg("bscbot", test::bscbot_exe().string()), fmt::arg("now", now));
-  const auto r = test::shell(script, s.path(), env);
-  const pid_t attacker = static_cast<pid_t>(std::stol(test::read_text(s / "attacker.pid")));
-  ::kill(attacker, SIGKILL);
+  const auto env = drill_env(s, decoy, "@" + (s / "predicted").string());
+  take_backup(s, env);
+  fs::create_directories(s / "tmp");
+  const auto r = test::shell(fmt::format("D=$PWD/tmp/bscbot-drill-$$-{}; mkdir -p $D/data; chmod -R 777 $D; echo $D/ > predicted; "
+                                         "exec {} --now '{}' --json drill --scratch {}",
+                                         ms, test::bscbot_exe().string(), now, (s / "tmp").string()),
+                             s.path(), env);
   REQUIRE_MESSAGE(!r.out.empty(), r.err);
   const json report = json::parse(r.out);
   CHECK(alive(decoy));
   CHECK_MESSAGE(r.exit_code == 0, r.out);
   CHECK(report["ok"] == true);
-  const std::string predicted = first_line(test::read_text(s / "predicted"));
-  CHECK(fs::path(report["scratch"].get<std::string>()).filename() != fs::path(predicted).filename());
-  CHECK(fs::path(report["scratch"].get<std::string>()).filename().string().rfind("bscbot-drill-", 0) == 0);
-  CHECK_FALSE(fs::exists(report["scratch"].get<std::string>()));
-  // The drill's own daemon is stopped, not left running.
-  for (const auto& step : report["steps"]) {
-    if (step["name"] == "start bscbotd") {
-      const std::string detail = step["detail"];
-      const pid_t pid = static_cast<pid_t>(std::stol(detail.substr(4)));
-      CHECK(test::eventually([&] { return !alive(pid); }));
-    }
-  }
+  const fs::path predicted = fs::path(first_line(test::read_text(s / "predicted"))).parent_path();
+  const fs::path used = report["scratch"].get<std::string>();
+  CHECK(used.filename() != predicted.filename());
+  CHECK(used.filename().string().rfind("bscbot-drill-", 0) == 0);
+  CHECK_FALSE(fs::exists(used));
+  CHECK(fs::is_empty(predicted / "data"));  // nothing of the drill went into the prepared folder
+  CHECK(test::eventually([&] { return !alive(drill_daemon_pid(report)); }));
   stop_decoy(decoy);
 }
 
 TEST_CASE("security: the drill stops only the daemon it started, and fails when its pid file was replaced") {
   test::Scratch s("sec-drill-tamper");
-  const std::map<std::string, std::string> env = {{"PORT", std::to_string(test::free_port())}};
-  take_backup(s, env);
   const pid_t decoy = start_decoy(s);
-  fs::create_directories(s / "tmp");
-  // Someone who can write into the drill's folder (root, or a bug) swaps the pid file mid-drill.
-  const std::string script = fmt::format(
-      "( for i in $(seq 1 3000); do for D in tmp/bscbot-drill-*; do f=$D/data/bscbotd.pid; p=$(head -1 $f 2>/dev/null); "
-      "  if [ -n \"$p\" ] && [ \"$p\" != {decoy} ]; then for j in $(seq 1 2000); do printf '{decoy}\\n' > $D/data/x 2>/dev/null && "
-      "mv -f $D/data/x $f 2>/dev/null; sleep 0.005; done; exit 0; fi; done; sleep 0.01; done ) >/dev/null 2>&1 & "
-      "echo $! > attacker.pid; exec {bscbot} --json drill --scratch tmp",
-      fmt::arg("decoy", decoy), fmt::arg("bscbot", test::bscbot_exe().string()));
-  const auto r = test::shell(script, s.path(), env);
-  ::kill(static_cast<pid_t>(std::stol(test::read_text(s / "attacker.pid"))), SIGKILL);
+  // Someone who can write into the drill's own folder (root, or a bug) swaps its pid file.
+  const auto env = drill_env(s, decoy, "/");
+  take_backup(s, env);
+  const auto r = test::bscbot({"--json", "drill", "--scratch", (s / "tmp").string()}, s.path(), env);
   REQUIRE_MESSAGE(!r.out.empty(), r.err);
   const json report = json::parse(r.out);
   CHECK(alive(decoy));
   CHECK(r.exit_code == 1);
   CHECK(report["ok"] == false);
-  pid_t drill_daemon = -1;
+  bool checked = false;
   for (const auto& step : report["steps"]) {
-    if (step["name"] == "start bscbotd") drill_daemon = static_cast<pid_t>(std::stol(step["detail"].get<std::string>().substr(4)));
-    if (step["name"] == "stop bscbotd") {
-      CHECK(step["ok"] == false);
-      CHECK(step["detail"].get<std::string>().find("signalled nothing else") != std::string::npos);
-    }
+    if (step["name"] != "stop bscbotd") continue;
+    checked = true;
+    CHECK(step["ok"] == false);
+    CHECK(step["detail"].get<std::string>().find("signalled nothing else") != std::string::npos);
   }
-  REQUIRE(drill_daemon > 0);
-  CHECK(test::eventually([&] { return !alive(drill_daemon); }));
+  CHECK(checked);
+  CHECK(test::eventually([&] { return !alive(drill_daemon_pid(report)); }));
+  CHECK_FALSE(fs::exists(report["scratch"].get<std::string>()));  // cleaned up once its daemon was gone
   stop_decoy(decoy);
 }
 
