@@ -179,7 +179,7 @@ TEST_CASE("security: WebSocket replies never echo, and a client that does not re
     beast::error_code ec;
     for (int i = 0; i < 1200 && !ec; ++i) ws.write(net::buffer(big), ec);
     // Then many small ones, whose answers alone pass WS_MAX_QUEUE_BYTES.
-    for (int i = 0; i < 20000 && !ec; ++i) ws.write(net::buffer(std::string(R"({"type":"ping"})")), ec);
+    for (int i = 0; i < 60000 && !ec; ++i) ws.write(net::buffer(std::string(R"({"type":"ping"})")), ec);
     CHECK(test::eventually([&] { return test::daemon_log(s).find("WS_MAX_QUEUE_BYTES=65536); dropping it") != std::string::npos; }));
     CHECK(test::eventually([&] { return json::parse(d.get("/api/health").body)["websocket_connections"] == 0; }));
   }
