@@ -235,6 +235,16 @@ TEST_CASE("audit: JWT rotation by the age of the file the secret comes from") {
   CHECK_MESSAGE(old.evidence.find("100d") != std::string::npos, old.evidence);
 }
 
+TEST_CASE("audit: token-less loopback reads warn in production only") {
+  Scratch s("audit-loopback");
+  CHECK(audit_loopback_reads(load(s, "", ""), /*production=*/true).severity == Status::warn);
+  CHECK(audit_loopback_reads(load(s, "", ""), /*production=*/true).fix.find("LOOPBACK_READS_WITHOUT_TOKEN=false") != std::string::npos);
+  CHECK(audit_loopback_reads(load(s, "", ""), /*production=*/false).severity == Status::ok);
+  const auto off = audit_loopback_reads(load(s, "", "LOOPBACK_READS_WITHOUT_TOKEN=false\n"), /*production=*/true);
+  CHECK(off.severity == Status::ok);
+  CHECK(off.evidence.find("every read needs a token") != std::string::npos);
+}
+
 TEST_CASE("audit: a whole run reports the worst finding and renders the manual's report") {
   Scratch s("audit-run");
   const auto cfg = load(s, "", "JWT_SECRET=changeme\nCORS_ORIGINS=*\n");

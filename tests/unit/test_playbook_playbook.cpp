@@ -144,3 +144,29 @@ TEST_CASE("playbook: conditions") {
   CHECK_THROWS_AS(validate_condition("a.ok and", {"a"}, "x"), Error);
   CHECK_THROWS_AS(validate_condition("a.color", {"a"}, "x"), Error);
 }
+
+TEST_CASE("playbook: a variable starting with '-' goes through the shaper, or the step is refused") {
+  const Playbook p = parse(k_book, "daily.yaml");
+  ScriptedExecutor e;
+  RunOptions options;
+  options.vars = {{"age", "-5d"}};
+  // Without a shaper the runner cannot know how the command reads it: refused, nothing ran.
+  CHECK_THROWS_WITH_AS(run(p, e, options), doctest::Contains("would be read as an option"), Error);
+  CHECK(e.calls.empty());
+  // A shaper is told which words a variable began with '-'; what it returns is what runs.
+  std::vector<std::vector<bool>> seen;
+  options.shape_args = [&](const std::vector<std::string>& args, const std::vector<bool>& from_variable) {
+    seen.push_back(from_variable);
+    return std::vector<std::string>{"db", "cleanup", "--older-than=" + args.back()};
+  };
+  const auto report = run(p, e, options);
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0] == std::vector<bool>{false, false, false, true});
+  CHECK(report.steps[1].args == std::vector<std::string>{"db", "cleanup", "--older-than=-5d"});
+  CHECK(e.calls[1] == report.steps[1].args);
+  // The playbook's own options are not the variable's: a literal '-' word is never flagged.
+  options.vars = {{"age", "90d"}};
+  seen.clear();
+  run(p, e, options);
+  CHECK(seen.empty());
+}
