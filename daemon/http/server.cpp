@@ -64,14 +64,14 @@ std::string address_of(const tcp::endpoint& endpoint) {
 // closing it does not reset the connection under the client before it read the answer.
 class RefusedConnection : public std::enable_shared_from_this<RefusedConnection> {
 public:
-  RefusedConnection(tcp::socket socket, Server& server, std::string body)
-      : m_stream(std::move(socket)), m_server(server), m_answer(std::make_shared<std::string>()) {
+  RefusedConnection(tcp::socket socket, std::shared_ptr<ConnectionSlots> slots, std::string body)
+      : m_stream(std::move(socket)), m_slots(std::move(slots)), m_answer(std::make_shared<std::string>()) {
     *m_answer = fmt::format(
         "HTTP/1.1 503 Service Unavailable\r\nServer: bscbotd/{}\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
         "Connection: close\r\nContent-Length: {}\r\n\r\n{}",
         k_version, body.size(), body);
   }
-  ~RefusedConnection() { m_server.refusal_done(); }
+  ~RefusedConnection() { --m_slots->refusing; }
 
   void start() {
     m_stream.expires_after(std::chrono::seconds(1));
@@ -90,7 +90,7 @@ private:
   }
 
   beast::tcp_stream m_stream;
-  Server& m_server;
+  std::shared_ptr<ConnectionSlots> m_slots;
   std::shared_ptr<std::string> m_answer;
   std::array<char, 4096> m_scratch{};
 };
@@ -125,9 +125,9 @@ ConnectionBudget plan_connection_budget(long http_setting, long websocket_settin
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
 public:
-  HttpSession(tcp::socket socket, Server& server, std::string address)
-      : m_stream(std::move(socket)), m_server(server), m_address(std::move(address)) {}
-  ~HttpSession() { m_server.release(m_address); }
+  HttpSession(tcp::socket socket, Server& server, std::shared_ptr<ConnectionSlots> slots, std::string address)
+      : m_stream(std::move(socket)), m_server(server), m_slots(std::move(slots)), m_address(std::move(address)) {}
+  ~HttpSession() { m_slots->release(m_address); }
 
   void start() {
     net::dispatch(m_stream.get_executor(), beast::bind_front_handler(&HttpSession::read, shared_from_this()));
@@ -296,6 +296,7 @@ private:
   beast::flat_buffer m_buffer;
   std::optional<bhttp::request_parser<bhttp::string_body>> m_parser;
   Server& m_server;
+  std::shared_ptr<ConnectionSlots> m_slots;
   std::string m_address;  // the peer, whose connection slot this session holds
   bool m_reading = false;
   bool m_malformed_url = false;
@@ -372,21 +373,22 @@ void Server::admit(tcp::socket socket) {
   const std::string address = address_of(endpoint);
   enum class Verdict { admitted, full, per_ip } verdict = Verdict::admitted;
   {
-    std::lock_guard lock(m_mutex);
-    const auto it = m_per_address.find(address);
-    const int mine = it == m_per_address.end() ? 0 : it->second;
-    if (m_open >= m_budget.http) {
+    ConnectionSlots& slots = *m_slots;
+    std::lock_guard lock(slots.mutex);
+    const auto it = slots.per_address.find(address);
+    const int mine = it == slots.per_address.end() ? 0 : it->second;
+    if (slots.open >= m_budget.http) {
       verdict = Verdict::full;
     } else if (mine >= m_max_per_ip) {
       verdict = Verdict::per_ip;
     } else {
-      ++m_open;
-      ++m_per_address[address];
+      ++slots.open;
+      ++slots.per_address[address];
     }
   }
   if (verdict != Verdict::admitted) return refuse(std::move(socket), address, verdict == Verdict::per_ip);
   socket.set_option(tcp::no_delay(true), ec);
-  auto session = std::make_shared<HttpSession>(std::move(socket), *this, address);
+  auto session = std::make_shared<HttpSession>(std::move(socket), *this, m_slots, address);
   track(session);
   session->start();
 }
@@ -403,24 +405,24 @@ void Server::refuse(tcp::socket socket, const std::string& address, bool per_ip)
     m_refusal_logged = now;
     m_refusals_unlogged = 0;
   }
-  if (m_refusing.load() >= k_max_refusing) {
+  if (m_slots->refusing.load() >= k_max_refusing) {
     beast::error_code ec;
     socket.close(ec);  // answering costs a descriptor too; past this many, just close
     return;
   }
-  ++m_refusing;
+  ++m_slots->refusing;
   const std::string body = nlohmann::json{{"error", fmt::format("too many connections ({} reached); try again shortly", limit)},
                                           {"code", "too_many_connections"},
                                           {"status", 503}}
                                .dump();
-  std::make_shared<RefusedConnection>(std::move(socket), *this, body)->start();
+  std::make_shared<RefusedConnection>(std::move(socket), m_slots, body)->start();
 }
 
-void Server::release(const std::string& address) {
-  std::lock_guard lock(m_mutex);
-  --m_open;
-  const auto it = m_per_address.find(address);
-  if (it != m_per_address.end() && --it->second <= 0) m_per_address.erase(it);
+void ConnectionSlots::release(const std::string& address) {
+  std::lock_guard lock(mutex);
+  --open;
+  const auto it = per_address.find(address);
+  if (it != per_address.end() && --it->second <= 0) per_address.erase(it);
 }
 
 void Server::stop() {

@@ -42,6 +42,18 @@ struct ConnectionBudget {
 // and the listening socket).
 ConnectionBudget plan_connection_budget(long http_setting, long websocket_setting);
 
+// Who holds a connection slot. Sessions share it with the server, so a session destroyed late
+// (with the io_context, after a shutdown timeout) still gives its slot back to live memory.
+struct ConnectionSlots {
+  std::mutex mutex;
+  int open = 0;                                      // HTTP connections holding a slot
+  std::unordered_map<std::string, int> per_address;  // slots by peer address
+  std::atomic<int> refusing{0};                      // 503 answers being written
+
+  // Gives back the slot of a closed (or upgraded) connection from `address`.
+  void release(const std::string& address);
+};
+
 class Server {
 public:
   Server(boost::asio::io_context& ioc, App& app, Router& router, ConnectionBudget budget);
@@ -60,9 +72,6 @@ public:
   bool stopping() const { return m_stopping.load(); }
   void track(const std::shared_ptr<HttpSession>& session);
   void untrack(const HttpSession* session);
-  // Gives back the connection slot of a closed (or upgraded) connection from `address`.
-  void release(const std::string& address);
-  void refusal_done() { --m_refusing; }
 
 private:
   void accept();
@@ -81,9 +90,7 @@ private:
   std::atomic<bool> m_stopping{false};
   std::mutex m_mutex;
   std::unordered_map<const HttpSession*, std::weak_ptr<HttpSession>> m_sessions;
-  int m_open = 0;                                    // HTTP connections holding a slot
-  std::unordered_map<std::string, int> m_per_address;  // slots by peer address
-  std::atomic<int> m_refusing{0};                    // 503 answers being written
+  std::shared_ptr<ConnectionSlots> m_slots = std::make_shared<ConnectionSlots>();
   // Rate limits of the accept-failure and refusal lines (acceptor strand only).
   std::chrono::steady_clock::time_point m_accept_error_logged{};
   std::uint64_t m_accept_errors_unlogged = 0;
