@@ -42,6 +42,13 @@ bool looks_like_key(std::string_view s) {
   return digit && letter;
 }
 
+// A database URL's path is the database's name and its bare user info a role name, never an
+// API key: postgresql://bscbot@host/t1061_1_sec_database_url keeps both.
+bool names_a_database(std::string_view scheme) {
+  const std::string s = lower(scheme);
+  return s == "postgresql" || s == "postgres";
+}
+
 // "a=1&token=x" with the secret values masked.
 std::string mask_query(std::string_view query) {
   std::string out;
@@ -116,6 +123,8 @@ bool is_secret_name(std::string_view name) {
 std::string mask_url(std::string_view url) {
   const auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return mask_target(url);
+  const bool database = names_a_database(url.substr(0, scheme_end));
+  const auto key_like = [database](std::string_view s) { return !database && looks_like_key(s); };
   std::string out(url.substr(0, scheme_end + 3));
   std::string_view rest = url.substr(scheme_end + 3);
   const auto fragment = rest.find('#');
@@ -134,7 +143,7 @@ std::string mask_url(std::string_view url) {
       out.append(info.substr(0, colon + 1)).append(k_mask).append("@");
       rest = rest.substr(at + 1);
     } else if (slash == std::string_view::npos) {
-      out.append(looks_like_key(info) ? k_mask : info).append("@");
+      out.append(key_like(info) ? k_mask : info).append("@");
       rest = rest.substr(at + 1);
     }
   }
@@ -142,7 +151,10 @@ std::string mask_url(std::string_view url) {
   const std::string_view before_query = rest.substr(0, query_at);
   const auto path_at = before_query.find('/');
   out.append(before_query.substr(0, path_at));  // host and port
-  if (path_at != std::string_view::npos) out.append(mask_path(before_query.substr(path_at)));
+  if (path_at != std::string_view::npos) {
+    const std::string_view path = before_query.substr(path_at);
+    out.append(database ? std::string(path) : mask_path(path));
+  }
   if (query_at != std::string_view::npos) out.append("?").append(mask_query(rest.substr(query_at + 1)));
   out.append(tail);
   return out;

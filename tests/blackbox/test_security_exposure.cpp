@@ -3,6 +3,8 @@
 // who may read; and token-less reads are only for programs on this host, not for web pages
 // (cross-origin, DNS rebinding) or requests relayed by a proxy.
 #include "tests/blackbox/security_fixture.hpp"
+#include "tests/support/deployment.hpp"
+#include "tests/support/postgres.hpp"
 
 using namespace bscbot;
 using core::auth::Role;
@@ -163,6 +165,75 @@ TEST_CASE("security: audit reports LOOPBACK_READS_WITHOUT_TOKEN=true in producti
   strict["LOOPBACK_READS_WITHOUT_TOKEN"] = "false";
   CHECK(finding(strict)["severity"] == "OK");
   CHECK(finding({{"JWT_SECRET", test::k_jwt_secret}})["severity"] == "OK");  // not judged outside production
+}
+
+TEST_CASE("security: DATABASE_URL's password never shows: config show, health, audit, db, the daemon's log and errors") {
+  // On PostgreSQL always (the URL is the point), whichever backend the suite runs on.
+  auto& server = test::PgServer::shared();
+  test::Scratch s("sec-database-url");
+  const std::string url = server.create_database("sec-database-url");  // postgresql://bscbot:PASSWORD@127.0.0.1:PORT/NAME
+  const std::string user_prefix = "postgresql://bscbot:";
+  REQUIRE(url.rfind(user_prefix, 0) == 0);
+  const std::string password = url.substr(user_prefix.size(), url.find('@') - user_prefix.size());
+  REQUIRE(password.size() >= 8);
+  const std::string port = std::to_string(server.port());
+  const std::string name = url.substr(url.rfind('/') + 1);
+  // The same database, with the password as a query parameter instead.
+  const std::string query_url = "postgresql://bscbot@127.0.0.1:" + port + "/" + name + "?sslmode=disable&password=" + password;
+  REQUIRE(test::bscbot({"init", "-q", "--database-url", url}, s.path()).exit_code == 0);
+  const auto absent = [&](const std::string& what, const std::string& text) {
+    CAPTURE(what);
+    CHECK(text.find(password) == std::string::npos);
+  };
+  for (const auto& env : {std::map<std::string, std::string>{}, std::map<std::string, std::string>{{"DATABASE_URL", query_url}}}) {
+    CAPTURE(env.empty() ? url : query_url);
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"config", "show"}, {"--json", "config", "show"}, {"db", "status"},
+                                                 {"--json", "db", "status"}, {"health"}, {"--json", "health"}, {"--json", "audit"}}) {
+      const auto r = test::bscbot(args, s.path(), env);
+      CAPTURE(args.back());
+      CHECK_MESSAGE(r.exit_code != 70, r.err);
+      CHECK_MESSAGE(!r.out.empty(), r.err);
+      absent("stdout", r.out);
+      absent("stderr", r.err);
+    }
+    // config show names the URL with its password masked, in text and --json.
+    const auto shown = test::bscbot({"--json", "config", "show"}, s.path(), env).out;
+    CHECK(shown.find(env.empty() ? "postgresql://bscbot:****@127.0.0.1:" + port + "/" + name : "&password=****") != std::string::npos);
+    // The daemon: its health document (to anyone, and to a reader), its log, `daemon status`.
+    test::Daemon d(s.path(), env);
+    d.start();
+    const auto outside = test::request(d, "GET", "/api/health", {{"Host", "attacker.example"}});
+    REQUIRE(outside.status == 200);
+    absent("health, outside", outside.body);
+    CHECK_FALSE(json::parse(outside.body)["database"].contains("path"));
+    const auto reader = d.get("/api/health");
+    absent("health, reader", reader.body);
+    CHECK(json::parse(reader.body)["database"]["path"] == "postgresql://bscbot@127.0.0.1:" + port + "/" + name);
+    absent("daemon status", test::bscbot({"--json", "daemon", "status"}, s.path(), env).out);
+    CHECK(d.stop() == 0);
+    for (const auto& entry : fs::recursive_directory_iterator(s / "logs")) {
+      if (entry.is_regular_file()) absent(entry.path().string(), test::read_text(entry.path()));
+    }
+  }
+  // Errors: a server that is not there, a refused password, a URL that is not valid.
+  const std::string dead = "postgresql://bscbot:" + password + "@127.0.0.1:" + std::to_string(test::free_port()) + "/" + name;
+  const std::string wrong_user = "postgresql://intruder:" + password + "@127.0.0.1:" + port + "/" + name;
+  for (const std::string& bad : {dead, wrong_user, "postgresql://bscbot:" + password + "@/" + name, "mysql://bscbot:" + password + "@db.example/x"}) {
+    CAPTURE(bad);
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"db", "status"}, {"--json", "health"}, {"config", "check"}}) {
+      const auto r = test::bscbot(args, s.path(), {{"DATABASE_URL", bad}});
+      absent("stdout", r.out);
+      absent("stderr", r.err);
+    }
+    const auto daemon = test::run(test::bscbotd_exe(), {}, s.path(), {{"DATABASE_URL", bad}, {"PORT", std::to_string(test::free_port())}});
+    CHECK(daemon.exit_code != 0);
+    absent("bscbotd stderr", daemon.err);
+  }
+  // `db copy --to` a URL with a password: the report names where, not how to log in.
+  const std::string target = server.create_database("sec-database-url-copy");
+  const auto copy = test::bscbot({"--json", "db", "copy", "--to", target}, s.path());
+  CHECK_MESSAGE(copy.exit_code == 0, copy.err);
+  absent("db copy", copy.out + copy.err);
 }
 
 }  // TEST_SUITE

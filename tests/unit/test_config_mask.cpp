@@ -27,6 +27,16 @@ TEST_CASE("mask: API keys in URL paths and secret query parameters") {
   CHECK(mask_url("https://bsc.example/?apiKey=abc#frag") == "https://bsc.example/?apiKey=****#frag");
 }
 
+TEST_CASE("mask: a PostgreSQL URL keeps its database and role names, whatever they look like") {
+  // A database name or role of 16+ letters and digits is a name there, not a provider's key.
+  CHECK(mask_url("postgresql://bscbot@127.0.0.1:5432/t1061_1_sec_database_url") == "postgresql://bscbot@127.0.0.1:5432/t1061_1_sec_database_url");
+  CHECK(mask_url("postgres://reader2024_bscbot_ro@db.example/bsc_trading_bot_2026?sslmode=require&password=hunter2") ==
+        "postgres://reader2024_bscbot_ro@db.example/bsc_trading_bot_2026?sslmode=require&password=****");
+  CHECK(mask_url("postgresql://reader2024_bscbot_ro:hunter2@db/bsc_trading_bot_2026") == "postgresql://reader2024_bscbot_ro:****@db/bsc_trading_bot_2026");
+  CHECK(mask_secrets("cannot connect to postgresql://u:hunter2@db/bsc_trading_bot_2026: refused") ==
+        "cannot connect to postgresql://u:****@db/bsc_trading_bot_2026: refused");
+}
+
 TEST_CASE("mask: request targets keep the path, hide secret parameters") {
   CHECK(mask_target("/api/v1/trading/history?limit=5&token=eyJ.abc.def") == "/api/v1/trading/history?limit=5&token=****");
   const std::string hash = "/api/v1/trading/trades/0x" + std::string(64, 'a');
