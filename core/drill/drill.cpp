@@ -125,11 +125,11 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
   // comes from mkdtemp: a fresh name nobody could guess, made by us alone (mode 700), so nothing
   // another user prepared (a pid file, a link) can be in it.
   fs::create_directories(options.scratch_root);
-  std::string name = (options.scratch_root / "bscbot-drill-XXXXXX").string();
-  if (::mkdtemp(name.data()) == nullptr) {
+  std::string scratch_template = (options.scratch_root / "bscbot-drill-XXXXXX").string();
+  if (::mkdtemp(scratch_template.data()) == nullptr) {
     throw Error(ErrorKind::io, fmt::format("cannot create a scratch folder in {}: {}", options.scratch_root.string(), std::strerror(errno)));
   }
-  const fs::path scratch = name;
+  const fs::path scratch = scratch_template;
   fs::create_directories(scratch / "data");
   report.scratch = scratch;
   const fs::path database = scratch / "data" / "trading-bot.sqlite";
