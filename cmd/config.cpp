@@ -1,5 +1,6 @@
 // bscbot config show|check: what the daemon and every command will use, and from where.
 #include "cmd/commands.hpp"
+#include "core/config/mask.hpp"
 #include "core/config/settings.hpp"
 
 namespace bscbot::cmd {
@@ -19,9 +20,11 @@ int run_show(Context& ctx, bool changed_only) {
     table.row({name, shown.empty() ? "(unset)" : shown, src.describe()});
     doc[name] = {{"value", shown}, {"source", src.describe()}, {"secret", s.secret}};
   }
-  // Derived values that operators look for.
+  // Derived values that operators look for, masked like the settings they come from.
+  nlohmann::json rpc_urls = nlohmann::json::array();
+  for (const std::string& url : cfg.rpc_urls()) rpc_urls.push_back(core::config::mask_url(url));
   doc["_derived"] = {{"db_path", cfg.db_path().string()}, {"pid_file", cfg.pid_file().string()},
-                     {"log_file", cfg.log_file().string()}, {"rpc_urls", cfg.rpc_urls()}};
+                     {"log_file", cfg.log_file().string()}, {"rpc_urls", rpc_urls}};
   out.document({{"settings", doc}, {"files", cfg.files()}});
   out.line(table.render());
   out.line(fmt::format("database {}  pid file {}  log {}", cfg.db_path().string(), cfg.pid_file().string(), cfg.log_file().string()));

@@ -23,6 +23,7 @@ nlohmann::json status_json(const core::process::DaemonStatus& s) {
                       {"http_status", s.health.http_status},
                       {"response_ms", static_cast<double>(s.health.elapsed.count()) / 1000.0},
                       {"stale_pid_file", s.stale_pid_file}};
+  if (!s.pid_file_note.empty()) j["pid_file_note"] = s.pid_file_note;
   if (!s.health.body.is_null()) j["health"] = s.health.body;
   if (!s.health.error.empty()) j["error"] = s.health.error;
   return j;
@@ -37,6 +38,7 @@ int run_status(Context& ctx) {
   if (!s.running() && !s.health.reachable) {
     out.line(fmt::format("bscbotd is {} ({}){}", out.paint("not running", Tone::bad), s.url,
                          s.stale_pid_file ? "; the pid file was stale" : ""));
+    if (!s.pid_file_note.empty()) out.line("  pid file: " + s.pid_file_note);
     return 3;
   }
   const auto& h = s.health.body;
@@ -75,15 +77,16 @@ int run_start(Context& ctx, const std::string& timeout) {
 
 int run_stop(Context& ctx, const std::string& timeout, bool force) {
   auto d = ctx.daemon();
-  const bool stopped = d.stop(timeout_of(timeout), force);
-  ctx.out().document({{"stopped", stopped}, {"was_running", stopped}});
-  ctx.out().line(stopped ? "bscbotd stopped" : "bscbotd was not running");
+  const auto r = d.stop(timeout_of(timeout), force);
+  ctx.out().document({{"stopped", r.stopped}, {"was_running", r.stopped}, {"pid_file_note", r.note}});
+  ctx.out().line(r.stopped ? "bscbotd stopped" : "bscbotd was not running");
+  if (!r.note.empty()) ctx.out().line(fmt::format("  the pid file was set aside, nothing signalled: {}", r.note));
   return 0;
 }
 
 int run_restart(Context& ctx, const std::string& timeout, bool force) {
   auto d = ctx.daemon();
-  const bool was_running = d.stop(timeout_of(timeout), force);
+  const bool was_running = d.stop(timeout_of(timeout), force).stopped;
   recover_restore(ctx);
   const pid_t pid = d.start(timeout_of(timeout));
   ctx.out().document({{"restarted", was_running}, {"pid", pid}, {"url", d.base_url()}});

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cmd/commands.hpp"
+#include "core/config/mask.hpp"
 #include "core/error.hpp"
 #include "core/version.hpp"
 
@@ -64,10 +65,10 @@ int main(int argc, char** argv) {
     }
     return ctx.run();
   } catch (const bscbot::core::Error& e) {
-    std::cerr << "bscbot: " << e.what() << "\n";
+    std::cerr << "bscbot: " << bscbot::core::config::mask_secrets(e.what()) << "\n";
     return bscbot::core::exit_code_for(e.kind());
   } catch (const std::exception& e) {
-    std::cerr << "bscbot: unexpected error: " << e.what() << "\n";
+    std::cerr << "bscbot: unexpected error: " << bscbot::core::config::mask_secrets(e.what()) << "\n";
     return 70;
   }
 }

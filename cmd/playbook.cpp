@@ -21,32 +21,42 @@ const CLI::App& root_of(const CLI::App& app) {
   return *a;
 }
 
+// The option `word` ("--older-than", "-n", "--at=09:00") names on `command`, or nullptr.
+const docs::DocOption* find_option(const docs::DocCommand& command, const std::string& word) {
+  const auto first = word.find_first_not_of('-');
+  if (first == std::string::npos) return nullptr;
+  const auto eq = word.find('=');
+  const std::string name = word.substr(first, eq == std::string::npos ? std::string::npos : eq - first);
+  const bool long_form = word.rfind("--", 0) == 0;
+  for (const auto& o : command.options) {
+    const auto& names = long_form ? o.longs : o.shorts;
+    if (std::find(names.begin(), names.end(), name) != names.end()) return &o;
+  }
+  return nullptr;
+}
+
+const docs::DocCommand* find_child(const docs::DocCommand& command, const std::string& word) {
+  const auto child = std::find_if(command.children.begin(), command.children.end(), [&](const auto& c) { return c.name == word; });
+  return child == command.children.end() ? nullptr : &*child;
+}
+
 // Checks a step's arguments against the real command tree: every word names a subcommand until
 // a leaf is reached, and every option exists there or among the global options.
 pb::CommandCheck command_check(const CLI::App& root_app) {
   auto tree = std::make_shared<docs::DocCommand>(docs::read_tree(root_app));
   return [tree](const std::vector<std::string>& args) -> std::optional<std::string> {
     const docs::DocCommand* node = tree.get();
-    auto has_option = [](const docs::DocCommand& c, const std::string& word) {
-      const std::string name = word.substr(word.find_first_not_of('-'), word.find('=') == std::string::npos ? std::string::npos : word.find('=') - word.find_first_not_of('-'));
-      for (const auto& o : c.options) {
-        if (word.rfind("--", 0) == 0 && std::find(o.longs.begin(), o.longs.end(), name) != o.longs.end()) return &o;
-        if (word.rfind("--", 0) != 0 && std::find(o.shorts.begin(), o.shorts.end(), name) != o.shorts.end()) return &o;
-      }
-      return static_cast<const docs::DocOption*>(nullptr);
-    };
     for (std::size_t i = 0; i < args.size(); ++i) {
       const std::string& w = args[i];
       if (w.size() > 1 && w[0] == '-') {
-        const docs::DocOption* o = has_option(*node, w);
-        if (!o) o = has_option(*tree, w);
+        const docs::DocOption* o = find_option(*node, w);
+        if (!o) o = find_option(*tree, w);
         if (!o) return fmt::format("bscbot {} has no option {}", fmt::join(node->path, " "), w);
         if (o->takes_value && w.find('=') == std::string::npos) ++i;
         continue;
       }
-      const auto child = std::find_if(node->children.begin(), node->children.end(), [&](const auto& c) { return c.name == w; });
-      if (child != node->children.end()) {
-        node = &*child;
+      if (const auto* child = find_child(*node, w)) {
+        node = child;
       } else if (node->needs_subcommand) {
         return fmt::format("'{}' is not a bscbot{} command", w, node->path.empty() ? "" : " " + fmt::format("{}", fmt::join(node->path, " ")));
       }
@@ -54,6 +64,52 @@ pb::CommandCheck command_check(const CLI::App& root_app) {
     if (node == tree.get()) return std::string("a step must name a bscbot command");
     if (node->needs_subcommand) return fmt::format("bscbot {} needs a subcommand", fmt::format("{}", fmt::join(node->path, " ")));
     return std::nullopt;
+  };
+}
+
+// Makes words a variable started with '-' reach the step's command as values: an option's value
+// is joined to it ("--older-than=-5d"), and positional arguments move after "--", where CLI11
+// takes every word as a value. Without this `--var "description=--data-dir=/elsewhere"` would
+// be an option of `bscbot incident new`, not its title.
+pb::ArgumentShaper argument_shaper(const CLI::App& root_app) {
+  auto tree = std::make_shared<docs::DocCommand>(docs::read_tree(root_app));
+  return [tree](const std::vector<std::string>& args, const std::vector<bool>& from_variable) {
+    const docs::DocCommand* node = tree.get();
+    std::vector<std::string> out, positionals;
+    bool separator = false;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      const std::string& w = args[i];
+      if (!from_variable[i] && w.size() > 1 && w[0] == '-') {
+        const docs::DocOption* o = find_option(*node, w);
+        if (!o) o = find_option(*tree, w);
+        if (o && o->takes_value && w.find('=') == std::string::npos && i + 1 < args.size()) {
+          const std::string& value = args[++i];
+          if (!from_variable[i]) {
+            out.push_back(w);
+            out.push_back(value);
+          } else if (!o->longs.empty()) {
+            out.push_back("--" + o->longs.front() + "=" + value);
+          } else {
+            out.push_back("-" + o->shorts.front() + value);
+          }
+        } else {
+          out.push_back(w);
+        }
+        continue;
+      }
+      if (!from_variable[i] && positionals.empty()) {
+        if (const auto* child = find_child(*node, w)) {
+          node = child;
+          out.push_back(w);
+          continue;
+        }
+      }
+      positionals.push_back(w);
+      separator = separator || from_variable[i];
+    }
+    if (separator) out.push_back("--");
+    out.insert(out.end(), positionals.begin(), positionals.end());
+    return out;
   };
 }
 
@@ -145,6 +201,7 @@ int run_playbook(Context& ctx, const CLI::App& self, const std::string& dir_flag
     throw core::Error(core::ErrorKind::usage, fmt::format("playbook {} has no steps at {}", p.name, at));
   }
   options.dry_run = dry_run ? pb::DryRun::yes : pb::DryRun::no;
+  options.shape_args = argument_shaper(root_of(self));
   for (const auto& kv : var_args) {
     const auto eq = kv.find('=');
     if (eq == std::string::npos) throw core::Error(core::ErrorKind::usage, fmt::format("--var '{}' must be NAME=VALUE", kv));

@@ -81,9 +81,11 @@ int prepare_database(core::db::Store& store, const core::config::Config& cfg, sp
 int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   refuse_unsafe_settings(cfg);
   const auto pid_path = cfg.pid_file();
-  if (const auto other = core::process::read_pid_file(pid_path); other && *other != ::getpid() &&
-                                                                  core::process::is_running_program(*other, "bscbotd")) {
-    throw Error(ErrorKind::conflict, fmt::format("bscbotd is already running (pid {}, pid file {})", *other, pid_path.string()));
+  // An old-style pid file naming a live bscbotd is taken at its word here: refusing to start
+  // is the safe mistake.
+  if (const auto other = core::process::check_pid_file(pid_path);
+      other.state == core::process::PidState::ours || other.state == core::process::PidState::unproven) {
+    throw Error(ErrorKind::conflict, fmt::format("bscbotd is already running (pid {}, pid file {})", *other.pid, pid_path.string()));
   }
   core::crash_point("daemon.starting");
   auto log = make_logger(cfg, log_to_stderr);
@@ -109,7 +111,15 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   log->set_error_handler([&state](const std::string& message) { state.log_write_failed(message); });
   net::io_context ioc(static_cast<int>(cfg.integer("HTTP_THREADS")));
   App app{cfg, log, metrics, state, *store, schema_version};
-  WsHub hub(app);
+  // Every client socket is a descriptor: the two connection limits must fit the process's.
+  const http::ConnectionBudget budget =
+      http::plan_connection_budget(cfg.integer("HTTP_MAX_CONNECTIONS"), cfg.integer("MAX_CONNECTIONS"));
+  if (budget.clamped) {
+    log->warn("The file descriptor limit ({}) is too low for HTTP_MAX_CONNECTIONS={} and MAX_CONNECTIONS={}: serving at most {} HTTP "
+              "and {} WebSocket clients; raise LimitNOFILE (systemd) or `ulimit -n`",
+              budget.descriptors, cfg.integer("HTTP_MAX_CONNECTIONS"), cfg.integer("MAX_CONNECTIONS"), budget.http, budget.websocket);
+  }
+  WsHub hub(app, budget.websocket);
   app.hub = &hub;
 
   http::Router router;
@@ -136,10 +146,10 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   worker.every(std::chrono::seconds(15), [&ops_gauges] { ops_gauges.refresh(); });
   worker.start();
   core::crash_point("daemon.worker_started");
-  http::Server server(ioc, app, router);
+  http::Server server(ioc, app, router, budget);
   server.listen();
   core::crash_point("daemon.listening");
-  core::process::write_pid_file(pid_path, ::getpid());
+  auto pid_file = std::make_unique<core::process::HeldPidFile>(pid_path, cfg.path("DATA_DIR"));
   core::crash_point("daemon.pid_written");
 
   std::mutex done_mutex;
@@ -189,7 +199,7 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   } catch (const std::exception& e) {
     log->warn("Last metric sample not stored: {}", e.what());
   }
-  core::process::remove_pid_file(pid_path, ::getpid());
+  pid_file.reset();
   log->info("bscbotd stopped");
   log->flush();
   spdlog::shutdown();

@@ -1,13 +1,58 @@
 #include "daemon/logging.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/async.h>
 #include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/sinks/sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
 
+#include "core/config/mask.hpp"
+
 namespace bscbot::daemon {
+
+namespace {
+
+// Longest message written as is; a client or a node can make text arbitrarily long (a URL, an
+// error page), and a log that one request can fill is a log an attacker can rotate away.
+constexpr std::size_t k_max_message_bytes = 4096;
+
+// Masks secrets (core::config::mask_secrets) and caps the length of every message before the
+// real sink writes it. It runs on the logger's background thread, never a request thread.
+class GuardedSink final : public spdlog::sinks::sink {
+public:
+  explicit GuardedSink(spdlog::sink_ptr inner) : m_inner(std::move(inner)) {}
+
+  void log(const spdlog::details::log_msg& msg) override {
+    const std::string_view payload(msg.payload.data(), msg.payload.size());
+    // Only text that can carry a secret pays for the scan: a URL, a NAME=value pair, a bearer token.
+    const bool suspect = payload.find("://") != std::string_view::npos || payload.find('=') != std::string_view::npos ||
+                         payload.find("earer ") != std::string_view::npos;
+    if (!suspect && payload.size() <= k_max_message_bytes) {
+      m_inner->log(msg);
+      return;
+    }
+    std::string text = suspect ? core::config::mask_secrets(payload) : std::string(payload);
+    if (text.size() > k_max_message_bytes) {
+      const std::size_t cut = text.size() - k_max_message_bytes;
+      text.resize(k_max_message_bytes);
+      text += fmt::format("... ({} more bytes)", cut);
+    }
+    spdlog::details::log_msg copy(msg);
+    copy.payload = spdlog::string_view_t(text.data(), text.size());
+    m_inner->log(copy);
+  }
+  void flush() override { m_inner->flush(); }
+  void set_pattern(const std::string& pattern) override { m_inner->set_pattern(pattern); }
+  void set_formatter(std::unique_ptr<spdlog::formatter> formatter) override { m_inner->set_formatter(std::move(formatter)); }
+
+private:
+  spdlog::sink_ptr m_inner;
+};
+
+}  // namespace
 
 std::shared_ptr<spdlog::logger> make_logger(const core::config::Config& cfg, bool also_stderr) {
   std::filesystem::create_directories(cfg.log_dir());
@@ -17,10 +62,10 @@ std::shared_ptr<spdlog::logger> make_logger(const core::config::Config& cfg, boo
   // usual 8192 cost 2.8 MB.
   spdlog::init_thread_pool(1024, 1);
   std::vector<spdlog::sink_ptr> sinks;
-  sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+  sinks.push_back(std::make_shared<GuardedSink>(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
       cfg.log_file().string(), static_cast<std::size_t>(cfg.integer("LOG_MAX_SIZE_MB")) * 1024 * 1024,
-      static_cast<std::size_t>(cfg.integer("LOG_MAX_FILES"))));
-  if (also_stderr) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+      static_cast<std::size_t>(cfg.integer("LOG_MAX_FILES")))));
+  if (also_stderr) sinks.push_back(std::make_shared<GuardedSink>(std::make_shared<spdlog::sinks::stderr_sink_mt>()));
   auto logger = std::make_shared<spdlog::async_logger>("bscbotd", sinks.begin(), sinks.end(), spdlog::thread_pool(),
                                                        spdlog::async_overflow_policy::block);
   // UTC timestamps, like every other time bscbot writes.

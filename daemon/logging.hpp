@@ -1,6 +1,7 @@
 #pragma once
 // The daemon's log: logs/api-server.log, size-rotated, in the line shapes the manual greps
-// ("response_time", "Query took", "Price cache ... HIT", "ping"/"pong", "error").
+// ("response_time", "Query took", "Price cache ... HIT", "ping"/"pong", "error"). Every message
+// has its secrets masked (core/config/mask.hpp) and its length capped before it is written.
 #include <spdlog/logger.h>
 
 #include <memory>

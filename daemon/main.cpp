@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "core/config/config.hpp"
+#include "core/config/mask.hpp"
 #include "core/error.hpp"
 #include "core/version.hpp"
 #include "daemon/daemon.hpp"
@@ -29,10 +30,10 @@ int main(int argc, char** argv) {
     const auto cfg = bscbot::core::config::load(options);
     return bscbot::daemon::run_daemon(cfg, foreground_log);
   } catch (const bscbot::core::Error& e) {
-    std::cerr << "bscbotd: " << e.what() << "\n";
+    std::cerr << "bscbotd: " << bscbot::core::config::mask_secrets(e.what()) << "\n";
     return bscbot::core::exit_code_for(e.kind());
   } catch (const std::exception& e) {
-    std::cerr << "bscbotd: unexpected error: " << e.what() << "\n";
+    std::cerr << "bscbotd: unexpected error: " << bscbot::core::config::mask_secrets(e.what()) << "\n";
     return 70;
   }
 }

@@ -3,6 +3,7 @@
 #include <prometheus/text_serializer.h>
 #include <unistd.h>
 
+#include <array>
 #include <fstream>
 #include <sstream>
 
@@ -20,11 +21,23 @@ const prometheus::Histogram::BucketBoundaries& latency_buckets() {
   return b;
 }
 
+// The method label: one of the methods routes can use, or "other" (a client can send any token).
+const std::string& method_label(const std::string& method) {
+  static const std::array<std::string, 7> known = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
+  static const std::string other = "other";
+  for (const std::string& k : known) {
+    if (k == method) return k;
+  }
+  return other;
+}
+
 }  // namespace
 
 Metrics::Metrics()
     : m_registry(std::make_shared<prometheus::Registry>()),
       m_requests(prometheus::BuildCounter().Name("http_requests_total").Help("HTTP requests answered, by method, route and status").Register(*m_registry)),
+      m_refused(prometheus::BuildCounter().Name("http_connections_refused_total").Help("Connections answered 503 and closed at accept, by the limit reached").Register(*m_registry)),
+      m_accept_errors(prometheus::BuildCounter().Name("http_accept_errors_total").Help("Failed accepts (out of file descriptors, connection reset)").Register(*m_registry).Add({})),
       m_request_duration(prometheus::BuildHistogram().Name("http_request_duration_seconds").Help("Time to answer an HTTP request").Register(*m_registry)),
       m_query_duration(prometheus::BuildHistogram().Name("db_query_duration_seconds").Help("Time of database queries, by query").Register(*m_registry)),
       m_rss(gauge(*m_registry, "process_resident_memory_bytes", "Resident memory of bscbotd")),
@@ -42,9 +55,14 @@ Metrics::Metrics()
       m_db_up(gauge(*m_registry, "bscbotd_database_up", "1 when the database is writable")) {}
 
 void Metrics::observe_request(const std::string& method, const std::string& route, int status, double seconds) {
-  m_requests.Add({{"method", method}, {"route", route}, {"status", std::to_string(status)}}).Increment();
-  m_request_duration.Add({{"method", method}, {"route", route}}, latency_buckets()).Observe(seconds);
+  const std::string& m = method_label(method);
+  m_requests.Add({{"method", m}, {"route", route}, {"status", std::to_string(status)}}).Increment();
+  m_request_duration.Add({{"method", m}, {"route", route}}, latency_buckets()).Observe(seconds);
 }
+
+void Metrics::count_connection_refused(std::string_view reason) { m_refused.Add({{"reason", std::string(reason)}}).Increment(); }
+
+void Metrics::count_accept_error() { m_accept_errors.Increment(); }
 
 void Metrics::observe_query(std::string_view name, double seconds) {
   m_query_duration.Add({{"query", std::string(name)}}, latency_buckets()).Observe(seconds);

@@ -35,9 +35,17 @@ class Metrics {
 public:
   Metrics();
 
-  // Counts one answered request; `route` is the route pattern, not the raw path, so that ids
-  // and typos do not explode the label set.
+  // Counts one answered request. Labels are a closed set, whatever clients send: `route` is a
+  // route pattern (or "unmatched"), never the raw path, and a method outside GET, HEAD, POST,
+  // PUT, DELETE, PATCH and OPTIONS is counted as "other".
   void observe_request(const std::string& method, const std::string& route, int status, double seconds);
+
+  // Counts a connection refused at accept: `reason` is "max_connections" or "per_ip"
+  // (HTTP_MAX_CONNECTIONS, HTTP_MAX_CONNECTIONS_PER_IP), or "websocket_max_connections".
+  void count_connection_refused(std::string_view reason);
+
+  // Counts a failed accept (out of descriptors, a connection reset before it was accepted).
+  void count_accept_error();
 
   // Times one database query by name.
   void observe_query(std::string_view name, double seconds);
@@ -52,6 +60,8 @@ public:
 private:
   std::shared_ptr<prometheus::Registry> m_registry;
   prometheus::Family<prometheus::Counter>& m_requests;
+  prometheus::Family<prometheus::Counter>& m_refused;
+  prometheus::Counter& m_accept_errors;
   prometheus::Family<prometheus::Histogram>& m_request_duration;
   prometheus::Family<prometheus::Histogram>& m_query_duration;
   prometheus::Gauge& m_rss;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/config/mask.hpp"
 #include "core/db/trade_json.hpp"
 #include "core/trade/trading_key.hpp"
 #include "core/util/clock.hpp"
@@ -60,24 +61,24 @@ TradingService::TradingService(App& app) : m_app(app) {
 
 TradingService::~TradingService() { stop(); }
 
-nlohmann::json TradingService::health() const {
+nlohmann::json TradingService::health(bool detail) const {
   const auto s = m_engine->status();
   nlohmann::json endpoints = nlohmann::json::array();
   for (const auto& e : s.endpoints) {
-    endpoints.push_back({{"url", e.url},
+    endpoints.push_back({{"url", core::config::mask_url(e.url)},
                          {"score", e.score},
                          {"consecutive_failures", e.consecutive_failures},
                          {"calls", e.calls},
                          {"failures", e.failures},
                          {"last_latency_ms", e.last_latency_ms ? nlohmann::json(*e.last_latency_ms) : nlohmann::json(nullptr)},
-                         {"last_error", e.last_error}});
+                         {"last_error", core::config::mask_secrets(e.last_error)}});
   }
   auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
   const auto now = core::system_clock().now();
   nlohmann::json j = {
       {"enabled", true},
       {"state", std::string(core::trade::to_string(s.state))},
-      {"detail", s.detail},
+      {"detail", core::config::mask_secrets(s.detail)},
       {"chain_id", opt(s.chain_id)},
       {"expected_chain_id", m_app.cfg.integer("CHAIN_ID")},
       {"block_number", opt(s.block_number)},
@@ -85,13 +86,15 @@ nlohmann::json TradingService::health() const {
                                               : nlohmann::json(nullptr)},
       {"checked_ms_ago", s.checked_at ? nlohmann::json(std::chrono::duration_cast<std::chrono::milliseconds>(now - *s.checked_at).count())
                                       : nlohmann::json(nullptr)},
-      {"wallet", opt(s.wallet)},
-      {"next_nonce", opt(s.next_nonce)},
       {"accepting_swaps", s.accepting_swaps},
       {"queue_length", s.queue_length},
       {"last_quote_to_send_ms", opt(s.last_quote_to_send_ms)},
       {"endpoints", endpoints},
   };
+  if (detail) {
+    j["wallet"] = opt(s.wallet);
+    j["next_nonce"] = opt(s.next_nonce);
+  }
   return j;
 }
 

@@ -24,8 +24,9 @@ public:
 
   core::trade::TradeEngine& engine() { return *m_engine; }
 
-  // The "chain" section of /api/health, from the engine's snapshot (no RPC).
-  nlohmann::json health() const;
+  // The "chain" section of /api/health, from the engine's snapshot (no RPC). The wallet and its
+  // nonce only with `detail`; endpoint URLs always with their secrets masked.
+  nlohmann::json health(bool detail) const;
 
 private:
   App& m_app;

@@ -255,6 +255,27 @@ Finding audit_cors(const config::Config& cfg, bool production) {
   return f;
 }
 
+Finding audit_loopback_reads(const config::Config& cfg, bool production) {
+  Finding f = make("loopback_reads", "Trade history and stream need a token (LOOPBACK_READS_WITHOUT_TOKEN)");
+  const std::string shown = fmt::format("LOOPBACK_READS_WITHOUT_TOKEN={} ({})", cfg.text("LOOPBACK_READS_WITHOUT_TOKEN"),
+                                        where(cfg, "LOOPBACK_READS_WITHOUT_TOKEN"));
+  if (!cfg.boolean("LOOPBACK_READS_WITHOUT_TOKEN")) {
+    f.evidence = shown + ": every read needs a token";
+    return f;
+  }
+  if (!production) {
+    f.evidence = shown + "; not judged outside production";
+    return f;
+  }
+  f.severity = Status::warn;
+  f.evidence = shown + ": any local user or process can read the trade history and the live trade stream without a token, and so "
+                       "can anyone behind a reverse proxy on this host that adds no X-Forwarded-For (browsers and proxies that "
+                       "say so are refused)";
+  f.fix = "Set LOOPBACK_READS_WITHOUT_TOKEN=false in .env, give probes a viewer token (`bscbot token issue --role viewer "
+          "--subject monitor`, sent as Authorization: Bearer), then `bscbot daemon restart`";
+  return f;
+}
+
 Finding audit_log_level(const config::Config& cfg, bool production) {
   Finding f = make("log_level", "Log level warn or error in production (LOG_LEVEL)");
   const std::string& level = cfg.text("LOG_LEVEL");
@@ -501,6 +522,7 @@ AuditReport run_audit(const config::Config& cfg, const AuditOptions& options, co
   for (auto& f : audit_database_server(cfg, prod)) out.push_back(std::move(f));
   out.push_back(audit_git_secrets(options.deployment_dir, edges.git));
   out.push_back(audit_cors(cfg, prod));
+  out.push_back(audit_loopback_reads(cfg, prod));
   out.push_back(audit_log_level(cfg, prod));
 
   // Files that hold secrets: .env, every config file a secret came from, the key file, and

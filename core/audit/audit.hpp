@@ -80,6 +80,11 @@ Finding audit_git_secrets(const std::filesystem::path& dir, const GitLister& git
 // CORS_ORIGINS without '*' (and without plain http://) in production.
 Finding audit_cors(const config::Config& cfg, bool production);
 
+// LOOPBACK_READS_WITHOUT_TOKEN=false in production (WARN while it is true): token-less reads are
+// open to every local user and process, and to a reverse proxy on the host that adds no
+// X-Forwarded-For.
+Finding audit_loopback_reads(const config::Config& cfg, bool production);
+
 // LOG_LEVEL warn or error in production (debug and trace log too much, off leaves no trail).
 Finding audit_log_level(const config::Config& cfg, bool production);
 

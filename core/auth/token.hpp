@@ -36,7 +36,11 @@ std::string mint_token(std::string_view secret, const std::string& subject, Role
                        const Clock& clock = system_clock());
 
 // Why a token was refused; the daemon answers 401 with `message` and logs it.
-enum class Refusal { malformed, bad_signature, expired, bad_claims };
+enum class Refusal { malformed, bad_signature, expired, not_yet_valid, bad_claims };
+
+// How far ahead of our clock a token's nbf and iat may be (the minting host's clock may run a
+// little fast); exp gets no leeway.
+constexpr std::chrono::seconds k_clock_skew{60};
 
 struct Verdict {
   std::optional<Claims> claims;       // set when the token is valid
@@ -45,8 +49,8 @@ struct Verdict {
   bool ok() const { return claims.has_value(); }
 };
 
-// Checks signature (HS256 only: "none" and other algorithms are refused), expiry against
-// `clock`, and the claims. Never throws for a bad token.
+// Checks signature (HS256 only: "none" and other algorithms are refused), exp, nbf and iat
+// against `clock` (nbf and iat with k_clock_skew), and the claims. Never throws for a bad token.
 Verdict verify_token(std::string_view secret, std::string_view token, const Clock& clock = system_clock());
 
 // The token of an "Authorization: Bearer <token>" header value; nullopt for another scheme.

@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "core/chain/rpc_transport.hpp"
+#include "core/config/mask.hpp"
 
 namespace bscbot::core::chain {
 
@@ -13,7 +14,7 @@ EndpointHealth::EndpointHealth(const std::vector<std::string>& urls, HealthPolic
   const SystemTime now = m_clock.now();
   for (const std::string& url : urls) {
     Endpoint endpoint;
-    endpoint.status.url = redact_url(url);
+    endpoint.status.url = config::mask_url(url);
     endpoint.scored_at = now;
     m_endpoints.push_back(std::move(endpoint));
   }

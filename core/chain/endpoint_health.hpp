@@ -20,7 +20,7 @@ struct HealthPolicy {
 
 // One endpoint's state, for metrics, `health` and logs.
 struct EndpointStatus {
-  std::string url;  // as configured, with any user-info password masked
+  std::string url;  // as configured, with its secrets (password, API key) masked
   double score = 100.0;
   std::uint32_t consecutive_failures = 0;
   std::string last_error;                        // empty until the first failure

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/config/mask.hpp"
+
 namespace bscbot::core::chain {
 
 namespace {
@@ -124,7 +126,7 @@ json RpcClient::exchange(const std::string& what, const std::string& body, const
         m_health.record_success(index, elapsed());
         return answer;
       } catch (const BadAnswer& e) {
-        last_error = fmt::format("{}: {}", redact_url(url), e.what());
+        last_error = fmt::format("{}: {}", config::mask_url(url), e.what());
       } catch (const Error& e) {
         if (e.kind() != ErrorKind::unavailable) throw;
         last_error = e.what();

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <vector>
 
+#include "core/config/mask.hpp"
+
 namespace bscbot::core::chain {
 
 namespace {
@@ -90,10 +92,10 @@ public:
       const std::string detail = sink.overflow ? fmt::format("answer larger than {} bytes", k_max_response_bytes)
                                  : error_buffer[0] != '\0' ? std::string(error_buffer)
                                                            : std::string(curl_easy_strerror(rc));
-      throw TransportError(fmt::format("POST {}: {}", redact_url(url), detail), 0);
+      throw TransportError(fmt::format("POST {}: {}", config::mask_url(url), detail), 0);
     }
     if (status < 200 || status > 299) {
-      throw TransportError(fmt::format("POST {}: HTTP {}: {}", redact_url(url), status, one_line(sink.body)), status);
+      throw TransportError(fmt::format("POST {}: HTTP {}: {}", config::mask_url(url), status, one_line(sink.body)), status);
     }
     return std::move(sink.body);
   }
@@ -143,18 +145,5 @@ private:
 }  // namespace
 
 std::shared_ptr<RpcTransport> make_curl_transport() { return std::make_shared<CurlTransport>(); }
-
-std::string redact_url(const std::string& url) {
-  const auto scheme = url.find("://");
-  const std::size_t authority = scheme == std::string::npos ? 0 : scheme + 3;
-  const auto authority_end = url.find_first_of("/?#", authority);
-  const auto at = url.rfind('@', authority_end == std::string::npos ? url.size() : authority_end);
-  if (at == std::string::npos || at < authority) return url;
-  const auto colon = url.find(':', authority);
-  if (colon == std::string::npos || colon > at) return url;
-  std::string out = url;
-  out.replace(colon + 1, at - colon - 1, "****");
-  return out;
-}
 
 }  // namespace bscbot::core::chain

@@ -35,7 +35,4 @@ public:
 // get their own handle.
 std::shared_ptr<RpcTransport> make_curl_transport();
 
-// `url` with any password in its user-info replaced by "****", for messages and metrics.
-std::string redact_url(const std::string& url);
-
 }  // namespace bscbot::core::chain

@@ -22,8 +22,8 @@ Levels levels(const config::Config& cfg, std::string_view warn, std::string_view
 // A live bscbotd: the pid file's, else the pid /api/health reports (a daemon started from
 // another folder still has one /proc entry).
 std::optional<pid_t> live_daemon_pid(const config::Config& cfg) {
-  const auto pid = process::read_pid_file(cfg.pid_file());
-  if (pid && process::is_running_program(*pid, "bscbotd")) return pid;
+  const auto check = process::check_pid_file(cfg.pid_file());
+  if (check.state == process::PidState::ours) return check.pid;
   return std::nullopt;
 }
 

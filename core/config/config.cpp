@@ -9,6 +9,7 @@
 #include <cmath>
 #include <memory>
 
+#include "core/config/mask.hpp"
 #include "core/error.hpp"
 
 namespace bscbot::core::config {
@@ -47,7 +48,7 @@ std::vector<std::string> split_list(const std::string& value) {
 }
 
 struct UrlParts {
-  std::string scheme, host, password;
+  std::string scheme, host;
 };
 
 std::optional<UrlParts> parse_url(const std::string& text) {
@@ -65,7 +66,6 @@ std::optional<UrlParts> parse_url(const std::string& text) {
   };
   get(CURLUPART_SCHEME, parts.scheme);
   get(CURLUPART_HOST, parts.host);
-  get(CURLUPART_PASSWORD, parts.password);
   if (parts.host.empty()) return std::nullopt;
   return parts;
 }
@@ -89,7 +89,10 @@ std::string normalise(const Setting& setting, const std::string& raw, const Sour
   auto reject = [&](const std::string& expected) -> std::string {
     throw Error(ErrorKind::config,
                 fmt::format("{}={} (from {}) is not valid: expected {}", setting.name,
-                            setting.secret ? "<secret>" : "'" + value + "'", source.describe(),
+                            setting.secret                                              ? "<secret>"
+                            : setting.type == Type::url || setting.type == Type::url_list ? "'" + mask_url(value) + "'"
+                                                                                          : "'" + value + "'",
+                            source.describe(),
                             expected));
   };
   if (value.empty()) {
@@ -144,7 +147,7 @@ std::string normalise(const Setting& setting, const std::string& raw, const Sour
       for (const std::string& item : split_list(value)) {
         const auto parts = parse_url(item);
         if (!parts || !url_scheme_allowed(std::string(setting.name), parts->scheme)) {
-          return reject(fmt::format("comma-separated http(s):// URLs; '{}' is not one", item));
+          return reject(fmt::format("comma-separated http(s):// URLs; '{}' is not one", mask_url(item)));
         }
       }
       return value;
@@ -169,16 +172,11 @@ std::string normalise(const Setting& setting, const std::string& raw, const Sour
 
 std::string display_value(const Setting& setting, const std::string& value) {
   if (value.empty()) return "";
-  if (setting.type == Type::url) {
-    const auto parts = parse_url(value);
-    if (parts && !parts->password.empty()) {
-      std::string shown = value;
-      const auto at = shown.find("@");
-      const auto colon = shown.rfind(':', at);
-      if (at != std::string::npos && colon != std::string::npos) shown.replace(colon + 1, at - colon - 1, "****");
-      return shown;
-    }
-    return value;
+  if (setting.type == Type::url) return mask_url(value);
+  if (setting.type == Type::url_list) {
+    std::string shown;
+    for (const std::string& item : split_list(value)) shown += (shown.empty() ? "" : ",") + mask_url(item);
+    return shown;
   }
   if (setting.secret) return fmt::format("**** ({} chars)", value.size());
   return value;

@@ -15,6 +15,8 @@ const std::vector<Setting> k_settings = {
     {"HOST", Type::text, "127.0.0.1", "Address bscbotd listens on", 0, 0, {}, false, "server"},
     {"PORT", Type::integer, "10001", "HTTP and WebSocket port of bscbotd", 1, 65535, {}, false, "server"},
     {"HTTP_THREADS", Type::integer, "2", "Threads serving HTTP requests", 1, 64, {}, false, "server"},
+    {"HTTP_MAX_CONNECTIONS", Type::integer, "1000", "Most HTTP connections open at once (WebSocket clients count against MAX_CONNECTIONS instead); more are answered 503 and counted in http_connections_refused_total", 1, 1000000, {}, false, "server"},
+    {"HTTP_MAX_CONNECTIONS_PER_IP", Type::integer, "500", "Most HTTP connections open at once from one client address (a reverse proxy on this host counts as one; at most HTTP_MAX_CONNECTIONS)", 1, 1000000, {}, false, "server"},
     {"MAX_REQUEST_BYTES", Type::integer, "1048576", "Largest HTTP request (headers and body) accepted", 1024, 67108864, {}, false, "server"},
     {"REQUEST_TIMEOUT_MS", Type::integer, "30000", "Time allowed to receive a request or send a response", 100, 600000, {}, false, "server"},
     {"KEEPALIVE_TIMEOUT_MS", Type::integer, "60000", "Idle time after which a keep-alive connection is closed", 100, 3600000, {}, false, "server"},
@@ -47,7 +49,7 @@ const std::vector<Setting> k_settings = {
     {"JWT_SECRET", Type::text, "", "HS256 secret for API tokens; at least 64 characters in production", 0, 0, {}, true, "auth"},
     {"DISABLE_AUTH", Type::boolean, "false", "Serve trading routes without a token (refused in production)", 0, 0, {}, false, "auth"},
     {"JWT_TTL_SECONDS", Type::integer, "86400", "Lifetime of tokens minted by `bscbot token issue`", 60, 31536000, {}, false, "auth"},
-    {"LOOPBACK_READS_WITHOUT_TOKEN", Type::boolean, "true", "Read-only trading routes accept loopback requests that carry no token (the manual's curl probes); a token that is sent is always checked", 0, 0, {}, false, "auth"},
+    {"LOOPBACK_READS_WITHOUT_TOKEN", Type::boolean, "true", "Read-only trading routes and /ws accept a request with no token when it comes straight from a program on this host (the manual's curl probes): loopback address, Host localhost or a loopback address, no browser Origin outside CORS_ORIGINS, no proxy headers. Set false behind a reverse proxy on the same host; `bscbot audit` flags it in production", 0, 0, {}, false, "auth"},
     // --- chain ---
     {"BSC_RPC_URL", Type::url, "https://bsc-dataseed.binance.org/", "Primary BSC JSON-RPC endpoint", 0, 0, {}, false, "chain"},
     {"BSC_RPC_URLS", Type::url_list, "", "Fallback JSON-RPC endpoints, comma-separated, tried in order", 0, 0, {}, false, "chain"},
@@ -77,7 +79,8 @@ const std::vector<Setting> k_settings = {
     {"PRICE_CACHE_WINDOW_MS", Type::integer, "60000", "Length of the price rate-limit window", 100, 3600000, {}, false, "cache"},
     {"WEBSOCKET_ENABLED", Type::boolean, "true", "Serve the /ws WebSocket", 0, 0, {}, false, "websocket"},
     {"HEARTBEAT_INTERVAL_MS", Type::integer, "30000", "WebSocket ping interval", 100, 3600000, {}, false, "websocket"},
-    {"MAX_CONNECTIONS", Type::integer, "100", "Most WebSocket clients at once", 1, 100000, {}, false, "websocket"},
+    {"MAX_CONNECTIONS", Type::integer, "100", "Most WebSocket clients at once, counted from the upgrade request", 1, 100000, {}, false, "websocket"},
+    {"WS_MAX_QUEUE_BYTES", Type::integer, "1048576", "Bytes queued for one WebSocket client that does not read; beyond this it is dropped", 16384, 1073741824, {}, false, "websocket"},
     // --- backups and reports ---
     {"BACKUP_DIR", Type::path, "backups", "Folder of database backups", 0, 0, {}, false, "backup"},
     {"BACKUP_KEEP_DAILY_DAYS", Type::integer, "30", "Days daily backups are kept", 1, 36500, {}, false, "backup"},

@@ -3,14 +3,19 @@
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <signal.h>
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <functional>
+#include <map>
 #include <thread>
 
 #include "core/backup/catalog.hpp"
@@ -90,35 +95,59 @@ std::string ms(std::chrono::milliseconds d) { return format_duration(d); }
 
 constexpr std::string_view k_scratch_prefix = "bscbot-drill-";
 
-// The pid in a scratch folder's name ("bscbot-drill-<pid>-<ms>"), or 0.
-pid_t scratch_owner(const std::string& name) {
-  if (!name.starts_with(k_scratch_prefix)) return 0;
-  const std::string rest = name.substr(k_scratch_prefix.size());
-  pid_t pid = 0;
-  const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), pid);
-  return ec == std::errc() && end != rest.data() && *end == '-' ? pid : 0;
-}
-
-// Marks a scratch folder whose drill has not finished; a folder kept with --keep loses it.
+// Marks a scratch folder whose drill has not finished, with that drill's pid and identity (see
+// pid_file.hpp); a folder kept with --keep loses it.
 constexpr std::string_view k_in_progress = ".drill-in-progress";
 
-// Scratch folders of drills that were killed (still marked in progress, their bscbot gone): the
-// daemon each may still run is stopped, then the folder goes. Returns what was done, in words.
+void write_in_progress(const fs::path& scratch) {
+  const auto me = process::process_identity(::getpid());
+  atomic_write_file(scratch / k_in_progress,
+                    fmt::format("pid={}\nexe={}\nstart={}\nboot={}\n", ::getpid(), me ? me->exe.string() : "", me ? me->start_ticks : 0,
+                                me ? me->boot_id : ""),
+                    fs::perms(0600));
+}
+
+// The drill that wrote a marker, or nullopt when the file is missing or not one of ours.
+std::optional<std::pair<pid_t, process::ProcessIdentity>> read_in_progress(const fs::path& scratch) {
+  std::ifstream in(scratch / k_in_progress);
+  std::map<std::string, std::string> kv;
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto eq = line.find('=');
+    if (eq != std::string::npos) kv[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  if (!kv.count("pid") || !kv.count("start")) return std::nullopt;
+  try {
+    process::ProcessIdentity id{kv["exe"], std::stoull(kv["start"]), kv["boot"]};
+    return std::make_pair(static_cast<pid_t>(std::stol(kv["pid"])), id);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// Scratch folders of drills that were killed: made by us (our uid, mode 700 as mkdtemp makes
+// them, not a link), still marked in progress by a drill that is gone (its pid no longer has the
+// recorded identity). A daemon one may still run is stopped only when its pid file proves it is
+// that folder's bscbotd; then the folder goes. A folder anyone else could have prepared is never
+// touched. Returns what was done, in words.
 std::vector<std::string> clear_killed_drills(const fs::path& root) {
   std::vector<std::string> done;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(root, ec)) {
-    const pid_t owner = scratch_owner(e.path().filename().string());
-    if (owner == 0 || !e.is_directory(ec) || !fs::exists(e.path() / k_in_progress, ec) || owner == ::getpid() ||
-        process::is_running_program(owner, "bscbot")) {
+    struct stat st {};
+    if (!e.path().filename().string().starts_with(k_scratch_prefix) || ::lstat(e.path().c_str(), &st) != 0 || !S_ISDIR(st.st_mode) ||
+        st.st_uid != ::geteuid() || (st.st_mode & 0777) != 0700) {
       continue;
     }
+    const auto owner = read_in_progress(e.path());
+    if (!owner || process::process_identity(owner->first) == owner->second) continue;  // not a drill's, or it still runs
     std::string what = fmt::format("removed {} (left by a drill that was killed)", e.path().string());
-    if (const auto pid = process::read_pid_file(e.path() / "data" / "bscbotd.pid"); pid && process::is_running_program(*pid, "bscbotd")) {
-      ::kill(*pid, SIGTERM);
-      for (int i = 0; i < 100 && process::is_running_program(*pid, "bscbotd"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      if (process::is_running_program(*pid, "bscbotd")) ::kill(*pid, SIGKILL);
-      what += fmt::format(", after stopping its bscbotd (pid {})", *pid);
+    const auto check = process::check_pid_file(e.path() / "data" / "bscbotd.pid");
+    if (check.state == process::PidState::ours && check.pid) {
+      if (const auto id = process::process_identity(*check.pid)) {
+        process::stop_process(*check.pid, *id, std::chrono::milliseconds(10000), /*force=*/true);
+        what += fmt::format(", after stopping its bscbotd (pid {})", *check.pid);
+      }
     }
     fs::remove_all(e.path(), ec);
     done.push_back(what);
@@ -164,12 +193,18 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
     report.steps.push_back(std::move(s));
   };
 
-  // The scratch folder is created up front so that a failure can be inspected with --keep.
+  // The scratch folder is created up front so that a failure can be inspected with --keep. It
+  // comes from mkdtemp: a fresh name nobody could guess, made by us alone (mode 700), so nothing
+  // another user prepared (a pid file, a link) can be in it.
   fs::create_directories(options.scratch_root);
   report.cleared = clear_killed_drills(options.scratch_root);
-  const fs::path scratch = options.scratch_root / fmt::format("bscbot-drill-{}-{}", ::getpid(), std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch()).count());
+  std::string scratch_template = (options.scratch_root / "bscbot-drill-XXXXXX").string();
+  if (::mkdtemp(scratch_template.data()) == nullptr) {
+    throw Error(ErrorKind::io, fmt::format("cannot create a scratch folder in {}: {}", options.scratch_root.string(), std::strerror(errno)));
+  }
+  const fs::path scratch = scratch_template;
   fs::create_directories(scratch / "data");
-  atomic_write_file(scratch / k_in_progress, "a drill runs here; a later drill removes this folder if that drill was killed\n");
+  write_in_progress(scratch);
   report.scratch = scratch;
   const fs::path database = scratch / "data" / "trading-bot.sqlite";
   std::optional<backup::Manifest> manifest;
@@ -243,11 +278,15 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
   dopts.bscbotd = options.bscbotd;
   dopts.env_overrides = settings;
   const process::DaemonControl daemon(scratch_cfg, dopts);
-  bool daemon_started = false;
+  // The daemon the drill started, by pid and identity: the stop step signals that process and
+  // no other, whatever the pid file in the scratch folder says by then.
+  std::optional<std::pair<pid_t, process::ProcessIdentity>> started;
 
   step("start bscbotd", [&] {
     const pid_t pid = daemon.start(options.start_timeout);
-    daemon_started = true;
+    const auto identity = process::process_identity(pid);
+    if (!identity) throw Error(ErrorKind::unavailable, fmt::format("bscbotd (pid {}) exited right after it answered", pid));
+    started.emplace(pid, *identity);
     return fmt::format("pid {} on {}", pid, daemon.base_url());
   });
   step("health", [&] {
@@ -298,11 +337,26 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
   // Stopping and cleaning up run even after a failure: the drill leaves nothing running.
   const bool failed_before_cleanup = failed;
   failed = false;
+  bool daemon_gone = true;
   step("stop bscbotd", [&] {
-    if (!daemon_started) return std::string("was not started");
-    daemon.stop(std::chrono::milliseconds(30000), /*force=*/true);
-    return std::string("stopped");
+    if (!started) return std::string("was not started");
+    daemon_gone = false;
+    const auto& [pid, identity] = *started;
+    const auto check = process::check_pid_file(scratch_cfg.pid_file());
+    const bool pid_file_intact = check.state == process::PidState::ours && check.pid == pid;
+    process::stop_process(pid, identity, std::chrono::milliseconds(30000), /*force=*/true);
+    daemon_gone = true;
+    if (!pid_file_intact) {
+      // Someone wrote into the drill's folder while it ran: the drill must not pass.
+      throw Error(ErrorKind::data, fmt::format("stopped the drill's bscbotd (pid {}) and signalled nothing else, but its pid file {} no "
+                                               "longer names it ({}): something wrote into the scratch folder",
+                                               pid, scratch_cfg.pid_file().string(),
+                                               check.detail.empty() ? std::string("the file is gone") : check.detail));
+    }
+    return fmt::format("stopped pid {}", pid);
   });
+  // The folder is removed once its daemon is gone, even when stopping it found a problem.
+  if (daemon_gone) failed = false;
   step("clean up", [&] {
     const std::string db_note = pg_scratch ? fmt::format(" and the scratch database {}", pg_scratch->dbname) : std::string();
     if (options.keep == Keep::yes) {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/error.hpp"
 
 namespace bscbot::core::playbook {
@@ -33,6 +35,20 @@ std::string tail(const std::string& text, std::size_t max) {
   return text.size() <= max ? text : "..." + text.substr(text.size() - max);
 }
 
+// The step's words with variables filled in; `from_variable[i]` says whether word i starts with a
+// variable's text that starts with '-' (a leading '-' the playbook wrote is an option by design,
+// one a variable brought is data).
+std::vector<std::string> expand(const std::vector<std::string>& words, const std::map<std::string, std::string>& vars,
+                                const std::string& where, std::vector<bool>& from_variable) {
+  std::vector<std::string> out;
+  from_variable.clear();
+  for (const auto& w : words) {
+    out.push_back(substitute(w, vars, where));
+    from_variable.push_back(w.rfind("{{", 0) == 0 && out.back().rfind('-', 0) == 0);
+  }
+  return out;
+}
+
 }  // namespace
 
 RunReport run(const Playbook& pb, StepExecutor& executor, const RunOptions& options) {
@@ -40,6 +56,18 @@ RunReport run(const Playbook& pb, StepExecutor& executor, const RunOptions& opti
   for (const auto& [k, v] : options.vars) {
     if (!pb.vars.count(k)) throw Error(ErrorKind::usage, fmt::format("playbook {} has no variable '{}'", pb.name, k));
     vars[k] = v;
+  }
+  // A variable whose value starts with '-' needs the shaper; without one nothing runs at all,
+  // rather than half the playbook.
+  if (!options.shape_args) {
+    for (const Step& step : pb.steps) {
+      std::vector<bool> from_variable;
+      const std::string where = fmt::format("{}:{}", pb.file, step.line);
+      expand(step.run, vars, where, from_variable);
+      if (std::find(from_variable.begin(), from_variable.end(), true) != from_variable.end()) {
+        throw Error(ErrorKind::usage, fmt::format("{}: a variable's value starts with '-' and would be read as an option", where));
+      }
+    }
   }
   RunReport report;
   report.playbook = pb.name;
@@ -53,7 +81,11 @@ RunReport run(const Playbook& pb, StepExecutor& executor, const RunOptions& opti
     r.id = step.id;
     r.title = step.title;
     const std::string where = fmt::format("{}:{}", pb.file, step.line);
-    for (const auto& w : step.run) r.args.push_back(substitute(w, vars, where));
+    std::vector<bool> from_variable;
+    r.args = expand(step.run, vars, where, from_variable);
+    if (std::find(from_variable.begin(), from_variable.end(), true) != from_variable.end()) {
+      r.args = options.shape_args(r.args, from_variable);
+    }
     if (!step.manual.empty()) r.manual = substitute(step.manual, vars, where);
     StepOutcome outcome;
 

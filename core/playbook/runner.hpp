@@ -51,11 +51,20 @@ struct RunReport {
 
 enum class DryRun { no, yes };
 
+// Rewrites a step's arguments so that a word a variable put in front ("{{description}}" given
+// as "-1 h of errors") reaches the command as a value, not as an option: `from_variable[i]` says
+// whether args[i] starts with a variable's text that starts with '-'. The CLI knows its command
+// tree and does this; see cmd/playbook.cpp.
+using ArgumentShaper = std::function<std::vector<std::string>(const std::vector<std::string>& args,
+                                                              const std::vector<bool>& from_variable)>;
+
 struct RunOptions {
   std::map<std::string, std::string> vars;           // override the playbook's defaults
   DryRun dry_run = DryRun::no;
   std::string at;                                    // only steps scheduled at this time ("09:00")
   std::function<void(const StepResult&)> on_step;    // progress, called after each step
+  // Without one, a step whose variable text starts with '-' is refused rather than run.
+  ArgumentShaper shape_args;
 };
 
 RunReport run(const Playbook& playbook, StepExecutor& executor, const RunOptions& options);

@@ -83,9 +83,12 @@ HealthProbe DaemonControl::probe(std::chrono::milliseconds timeout) const {
 DaemonStatus DaemonControl::status(std::chrono::milliseconds timeout) const {
   DaemonStatus s;
   s.url = base_url();
-  if (const auto pid = read_pid_file(m_cfg.pid_file())) {
-    if (is_running_program(*pid, k_program)) s.pid = pid;
-    else s.stale_pid_file = true;
+  const PidCheck check = check_pid_file(m_cfg.pid_file());
+  if (check.state == PidState::ours) {
+    s.pid = check.pid;
+  } else if (check.state != PidState::none) {
+    s.stale_pid_file = check.state != PidState::unproven;
+    s.pid_file_note = check.detail;
   }
   s.health = probe(timeout);
   return s;
@@ -158,34 +161,53 @@ pid_t DaemonControl::start(std::chrono::milliseconds timeout) const {
                           timeout.count(), out.string()));
 }
 
-bool DaemonControl::stop(std::chrono::milliseconds timeout, bool force) const {
+DaemonControl::StopResult DaemonControl::stop(std::chrono::milliseconds timeout, bool force) const {
   const fs::path pid_path = m_cfg.pid_file();
-  const auto pid = read_pid_file(pid_path);
-  if (!pid || !is_running_program(*pid, k_program)) {
-    if (pid) {
+  const PidCheck check = check_pid_file(pid_path);
+  StopResult result;
+  switch (check.state) {
+    case PidState::none: return result;
+    case PidState::unproven: throw Error(ErrorKind::conflict, check.detail + "; nothing was signalled");
+    case PidState::gone:
+    case PidState::other: {
       std::error_code ec;
-      fs::remove(pid_path, ec);  // stale: the process it named is gone or is something else
+      fs::remove(pid_path, ec);  // stale, or another process's: never signalled
+      result.note = check.detail;
+      return result;
     }
-    return false;
+    case PidState::ours: break;
   }
-  if (::kill(*pid, SIGTERM) != 0 && errno != ESRCH) {
-    throw Error(ErrorKind::conflict, fmt::format("cannot signal bscbotd (pid {}): {}", *pid, std::strerror(errno)));
+  const auto identity = process_identity(*check.pid);
+  if (!identity) return result;  // it exited between the check and now
+  result.stopped = stop_process(*check.pid, *identity, timeout, force);
+  std::error_code ec;
+  // A killed daemon leaves its pid file behind.
+  if (result.stopped && read_pid_file(pid_path) == check.pid) fs::remove(pid_path, ec);
+  return result;
+}
+
+bool stop_process(pid_t pid, const ProcessIdentity& identity, std::chrono::milliseconds timeout, bool force) {
+  // Waiting is for that same process (same executable and start time) to end, not for a pid to
+  // disappear: pids are reused.
+  const auto alive = [&] {
+    ::waitpid(pid, nullptr, WNOHANG);  // reaps it when we started it ourselves (the drill, restore); ECHILD otherwise
+    return process_identity(pid) == identity;
+  };
+  if (!alive()) return false;
+  if (::kill(pid, SIGTERM) != 0 && errno != ESRCH) {
+    throw Error(ErrorKind::conflict, fmt::format("cannot signal bscbotd (pid {}): {}", pid, std::strerror(errno)));
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    // Reap it when we started it ourselves (the drill, restore); ECHILD otherwise, harmlessly.
-    ::waitpid(*pid, nullptr, WNOHANG);
-    if (!is_running_program(*pid, k_program)) return true;
+    if (!alive()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   if (!force) {
     throw Error(ErrorKind::conflict,
-                fmt::format("bscbotd (pid {}) did not stop within {} ms; use --force to kill it", *pid, timeout.count()));
+                fmt::format("bscbotd (pid {}) did not stop within {} ms; use --force to kill it", pid, timeout.count()));
   }
-  ::kill(*pid, SIGKILL);
-  for (int i = 0; i < 200 && is_running_program(*pid, k_program); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  std::error_code ec;
-  fs::remove(pid_path, ec);
+  if (alive()) ::kill(pid, SIGKILL);
+  for (int i = 0; i < 200 && alive(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   return true;
 }
 

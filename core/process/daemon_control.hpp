@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/config/config.hpp"
+#include "core/process/pid_file.hpp"
 
 namespace bscbot::core::process {
 
@@ -25,7 +26,8 @@ struct HealthProbe {
 
 struct DaemonStatus {
   std::optional<pid_t> pid;                 // the running bscbotd, from the pid file
-  bool stale_pid_file = false;              // a pid file naming a process that is not bscbotd
+  bool stale_pid_file = false;              // a pid file naming no process, or not this deployment's bscbotd
+  std::string pid_file_note;                // why the pid file was not trusted (check_pid_file's detail)
   std::string url;                          // base URL, e.g. http://127.0.0.1:10001
   HealthProbe health;
   bool running() const { return pid.has_value(); }
@@ -51,9 +53,16 @@ public:
   // already running, core::Error(unavailable) with the daemon's last output when it dies early.
   pid_t start(std::chrono::milliseconds timeout) const;
 
-  // Sends SIGTERM and waits for the exit. With `force`, SIGKILL follows a timeout instead of an
-  // error. Returns false when no daemon was running.
-  bool stop(std::chrono::milliseconds timeout, bool force) const;
+  struct StopResult {
+    bool stopped = false;   // a running daemon was stopped
+    std::string note;       // why the pid file was set aside, when it named no daemon of ours
+  };
+
+  // Sends SIGTERM to this deployment's bscbotd (core/process/pid_file.hpp decides which process
+  // that is) and waits for the exit. With `force`, SIGKILL follows a timeout instead of an error.
+  // A stale pid file, or one naming another process, is removed and nothing is signalled; an
+  // old-style pid file naming a live bscbotd is refused (core::Error(conflict)).
+  StopResult stop(std::chrono::milliseconds timeout, bool force) const;
 
   // GET /api/health.
   HealthProbe probe(std::chrono::milliseconds timeout) const;
@@ -62,6 +71,10 @@ private:
   const config::Config& m_cfg;
   DaemonOptions m_options;
 };
+
+// Stops `pid` if it is still the process with `identity`: SIGTERM, then with `force` SIGKILL after
+// `timeout` (without it, core::Error(conflict)). Returns false when it was no longer running.
+bool stop_process(pid_t pid, const ProcessIdentity& identity, std::chrono::milliseconds timeout, bool force);
 
 // bscbotd beside the running executable, unless BSCBOTD_PATH says otherwise.
 std::filesystem::path default_bscbotd_path(const config::Config& cfg);

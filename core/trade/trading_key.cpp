@@ -1,6 +1,7 @@
 #include "core/trade/trading_key.hpp"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,16 +15,70 @@
 
 namespace bscbot::core::trade {
 
+namespace {
+
+std::string user_name(uid_t uid) {
+  const passwd* pw = ::getpwuid(uid);
+  return pw ? fmt::format("{} ({})", uid, pw->pw_name) : std::to_string(uid);
+}
+
+// Opens the folder holding `path` one component at a time, refusing any symbolic link on the
+// way: a link swapped into the path would make the daemon sign with a key someone else chose.
+// Returns the folder's descriptor (AT_FDCWD-relative paths start at the working directory).
+int open_parent_without_links(const std::filesystem::path& path) {
+  int dir = ::open(path.is_absolute() ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) throw Error(ErrorKind::io, fmt::format("cannot open the folder of trading key file {}: {}", path.string(), std::strerror(errno)));
+  std::filesystem::path walked = path.is_absolute() ? "/" : "";
+  for (const auto& part : path.relative_path().parent_path()) {
+    walked /= part;
+    const int next = ::openat(dir, part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (next < 0) {
+      const int err = errno;
+      struct stat st {};
+      const bool link = ::fstatat(dir, part.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+      ::close(dir);
+      if (link) {
+        std::error_code ec;
+        const auto target = std::filesystem::read_symlink(walked, ec);
+        throw Error(ErrorKind::config, fmt::format("trading key file {}: its folder {} is a symbolic link{}; set TRADING_KEY_FILE "
+                                                   "to the real path",
+                                                   path.string(), walked.string(), ec ? "" : " (to " + target.string() + ")"));
+      }
+      throw Error(err == ENOENT ? ErrorKind::not_found : ErrorKind::config,
+                  fmt::format("cannot open trading key file {}: {}: {}", path.string(), walked.string(), std::strerror(err)));
+    }
+    ::close(dir);
+    dir = next;
+  }
+  return dir;
+}
+
+}  // namespace
+
 chain::PrivateKey read_key_file(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  const int dir = open_parent_without_links(path);
+  const int fd = ::openat(dir, path.filename().c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  const int open_errno = errno;
+  struct stat link_st {};
+  const bool is_link = fd < 0 && ::fstatat(dir, path.filename().c_str(), &link_st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(link_st.st_mode);
+  ::close(dir);
   if (fd < 0) {
-    throw Error(errno == ENOENT ? ErrorKind::not_found : ErrorKind::config,
-                fmt::format("cannot open trading key file {}: {}", path.string(), std::strerror(errno)));
+    if (is_link) {
+      throw Error(ErrorKind::config, fmt::format("trading key file {} is a symbolic link; set TRADING_KEY_FILE to the real file", path.string()));
+    }
+    throw Error(open_errno == ENOENT ? ErrorKind::not_found : ErrorKind::config,
+                fmt::format("cannot open trading key file {}: {}", path.string(), std::strerror(open_errno)));
   }
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
     throw Error(ErrorKind::config, fmt::format("trading key file {} is not a regular file", path.string()));
+  }
+  if (st.st_uid != ::geteuid()) {
+    ::close(fd);
+    throw Error(ErrorKind::config, fmt::format("trading key file {} is owned by user {}, not by user {} that runs bscbot; "
+                                               "run: chown {} {}",
+                                               path.string(), user_name(st.st_uid), user_name(::geteuid()), ::geteuid(), path.string()));
   }
   if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
     ::close(fd);

@@ -1,6 +1,7 @@
 #pragma once
-// Where the trading key comes from: TRADING_KEY_FILE (which must be readable by its owner only)
-// or TRADING_PRIVATE_KEY. The key text is never echoed, logged or put in an error.
+// Where the trading key comes from: TRADING_KEY_FILE (owned by the user bscbot runs as, readable
+// by that owner only, reached without symbolic links) or TRADING_PRIVATE_KEY. The key text is
+// never echoed, logged or put in an error.
 #include <optional>
 
 #include "core/chain/signer.hpp"
@@ -13,7 +14,8 @@ namespace bscbot::core::trade {
 // that fixes it), or when the key is malformed.
 std::optional<chain::PrivateKey> load_trading_key(const config::Config& cfg);
 
-// Reads a key file, refusing one that group or others can read or write.
+// Reads a key file, refusing one that group or others can read or write, one owned by another
+// user, and a path with a symbolic link in it (the file or any folder above it).
 chain::PrivateKey read_key_file(const std::filesystem::path& path);
 
 }  // namespace bscbot::core::trade

@@ -1,18 +1,23 @@
 // GET /api/health: the manual's first probe. It answers from state the worker loop keeps fresh,
-// so it is cheap, and it says 503 when the database is unusable or the loop is stuck.
+// so it is cheap, and it says 503 when the database is unusable or the loop is stuck. It needs no
+// token; what identifies the deployment (the database path, the wallet) is only shown to a
+// caller who may read (a viewer token, or a direct loopback probe, see daemon/auth.hpp), and
+// RPC URLs are always shown with their keys masked.
 #include <unistd.h>
 
+#include "core/config/mask.hpp"
 #include "core/util/clock.hpp"
 #include "core/version.hpp"
 #include "daemon/api/routes.hpp"
 #include "daemon/app.hpp"
+#include "daemon/auth.hpp"
 #include "daemon/trading_service.hpp"
 
 namespace bscbot::daemon::api {
 
 namespace {
 
-http::Response health(App& app) {
+http::Response health(App& app, bool detail) {
   const auto now = std::chrono::steady_clock::now();
   const DbProbe db = app.state.db();
   const core::db::PoolStatus pool = app.store.pool_status();
@@ -37,10 +42,12 @@ http::Response health(App& app) {
   const FolderProbe logs = app.state.logs();
   const FolderProbe backups = app.state.backups();
   std::vector<std::string> warnings;
-  if (logs.state == "disk_full" || logs.state == "error") warnings.push_back("log folder " + logs.state + ": " + logs.error);
-  if (backups.state == "disk_full") warnings.push_back("backup folder disk_full: " + backups.error);
-  const auto folder_json = [](const FolderProbe& f) {
-    return nlohmann::json{{"state", f.state}, {"free_bytes", f.free_bytes}, {"needed_bytes", f.needed_bytes}, {"error", f.error}};
+  // The errors name folders: like the database path, only for a caller who may read.
+  const auto why = [&](const FolderProbe& f) { return detail ? ": " + f.error : std::string(); };
+  if (logs.state == "disk_full" || logs.state == "error") warnings.push_back("log folder " + logs.state + why(logs));
+  if (backups.state == "disk_full") warnings.push_back("backup folder disk_full" + why(backups));
+  const auto folder_json = [&](const FolderProbe& f) {
+    return nlohmann::json{{"state", f.state}, {"free_bytes", f.free_bytes}, {"needed_bytes", f.needed_bytes}, {"error", detail ? f.error : std::string()}};
   };
   nlohmann::json logs_json = folder_json(logs);
   logs_json["lost_lines"] = app.state.log_write_failures.load();
@@ -65,7 +72,6 @@ http::Response health(App& app) {
         {"checked_ms_ago", db.checked == std::chrono::steady_clock::time_point{} ? -1
                                 : std::chrono::duration_cast<std::chrono::milliseconds>(now - db.checked).count()},
         {"backend", core::db::to_string(app.store.backend())},
-        {"path", app.store.location()},
         {"size_bytes", db.size_bytes ? nlohmann::json(*db.size_bytes) : nlohmann::json(nullptr)},
         {"free_bytes", db.free_bytes ? nlohmann::json(*db.free_bytes) : nlohmann::json(nullptr)},
         {"schema_version", app.schema_version},
@@ -74,7 +80,7 @@ http::Response health(App& app) {
       {"logs", logs_json},
       {"backups", folder_json(backups)},
       {"warnings", warnings},
-      {"chain", app.trading ? app.trading->health() : nlohmann::json{{"enabled", false}, {"state", "disabled"}}},
+      {"chain", app.trading ? app.trading->health(detail) : nlohmann::json{{"enabled", false}, {"state", "disabled"}}},
       {"trade_queue_length", app.state.trade_queue_length.load()},
       {"cache",
        {{"size", app.state.cache_size.load()},
@@ -82,6 +88,11 @@ http::Response health(App& app) {
         {"misses", misses},
         {"hit_rate", hits + misses == 0 ? nlohmann::json(nullptr) : nlohmann::json(static_cast<double>(hits) / static_cast<double>(hits + misses))}}},
   };
+  if (detail) {
+    body["database"]["path"] = core::config::mask_url(app.store.location());
+  } else {
+    body["details"] = "database path and wallet omitted: send a viewer token";
+  }
   if (!problems.empty()) {
     std::string reason;
     for (const auto& p : problems) reason += (reason.empty() ? "" : "; ") + p;
@@ -96,7 +107,9 @@ http::Response health(App& app) {
 
 std::vector<http::Route> health_routes(App& app) {
   return {
-      {"GET", "/api/health", http::Auth::none, "Liveness, database and main-loop state", [&app](const http::Request&) { return health(app); }},
+      {"GET", "/api/health", http::Auth::none, "Liveness, database and main-loop state", [&app](const http::Request& r) {
+         return health(app, !authorize(app, r, http::Auth::viewer).has_value());
+       }},
   };
 }
 

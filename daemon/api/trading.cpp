@@ -79,23 +79,48 @@ core::trade::TradeEngine& engine(App& app) {
   return app.trading->engine();
 }
 
+// Integers up to 2^53 are exact in every JSON implementation (JavaScript's included); above,
+// the client's own encoder may already have rounded them.
+constexpr std::uint64_t k_max_exact_json_integer = std::uint64_t{1} << 53;
+
+// A JSON value as the text the engine parses; numbers keep the digits the client sent.
+std::optional<std::string> field_text(const nlohmann::json& p, const char* name) {
+  if (!p.contains(name) || p[name].is_null()) return std::nullopt;
+  const auto& v = p[name];
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number()) return v.dump();
+  throw Error(ErrorKind::usage, fmt::format("{} must be a string or a number", name));
+}
+
+// An amount: decimal text, or a JSON integer small enough to be exact. A JSON number with a
+// fraction was rounded to a double when it was parsed (123456789.123456789 arrives as
+// 123456789.12345679), so it is refused rather than traded at a value nobody asked for.
+std::optional<std::string> amount_text(const nlohmann::json& p, const char* name) {
+  if (!p.contains(name) || p[name].is_null()) return std::nullopt;
+  const auto& v = p[name];
+  if (v.is_string()) return v.get<std::string>();
+  const bool exact = (v.is_number_unsigned() && v.get<std::uint64_t>() <= k_max_exact_json_integer) ||
+                     (v.is_number_integer() && !v.is_number_unsigned() && v.get<std::int64_t>() >= -static_cast<std::int64_t>(k_max_exact_json_integer));
+  if (exact) return v.dump();
+  if (v.is_number()) {
+    throw Error(ErrorKind::usage, fmt::format("{} must be a string such as \"0.5\", or a whole JSON number up to 2^53; the JSON number {} "
+                                              "may already have lost digits",
+                                              name, v.dump()));
+  }
+  throw Error(ErrorKind::usage, fmt::format("{} must be a decimal string such as \"0.5\"", name));
+}
+
 // The swap parameters, from the query (quote) or a JSON body (swap).
 core::trade::SwapRequest swap_request(const nlohmann::json& p) {
-  auto text = [&](const char* name) -> std::optional<std::string> {
-    if (!p.contains(name) || p[name].is_null()) return std::nullopt;
-    if (p[name].is_string()) return p[name].get<std::string>();
-    if (p[name].is_number_unsigned() || p[name].is_number_integer()) return std::to_string(p[name].get<std::int64_t>());
-    if (p[name].is_number_float()) return fmt::format("{}", p[name].get<double>());
-    throw Error(ErrorKind::usage, fmt::format("{} must be a string or a number", name));
-  };
+  const auto text = [&](const char* name) { return field_text(p, name); };
   core::trade::SwapRequest req;
   const auto from = text("from");
   const auto to = text("to");
   if (!from || !to) throw Error(ErrorKind::usage, "from and to are required (BNB or a 0x token address)");
   req.from = *from;
   req.to = *to;
-  req.amount = text("amount");
-  req.amount_wei = text("amount_wei");
+  req.amount = amount_text(p, "amount");
+  req.amount_wei = amount_text(p, "amount_wei");
   if (const auto slippage = text("slippage")) req.slippage_bps = core::trade::parse_slippage_bps(*slippage);
   if (const auto deadline = text("deadline_seconds")) {
     std::int64_t d = 0;
@@ -103,7 +128,7 @@ core::trade::SwapRequest swap_request(const nlohmann::json& p) {
     if (ec != std::errc() || ptr != deadline->data() + deadline->size()) throw Error(ErrorKind::usage, "deadline_seconds must be a whole number");
     req.deadline_seconds = d;
   }
-  req.amount_out_min = text("amount_out_min");
+  req.amount_out_min = amount_text(p, "amount_out_min");
   return req;
 }
 
@@ -136,9 +161,16 @@ http::Response swap(App& app, const http::Request& r) {
       throw Error(ErrorKind::usage, fmt::format("unknown field '{}'; allowed: {}", k, fmt::join(known, ", ")));
     }
   }
+  bool dry_run = false;
+  if (body.contains("dry_run") && !body["dry_run"].is_null()) {
+    if (!body["dry_run"].is_boolean()) {
+      throw Error(ErrorKind::usage, fmt::format("dry_run must be true or false (a JSON boolean), got {}", body["dry_run"].dump().substr(0, 40)));
+    }
+    dry_run = body["dry_run"].get<bool>();
+  }
   const auto req = swap_request(body);
   auto& e = engine(app);
-  if (body.value("dry_run", false)) {
+  if (dry_run) {
     const auto q = e.quote(req, core::trade::CheckWallet::yes);
     return http::Response::json(200, {{"dry_run", true}, {"quote", core::trade::to_json(q)}});
   }

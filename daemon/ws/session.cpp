@@ -14,9 +14,8 @@ namespace bscbot::daemon {
 
 namespace {
 
-// Beyond this many queued messages a client is too slow to keep; it is dropped rather than
-// letting its backlog grow without bound.
-constexpr std::size_t k_max_queue = 1024;
+// What one queued message costs beyond its text (the string and the queue's slot).
+constexpr std::size_t k_message_overhead = 64;
 
 std::uint64_t next_id() {
   static std::atomic<std::uint64_t> id{0};
@@ -26,7 +25,11 @@ std::uint64_t next_id() {
 }  // namespace
 
 WsSession::WsSession(net::ip::tcp::socket socket, WsHub& hub)
-    : m_ws(std::move(socket)), m_hub(hub), m_heartbeat(m_ws.get_executor()), m_id(next_id()) {}
+    : m_ws(std::move(socket)),
+      m_hub(hub),
+      m_heartbeat(m_ws.get_executor()),
+      m_max_queue_bytes(static_cast<std::size_t>(hub.app().cfg.integer("WS_MAX_QUEUE_BYTES"))),
+      m_id(next_id()) {}
 
 void WsSession::start(beast::http::request<beast::http::string_body> request) {
   m_ws.read_message_max(64 * 1024);
@@ -44,6 +47,7 @@ void WsSession::start(beast::http::request<beast::http::string_body> request) {
 void WsSession::on_accept(beast::error_code ec) {
   if (ec) {
     m_hub.app().log->warn("WebSocket handshake failed: {}", ec.message());
+    finish();
     return;
   }
   m_hub.join(shared_from_this());
@@ -72,7 +76,8 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
   } else if (msg["type"] == "subscribe") {
     reply = {{"type", "subscribed"}, {"channels", {"prices", "trades"}}};
   } else {
-    reply = {{"type", "error"}, {"error", "unknown message type " + msg["type"].get<std::string>()}};
+    // The type is not repeated back: a client could make every reply as large as its message.
+    reply = {{"type", "error"}, {"error", "unknown message type; known types: ping, subscribe"}};
   }
   send(std::make_shared<const std::string>(reply.dump()));
   read();
@@ -81,11 +86,19 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
 void WsSession::send(std::shared_ptr<const std::string> message) {
   net::post(m_ws.get_executor(), [self = shared_from_this(), message = std::move(message)] {
     if (self->m_closing || self->m_finished) return;
-    if (self->m_queue.size() >= k_max_queue) {
-      self->m_hub.app().log->warn("WebSocket client {} is too slow ({} messages queued); dropping it", self->m_id, k_max_queue);
-      self->close();
+    // A client that does not read what it is sent is dropped before its backlog passes
+    // WS_MAX_QUEUE_BYTES, rather than letting the daemon's memory grow with it.
+    const std::size_t cost = message->size() + k_message_overhead;
+    if (self->m_queue_bytes + cost > self->m_max_queue_bytes) {
+      self->m_hub.app().log->warn("WebSocket client {} is too slow ({} messages, {} bytes queued; WS_MAX_QUEUE_BYTES={}); dropping it",
+                                  self->m_id, self->m_queue.size(), self->m_queue_bytes, self->m_max_queue_bytes);
+      // No close handshake: a client that does not read would not read that either.
+      self->m_closing = true;
+      self->m_heartbeat.cancel();
+      beast::get_lowest_layer(self->m_ws).close();
       return;
     }
+    self->m_queue_bytes += cost;
     self->m_queue.push_back(message);
     if (self->m_queue.size() == 1) self->write_next();
   });
@@ -97,6 +110,7 @@ void WsSession::write_next() {
       self->finish();
       return;
     }
+    self->m_queue_bytes -= self->m_queue.front()->size() + k_message_overhead;
     self->m_queue.pop_front();
     if (!self->m_queue.empty() && !self->m_closing) self->write_next();
   });

@@ -1,6 +1,6 @@
 #pragma once
-// One WebSocket client: a write queue on its strand, and a heartbeat timer that pings it and
-// drops it when the previous ping went unanswered.
+// One WebSocket client: a write queue on its strand, bounded in bytes (WS_MAX_QUEUE_BYTES), and
+// a heartbeat timer that pings it and drops it when the previous ping went unanswered.
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
@@ -38,6 +38,8 @@ private:
   boost::beast::flat_buffer m_buffer;
   std::deque<std::shared_ptr<const std::string>> m_queue;
   boost::asio::steady_timer m_heartbeat;
+  std::size_t m_queue_bytes = 0;  // what m_queue holds, with per-message overhead
+  std::size_t m_max_queue_bytes;
   bool m_awaiting_pong = false;
   bool m_closing = false;
   bool m_finished = false;

@@ -58,11 +58,11 @@ TEST_CASE("audit: a fresh deployment passes once it has a backup; without one it
   take_backup(s);
   const json doc = audit_json(s);
   CHECK(doc["status"] == "OK");
-  CHECK(doc["findings"].size() == 16);
+  CHECK(doc["findings"].size() == 17);
   for (const auto& f : doc["findings"]) CHECK_MESSAGE(f["severity"] == "OK", f.dump());
   r = test::bscbot({"-q", "audit"}, s.path());
   CHECK(r.exit_code == 0);
-  CHECK(r.out == "AUDIT OK - 16 checks: 0 critical, 0 warning, 0 unknown, 16 passed\n");
+  CHECK(r.out == "AUDIT OK - 17 checks: 0 critical, 0 warning, 0 unknown, 17 passed\n");
   // --production judges the pre-production checklist before NODE_ENV is set: info logs warn.
   CHECK(severities(audit_json(s, {"--production"}))["log_level"] == "WARN");
 }
@@ -109,7 +109,7 @@ TEST_CASE("audit: a weak production deployment is CRIT with evidence and fixes, 
       {"disable_auth", "CRIT"},     {"jwt_secret", "CRIT"},   {"db_password", "CRIT"},      {"git_secrets", "CRIT"},
       {"cors_origins", "CRIT"},     {"log_level", "CRIT"},    {"secret_files", "CRIT"},     {"data_permissions", "CRIT"},
       {"unauthorized", "WARN"},     {"large_trades", "WARN"}, {"modified_trades", "CRIT"},  {"backup_freshness", "CRIT"},
-      {"backup_permissions", "OK"}, {"jwt_rotation", "OK"}};
+      {"backup_permissions", "OK"}, {"jwt_rotation", "OK"},      {"loopback_reads", "WARN"}};
   for (const auto& [id, level] : expected) CHECK_MESSAGE(sev.at(id) == level, id);
   CHECK(doc["production"] == true);
   CHECK(doc["facts"]["unauthorized_7d"] == 60);

@@ -235,6 +235,16 @@ TEST_CASE("audit: JWT rotation by the age of the file the secret comes from") {
   CHECK_MESSAGE(old.evidence.find("100d") != std::string::npos, old.evidence);
 }
 
+TEST_CASE("audit: token-less loopback reads warn in production only") {
+  Scratch s("audit-loopback");
+  CHECK(audit_loopback_reads(load(s, "", ""), /*production=*/true).severity == Status::warn);
+  CHECK(audit_loopback_reads(load(s, "", ""), /*production=*/true).fix.find("LOOPBACK_READS_WITHOUT_TOKEN=false") != std::string::npos);
+  CHECK(audit_loopback_reads(load(s, "", ""), /*production=*/false).severity == Status::ok);
+  const auto off = audit_loopback_reads(load(s, "", "LOOPBACK_READS_WITHOUT_TOKEN=false\n"), /*production=*/true);
+  CHECK(off.severity == Status::ok);
+  CHECK(off.evidence.find("every read needs a token") != std::string::npos);
+}
+
 TEST_CASE("audit: a whole run reports the worst finding and renders the manual's report") {
   Scratch s("audit-run");
   const auto cfg = load(s, "", "JWT_SECRET=changeme\nCORS_ORIGINS=*\n");
@@ -247,7 +257,7 @@ TEST_CASE("audit: a whole run reports the worst finding and renders the manual's
   const auto report = run_audit(cfg, options, edges);
   CHECK(report.status == Status::crit);
   CHECK(report.production);
-  CHECK(report.findings.size() == 16);
+  CHECK(report.findings.size() == 17);
   const std::string md = render_markdown(report);
   CHECK(md.find("# Security Audit Report") != std::string::npos);
   CHECK(md.find("| CRIT | JWT_SECRET strength |") != std::string::npos);
@@ -256,7 +266,7 @@ TEST_CASE("audit: a whole run reports the worst finding and renders the manual's
   CHECK(md.find("- [ ] Review firewall rules") != std::string::npos);
   const auto doc = to_json(report);
   CHECK(doc["exit_code"] == 2);
-  CHECK(doc["findings"].size() == 16);
+  CHECK(doc["findings"].size() == 17);
 }
 
 TEST_CASE("audit: a PostgreSQL server on another host needs TLS, and bscbot's role must not be a superuser") {

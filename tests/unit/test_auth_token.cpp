@@ -86,6 +86,36 @@ TEST_CASE("auth: claims must carry exp, sub and a known role") {
   CHECK(verify_token(k_secret, signed_with([&](auto& t) { t.add_claim("sub", "a"); t.add_claim("role", "viewer"); t.add_claim("exp", exp); })).ok());
 }
 
+TEST_CASE("auth: nbf is checked against the injected clock with a one-minute skew") {
+  const auto now = std::chrono::system_clock::now();
+  auto with_nbf = [&](std::chrono::system_clock::time_point nbf) {
+    jwt::jwt_object t{jwt::params::algorithm("HS256"), jwt::params::secret(k_secret)};
+    t.add_claim("sub", "early");
+    t.add_claim("role", "admin");
+    t.add_claim("exp", now + std::chrono::hours(2));
+    t.add_claim("nbf", nbf);
+    return t.signature();
+  };
+  const Verdict future = verify_token(k_secret, with_nbf(now + std::chrono::hours(1)));
+  CHECK(future.refusal == Refusal::not_yet_valid);
+  CHECK(future.message.find("nbf") != std::string::npos);
+  CHECK(verify_token(k_secret, with_nbf(now + std::chrono::seconds(30))).ok());  // within the skew
+  CHECK(verify_token(k_secret, with_nbf(now - std::chrono::hours(1))).ok());
+  // The same token becomes valid once the clock reaches its nbf.
+  const FixedClock later(now + std::chrono::minutes(61));
+  CHECK(verify_token(k_secret, with_nbf(now + std::chrono::hours(1)), later).ok());
+}
+
+TEST_CASE("auth: time claims follow the injected clock alone, with no hidden leeway") {
+  // Minted and checked in 2001: valid then, expired by the real clock.
+  const FixedClock then(SystemTime(std::chrono::seconds(1'000'000'000)));
+  const std::string token = mint_token(k_secret, "alice", Role::viewer, std::chrono::hours(1), then);
+  CHECK(verify_token(k_secret, token, then).ok());
+  CHECK(verify_token(k_secret, token).refusal == Refusal::expired);
+  const FixedClock just_after(SystemTime(std::chrono::seconds(1'000'000'000 + 3600)));
+  CHECK(verify_token(k_secret, token, just_after).refusal == Refusal::expired);
+}
+
 TEST_CASE("auth: role order and parsing") {
   CHECK(role_allows(Role::admin, Role::trader));
   CHECK(role_allows(Role::trader, Role::trader));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/chain/rpc_transport.hpp"
+#include "tests/support/harness.hpp"
 
 using namespace bscbot::core;
 using namespace bscbot::core::chain;
@@ -185,9 +186,17 @@ TEST_CASE("chain: curl transport reports refused connections and timeouts") {
   transport.reset();
 }
 
-TEST_CASE("chain: redact_url hides user-info passwords only") {
-  CHECK(redact_url("https://bob:hunter2@bsc.example/v1") == "https://bob:****@bsc.example/v1");
-  CHECK(redact_url("https://bsc.example:8545/v1") == "https://bsc.example:8545/v1");
-  CHECK(redact_url("https://bsc.example/v1?key=a@b") == "https://bsc.example/v1?key=a@b");
-  CHECK(redact_url("https://bob@bsc.example/") == "https://bob@bsc.example/");
+TEST_CASE("chain: transport errors name the endpoint with its secrets masked") {
+  auto transport = make_curl_transport();
+  const int port = bscbot::test::free_port();
+  const std::string url = "http://bob:hunter2@127.0.0.1:" + std::to_string(port) + "/v1/64a9df0874fb4a93b9d0a3849de012d3";
+  try {
+    transport->post(url, "{}", milliseconds(500));
+    FAIL("a closed port answered");
+  } catch (const TransportError& e) {
+    const std::string message = e.what();
+    CHECK(message.find("hunter2") == std::string::npos);
+    CHECK(message.find("64a9df0874fb4a93b9d0a3849de012d3") == std::string::npos);
+    CHECK(message.find("http://bob:****@127.0.0.1:" + std::to_string(port) + "/v1/****") != std::string::npos);
+  }
 }

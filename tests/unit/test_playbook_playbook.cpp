@@ -74,7 +74,7 @@ TEST_CASE("playbook: a run follows conditions, stops on failure and still runs f
 
   ScriptedExecutor failing;
   failing.exits["db"] = 74;
-  report = run(p, failing, {{{"age", "30d"}}, DryRun::no, "", {}});
+  report = run(p, failing, {{{"age", "30d"}}, DryRun::no, "", {}, {}});
   CHECK_FALSE(report.ok);
   CHECK(report.steps[1].status == StepStatus::failed);
   CHECK(report.steps[1].args.back() == "30d");
@@ -93,18 +93,18 @@ TEST_CASE("playbook: a run follows conditions, stops on failure and still runs f
 TEST_CASE("playbook: dry run executes nothing; --at picks one slot of the day") {
   const Playbook p = parse(k_book, "daily.yaml");
   ScriptedExecutor e;
-  auto report = run(p, e, {{}, DryRun::yes, "", {}});
+  auto report = run(p, e, {{}, DryRun::yes, "", {}, {}});
   CHECK(e.calls.empty());
   for (const auto& s : report.steps) CHECK(s.status == StepStatus::planned);
-  report = run(p, e, {{}, DryRun::no, "09:00", {}});
+  report = run(p, e, {{}, DryRun::no, "09:00", {}, {}});
   CHECK(e.calls.size() == 1);
   CHECK(report.steps[1].status == StepStatus::skipped);
   CHECK(report.steps[1].reason == "scheduled at 23:00");
   // The timer's spelling of the slot: 23:00 steps are considered, 09:00 ones are not.
-  const auto night = run(p, e, {{}, DryRun::no, "2300", {}});
+  const auto night = run(p, e, {{}, DryRun::no, "2300", {}, {}});
   CHECK(night.steps[0].reason == "scheduled at 09:00");
   CHECK(night.steps[1].reason.rfind("condition not met", 0) == 0);
-  CHECK_THROWS_AS(run(p, e, {{{"nope", "1"}}, DryRun::no, "", {}}), Error);
+  CHECK_THROWS_AS(run(p, e, {{{"nope", "1"}}, DryRun::no, "", {}, {}}), Error);
 }
 
 TEST_CASE("playbook: broken files are refused with file, line and column") {
@@ -143,4 +143,30 @@ TEST_CASE("playbook: conditions") {
   CHECK_FALSE(evaluate_condition("c.exit == 0", o));  // it never ran
   CHECK_THROWS_AS(validate_condition("a.ok and", {"a"}, "x"), Error);
   CHECK_THROWS_AS(validate_condition("a.color", {"a"}, "x"), Error);
+}
+
+TEST_CASE("playbook: a variable starting with '-' goes through the shaper, or the step is refused") {
+  const Playbook p = parse(k_book, "daily.yaml");
+  ScriptedExecutor e;
+  RunOptions options;
+  options.vars = {{"age", "-5d"}};
+  // Without a shaper the runner cannot know how the command reads it: refused, nothing ran.
+  CHECK_THROWS_WITH_AS(run(p, e, options), doctest::Contains("would be read as an option"), Error);
+  CHECK(e.calls.empty());
+  // A shaper is told which words a variable began with '-'; what it returns is what runs.
+  std::vector<std::vector<bool>> seen;
+  options.shape_args = [&](const std::vector<std::string>& args, const std::vector<bool>& from_variable) {
+    seen.push_back(from_variable);
+    return std::vector<std::string>{"db", "cleanup", "--older-than=" + args.back()};
+  };
+  const auto report = run(p, e, options);
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0] == std::vector<bool>{false, false, false, true});
+  CHECK(report.steps[1].args == std::vector<std::string>{"db", "cleanup", "--older-than=-5d"});
+  CHECK(e.calls[1] == report.steps[1].args);
+  // The playbook's own options are not the variable's: a literal '-' word is never flagged.
+  options.vars = {{"age", "90d"}};
+  seen.clear();
+  run(p, e, options);
+  CHECK(seen.empty());
 }

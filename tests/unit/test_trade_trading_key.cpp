@@ -43,3 +43,25 @@ TEST_CASE("trade: a malformed key file names the file, not the content") {
   }
   CHECK_THROWS_AS(trade::read_key_file(s / "missing.key"), Error);
 }
+
+TEST_CASE("trade: a key file behind a symbolic link, or owned by another user, is refused") {
+  bscbot::test::Scratch s("key-links");
+  const auto real = s.write("real/trading.key", "0x" + k_key + "\n");
+  ::chmod(real.c_str(), 0600);
+  CHECK(trade::read_key_file(real).address().to_checksum() == "0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+  std::filesystem::create_directory_symlink(s / "real", s / "linked");
+  try {
+    trade::read_key_file(s / "linked" / "trading.key");
+    FAIL("a symlinked folder was followed");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).find("is a symbolic link") != std::string::npos);
+    CHECK(std::string(e.what()).find((s / "linked").string()) != std::string::npos);
+  }
+  std::filesystem::create_symlink(real, s / "key-link");
+  CHECK_THROWS_WITH_AS(trade::read_key_file(s / "key-link"), doctest::Contains("is a symbolic link"), Error);
+  if (::geteuid() == 0) {
+    // Only root can give a file away; as anyone else the case cannot arise from our own files.
+    REQUIRE(::chown(real.c_str(), 65534, 65534) == 0);
+    CHECK_THROWS_WITH_AS(trade::read_key_file(real), doctest::Contains("is owned by user 65534"), Error);
+  }
+}
