@@ -174,6 +174,36 @@ TEST_CASE("security: the drill's scratch folder is fresh, and a folder prepared 
   stop_decoy(decoy);
 }
 
+TEST_CASE("security: folders that look like killed drills are cleared only when they are ours, and never signal another process") {
+  test::Scratch s("sec-drill-leftovers");
+  const pid_t decoy = start_decoy(s);
+  REQUIRE(test::bscbot({"init", "-q"}, s.path(), {{"PORT", std::to_string(test::free_port())}}).exit_code == 0);
+  const std::map<std::string, std::string> env = {{"PORT", std::to_string(test::free_port())}};
+  REQUIRE(test::bscbot({"-q", "backup"}, s.path(), env).exit_code == 0);
+  fs::create_directories(s / "tmp");
+  // A marker naming a dead drill (pid 1 never has this identity), and a pid file naming the decoy.
+  const auto prepare = [&](const std::string& name, fs::perms mode) {
+    const fs::path d = s / "tmp" / name;
+    fs::create_directories(d / "data");
+    s.write("tmp/" + name + "/.drill-in-progress", "pid=1\nexe=/nonexistent\nstart=1\nboot=x\n");
+    s.write("tmp/" + name + "/data/bscbotd.pid", std::to_string(decoy) + "\n");
+    fs::permissions(d, mode);
+    return d;
+  };
+  const fs::path open_to_all = prepare("bscbot-drill-open", fs::perms(0777));  // anyone could have made it
+  const fs::path ours = prepare("bscbot-drill-ours", fs::perms(0700));
+  const auto r = test::bscbot({"--json", "drill", "--scratch", (s / "tmp").string()}, s.path(), env);
+  REQUIRE_MESSAGE(!r.out.empty(), r.err);
+  const json report = json::parse(r.out);
+  CHECK(report["ok"] == true);
+  CHECK(alive(decoy));                 // its forged pid file proved nothing: not signalled
+  CHECK(fs::exists(open_to_all));      // not ours to judge: left alone
+  CHECK_FALSE(fs::exists(ours));       // ours, its drill gone: removed
+  REQUIRE(report["cleared"].size() == 1);
+  CHECK(report["cleared"][0].get<std::string>().find("after stopping") == std::string::npos);
+  stop_decoy(decoy);
+}
+
 TEST_CASE("security: the drill stops only the daemon it started, and fails when its pid file was replaced") {
   test::Scratch s("sec-drill-tamper");
   const pid_t decoy = start_decoy(s);
