@@ -72,6 +72,7 @@ std::optional<UrlParts> parse_url(const std::string& text) {
 
 bool url_scheme_allowed(const std::string& name, const std::string& scheme) {
   if (name == "DATABASE_URL") return scheme == "postgres" || scheme == "postgresql";
+  if (name == "NOTIFY_SMTP_URL") return scheme == "smtp" || scheme == "smtps";
   return scheme == "http" || scheme == "https" || scheme == "ws" || scheme == "wss";
 }
 
@@ -135,8 +136,9 @@ std::string normalise(const Setting& setting, const std::string& raw, const Sour
     case Type::url: {
       const auto parts = parse_url(value);
       if (!parts || !url_scheme_allowed(std::string(setting.name), parts->scheme)) {
-        return reject(setting.name == "DATABASE_URL" ? "a postgresql://user:pass@host:5432/db URL"
-                                                     : "an http(s):// or ws(s):// URL with a host");
+        return reject(setting.name == "DATABASE_URL"      ? "a postgresql://user:pass@host:5432/db URL"
+                      : setting.name == "NOTIFY_SMTP_URL" ? "an smtp://host:587 or smtps://host:465 URL"
+                                                          : "an http(s):// or ws(s):// URL with a host");
       }
       return value;
     }
@@ -178,6 +180,8 @@ std::string display_value(const Setting& setting, const std::string& value) {
       if (at != std::string::npos && colon != std::string::npos) shown.replace(colon + 1, at - colon - 1, "****");
       return shown;
     }
+    // A secret URL without a password carries its secret in the path (webhook URLs).
+    if (setting.secret && parts) return fmt::format("{}://{}/**** ({} chars)", parts->scheme, parts->host, value.size());
     return value;
   }
   if (setting.secret) return fmt::format("**** ({} chars)", value.size());
@@ -271,6 +275,14 @@ void Config::check_consistency() const {
   for (const auto& [warn, crit] : falling) {
     if (number(warn) < number(crit)) {
       throw Error(ErrorKind::config, fmt::format("{} must not be below {}", where(warn), where(crit)));
+    }
+  }
+  for (const std::string_view route : {"NOTIFY_ROUTE_CRITICAL", "NOTIFY_ROUTE_HIGH", "NOTIFY_ROUTE_MEDIUM", "NOTIFY_ROUTE_LOW",
+                                       "NOTIFY_ROUTE_INFO", "NOTIFY_ESCALATE_TO"}) {
+    for (const std::string& role : list(route)) {
+      if (!is_contact_role(role)) {
+        throw Error(ErrorKind::config, fmt::format("{}: '{}' is not a contact role; use primary, secondary, team or vendors", where(route), role));
+      }
     }
   }
   if (text("DB_CLIENT") == "pg" && !is_set("DATABASE_URL")) {
