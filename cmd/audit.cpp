@@ -4,6 +4,7 @@
 // `ls -la .env data/trading-bot.sqlite`, `grep "401\|403" | wc -l` and the suspicious-trades
 // query, each as a finding with severity, evidence and fix. Exit: the worst finding (0 OK,
 // 1 WARN, 2 CRIT, 3 UNKNOWN).
+#include "cmd/alerting.hpp"
 #include "cmd/commands.hpp"
 #include "core/audit/audit.hpp"
 #include "core/util/files.hpp"
@@ -37,7 +38,7 @@ std::string summary(const core::audit::AuditReport& report) {
                      counts[static_cast<int>(Status::unknown)], counts[static_cast<int>(Status::ok)]);
 }
 
-int run_audit(Context& ctx, const AuditFlags& flags) {
+int run_audit(Context& ctx, const AuditFlags& flags, Watched& watched) {
   const auto& cfg = ctx.config();
   core::audit::AuditOptions options;
   options.assume_production = flags.production;
@@ -69,7 +70,25 @@ int run_audit(Context& ctx, const AuditFlags& flags) {
     out.line(out.paint(summary(report), tone_of(report.status)));
   }
   if (!flags.report.empty()) out.note("report written to " + flags.report);
+  std::vector<std::string> failing;
+  for (const auto& f : report.findings) {
+    if (f.severity == Status::crit || f.severity == Status::warn) {
+      failing.push_back(f.title);
+      watched.evidence.push_back(fmt::format("{} {}: {}", core::checks::to_string(f.severity), f.title, f.evidence));
+    }
+  }
+  watched.severity = report.status == Status::crit ? core::notify::Severity::high : core::notify::Severity::medium;
+  watched.failure = fmt::format("{} finding(s): {}", failing.size(), fmt::join(failing, "; "));
   return core::checks::exit_code(report.status);
+}
+
+// A production deployment that fails the pre-production checklist must not wait for a reader of
+// the weekly report.
+int watched_audit(Context& ctx, const AuditFlags& flags) {
+  Watched w{"command.audit_production", "bscbot audit --production", core::notify::Severity::high,
+            "bscbot audit --production (each finding names its fix)", "", {}};
+  if (!flags.production && !ctx.config().production()) return run_audit(ctx, flags, w);
+  return run_watched(ctx, w, [&] { return run_audit(ctx, flags, w); });
 }
 
 }  // namespace
@@ -83,7 +102,7 @@ void setup_audit(CLI::App& command, Context& ctx) {
       "Findings: disable_auth, jwt_secret, jwt_rotation, db_password, git_secrets, cors_origins, log_level, "
       "secret_files, data_permissions, backup_permissions, unauthorized, large_trades, modified_trades, "
       "backup_freshness. Exit status: the worst finding, 0 OK, 1 WARN, 2 CRIT, 3 UNKNOWN.");
-  command.callback([&ctx, flags] { ctx.run = [&ctx, flags] { return run_audit(ctx, *flags); }; });
+  command.callback([&ctx, flags] { ctx.run = [&ctx, flags] { return watched_audit(ctx, *flags); }; });
 }
 
 }  // namespace bscbot::cmd

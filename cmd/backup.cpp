@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "cmd/alerting.hpp"
 #include "cmd/commands.hpp"
 #include "cmd/progress.hpp"
 #include "core/backup/catalog.hpp"
@@ -13,9 +14,9 @@
 #include "core/backup/create.hpp"
 #include "core/backup/pg_backup.hpp"
 #include "core/backup/prune.hpp"
-#include "core/db/store.hpp"
 #include "core/backup/restore.hpp"
 #include "core/backup/verify.hpp"
+#include "core/db/store.hpp"
 #include "core/error.hpp"
 #include "core/util/clock.hpp"
 
@@ -222,7 +223,7 @@ json facts_json(const bk::DatabaseFacts& f) {
           {"check", f.check}};
 }
 
-int run_verify(Context& ctx, const VerifyFlags& flags) {
+int run_verify(Context& ctx, const VerifyFlags& flags, Watched& watched) {
   if (flags.latest == !flags.file.empty()) {
     throw core::Error(core::ErrorKind::usage, "give either a backup FILE or --latest");
   }
@@ -233,6 +234,7 @@ int run_verify(Context& ctx, const VerifyFlags& flags) {
     if (candidates.empty()) throw core::Error(core::ErrorKind::not_found, fmt::format("there is no good backup in {}; see `bscbot backup list`", dir.string()));
     file = candidates.front();
   }
+  watched.evidence.push_back("backup " + file.string());
   auto& out = ctx.out();
   ProgressBar bar(out);
   bk::VerifyOptions o;
@@ -263,7 +265,28 @@ int run_verify(Context& ctx, const VerifyFlags& flags) {
     return 0;
   }
   out.line(fmt::format("{}: {}: {}", file.string(), out.paint("NOT usable", Tone::bad), r.problem()));
+  watched.failure = fmt::format("{} is NOT usable: {}", file.string(), r.problem());
+  for (const auto& c : r.checks) {
+    if (c.verdict != bk::Verdict::pass) watched.evidence.push_back(fmt::format("{}: {} ({})", c.name, bk::to_string(c.verdict), c.detail));
+  }
   return 1;
+}
+
+// A failed nightly backup or weekly verify must reach someone, not only cron's mail.
+int watched_create(Context& ctx, const CreateFlags& flags) {
+  Watched w{"command.backup", "bscbot backup", core::notify::Severity::high,
+            "bscbot backup list; bscbot health (disk_data); fix the cause and run `bscbot backup` again", "", {}};
+  const auto& cfg = ctx.config();
+  const std::string database =
+      core::db::configured_backend(cfg) == core::db::Backend::pg ? "the PostgreSQL database of DATABASE_URL" : cfg.db_path().string();
+  w.evidence.push_back(fmt::format("database {}, backup folder {}", database, cfg.path("BACKUP_DIR").string()));
+  return run_watched(ctx, w, [&] { return run_create(ctx, flags); });
+}
+
+int watched_verify(Context& ctx, const VerifyFlags& flags) {
+  Watched w{"command.backup_verify", "bscbot backup verify", core::notify::Severity::high,
+            "bscbot backup list; take a fresh backup with `bscbot backup` and verify it", "", {}};
+  return run_watched(ctx, w, [&] { return run_verify(ctx, flags, w); });
 }
 
 int run_prune(Context& ctx, bool dry_run) {
@@ -376,7 +399,7 @@ void setup_backup(CLI::App& command, Context& ctx) {
   auto* create = command.add_subcommand(
       "create", "Take an online, consistent backup of the live database into the rotation (PostgreSQL: pg_dump -Fc of one snapshot)");
   add_create_flags(*create, create_flags);
-  create->callback([&ctx, create_flags] { ctx.run = [&ctx, create_flags] { return run_create(ctx, *create_flags); }; });
+  create->callback([&ctx, create_flags] { ctx.run = [&ctx, create_flags] { return watched_create(ctx, *create_flags); }; });
 
   command.add_subcommand("list", "List the backups of every tier with their state, size, trades and newest trade")->callback([&ctx] {
     ctx.run = [&ctx] { return run_list(ctx); };
@@ -389,7 +412,7 @@ void setup_backup(CLI::App& command, Context& ctx) {
   verify->add_option("--check", verify_flags->check, "Integrity check to run: full (integrity_check), quick (quick_check) or none")
       ->check(CLI::IsMember({"quick", "full", "none"}))
       ->capture_default_str();
-  verify->callback([&ctx, verify_flags] { ctx.run = [&ctx, verify_flags] { return run_verify(ctx, *verify_flags); }; });
+  verify->callback([&ctx, verify_flags] { ctx.run = [&ctx, verify_flags] { return watched_verify(ctx, *verify_flags); }; });
 
   auto dry_run = std::make_shared<bool>(false);
   auto* prune = command.add_subcommand(
@@ -423,7 +446,7 @@ void setup_backup(CLI::App& command, Context& ctx) {
       "(db_<time>.pgdump, pg_dump from postgresql-client-15) taken from one exported snapshot; verify also loads it into a "
       "scratch database on the same server (the role needs CREATEDB) and counts its rows against the manifest.");
   command.callback([&ctx, &command, create_flags] {
-    if (command.get_subcommands().empty()) ctx.run = [&ctx, create_flags] { return run_create(ctx, *create_flags); };
+    if (command.get_subcommands().empty()) ctx.run = [&ctx, create_flags] { return watched_create(ctx, *create_flags); };
   });
 }
 

@@ -22,6 +22,8 @@ void setup_drill(CLI::App& command, Context& ctx);
 void setup_trade(CLI::App& command, Context& ctx);
 void setup_token(CLI::App& command, Context& ctx);
 void setup_devnet(CLI::App& command, Context& ctx);
+void setup_notify(CLI::App& command, Context& ctx);
+void setup_diagnose(CLI::App& command, Context& ctx);
 void setup_generate_docs(CLI::App& command, Context& ctx);
 
 }  // namespace bscbot::cmd

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cmd/alerting.hpp"
 #include "cmd/commands.hpp"
 #include "core/drill/drill.hpp"
 #include "core/error.hpp"
@@ -23,7 +24,7 @@ struct DrillFlags {
   bool keep = false;
 };
 
-int run_drill(Context& ctx, const DrillFlags& f) {
+int run_drill(Context& ctx, const DrillFlags& f, Watched& watched) {
   const auto& cfg = ctx.config();
   core::drill::DrillOptions options;
   if (!f.backup.empty()) options.backup = fs::path(f.backup);
@@ -47,8 +48,34 @@ int run_drill(Context& ctx, const DrillFlags& f) {
                       {"scratch", report.scratch.string()}, {"kept", report.kept}, {"cleared", report.cleared}, {"started_at", report.started_at}, {"steps", steps},
                       {"report", f.report.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.report)}});
   if (!ctx.out().json()) std::cout << markdown;
-  if (!report.ok()) return 1;
-  return report.within_target() ? 0 : 2;
+  watched.evidence.push_back(fmt::format("backup {}, recovery {} against a {} min target", report.backup.string(),
+                                         core::format_duration(report.recovery), report.target.count()));
+  for (const auto& s : report.steps) {
+    if (!s.ok && !s.skipped) watched.evidence.push_back(fmt::format("step {} failed: {}", s.name, s.detail));
+  }
+  if (!report.ok()) {
+    watched.failure = "the recovery did not work";
+    for (const auto& s : report.steps) {
+      if (!s.ok && !s.skipped) {
+        watched.failure = fmt::format("step {} failed: {}", s.name, s.detail);
+        break;
+      }
+    }
+    return 1;
+  }
+  if (!report.within_target()) {
+    watched.severity = core::notify::Severity::medium;
+    watched.failure = fmt::format("recovery took {}, more than the {} min target", core::format_duration(report.recovery), report.target.count());
+    return 2;
+  }
+  return 0;
+}
+
+// The monthly drill proves backups can be restored; a failed one is a problem before the disaster.
+int watched_drill(Context& ctx, const DrillFlags& f) {
+  Watched w{"command.drill", "bscbot drill", core::notify::Severity::high,
+            "bscbot drill --keep --report drill.md, then read the failed step; bscbot backup verify --latest", "", {}};
+  return run_watched(ctx, w, [&] { return run_drill(ctx, f, w); });
 }
 
 }  // namespace
@@ -61,7 +88,7 @@ void setup_drill(CLI::App& command, Context& ctx) {
   command.add_option("--report", f->report, "Also write the Markdown report to this file");
   command.add_flag("--keep", f->keep, "Keep the scratch folder for inspection");
   command.footer("Exit status: 0 passed within the target, 1 failed, 2 passed but slower than the target.");
-  command.callback([&ctx, f] { ctx.run = [&ctx, f] { return run_drill(ctx, *f); }; });
+  command.callback([&ctx, f] { ctx.run = [&ctx, f] { return watched_drill(ctx, *f); }; });
 }
 
 }  // namespace bscbot::cmd

@@ -130,7 +130,7 @@ void setup_health(CLI::App& command, Context& ctx) {
       ->check(CLI::Range(10, 10000));
   command.footer(
       "Checks: daemon, response_time, request_p95, error_rate, websocket_connections, cache_hit_rate, trade_queue, "
-      "db_query_p95, db_connection_errors, database_integrity, database_writable, database_size, disk_data, disk_logs, disk_backups, "
+      "db_query_p95, db_connection_errors, chain, database_integrity, database_writable, database_size, disk_data, disk_logs, disk_backups, "
       "log_errors, "
       "memory_daemon, cpu_daemon, memory_host, cpu_host, trades_24h, success_rate, failed_trades, gas_fee_avg. "
       "Thresholds come from the settings (e.g. RESPONSE_TIME_WARN_MS; see `bscbot config show`). "

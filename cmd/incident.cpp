@@ -5,6 +5,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include "cmd/alerting.hpp"
 #include "cmd/commands.hpp"
 #include "core/error.hpp"
 #include "core/reports/incident.hpp"
@@ -74,8 +75,12 @@ int run_new(Context& ctx, const NewFlags& flags) {
   edges.clock = &ctx.clock();
   const auto facts = core::reports::gather_incident_facts(cfg, edges, incident.detected);
   const IncidentSummary s = store(ctx).create(incident, facts);
+  // The manual's first S1 step, `mail -s "S1 Incident" oncall@team.com`, to the level's route.
+  const bool notified = send_events(ctx, {core::reports::incident_event(s, facts)});
   auto doc = summary_json(s);
   doc["health"] = core::checks::to_string(facts.health.status);
+  doc["diagnosis"] = facts.diagnosis ? nlohmann::json(core::diagnose::to_json(*facts.diagnosis)) : nlohmann::json(nullptr);
+  doc["notified"] = notified;
   out.document(doc);
   if (out.quiet()) {
     out.line(s.id);
@@ -84,9 +89,12 @@ int run_new(Context& ctx, const NewFlags& flags) {
   const auto& g = core::reports::guide(*severity);
   out.line(fmt::format("incident {} opened: {}", out.paint(s.id, Tone::bold), s.path.string()));
   out.line(fmt::format("health at opening: {}", core::checks::summary_line(facts.health)));
+  if (facts.diagnosis) out.line(fmt::format("diagnosis: {}", facts.diagnosis->decision));
   out.line(fmt::format("{} {} ({}). Response:", core::reports::to_string(*severity), g.name, g.response));
   for (std::size_t i = 0; i < g.steps.size(); ++i) out.line(fmt::format("  {}. {}", i + 1, g.steps[i]));
-  out.line(fmt::format("Add timeline entries with `bscbot incident note {} \"…\"`; close with `bscbot incident resolve {}`.", s.id, s.id));
+  out.line(fmt::format("Add timeline entries with `bscbot incident note {} \"…\"`; acknowledge with `bscbot incident ack {}`; close with "
+                       "`bscbot incident resolve {}`.",
+                       s.id, s.id, s.id));
   return 0;
 }
 
@@ -130,8 +138,39 @@ int run_note(Context& ctx, const std::string& id, const std::string& text) {
 
 int run_resolve(Context& ctx, const std::string& id, const std::string& note) {
   const auto s = store(ctx).resolve(id, ctx.clock().now(), note);
+  core::notify::Event e;
+  e.key = "incident." + s.id;
+  e.id = s.id;
+  e.state = core::notify::EventState::resolved;
+  e.what = fmt::format("{} Incident: {}", core::reports::to_string(s.severity), s.description);
+  e.evidence.push_back("duration " + s.duration);
+  if (!note.empty()) e.evidence.push_back("resolution: " + note);
+  e.next = fmt::format("bscbot incident show {} (root cause, follow-up)", s.id);
+  e.source = "bscbot incident resolve";
+  send_events(ctx, {e});
   ctx.out().document(summary_json(s));
   ctx.out().line(fmt::format("incident {} resolved; duration {}", s.id, s.duration));
+  return 0;
+}
+
+// Stops the escalation of an alert or incident: the manual's on-call engineer saying "mine".
+int run_ack(Context& ctx, const std::string& id, const std::string& by_flag) {
+  const std::string by = by_flag.empty() ? current_user() : by_flag;
+  CliNotifier n(ctx);
+  const auto r = n.notifier.acknowledge(id, by);
+  auto doc = nlohmann::json{{"id", r.id}, {"key", r.key}, {"acked_by", r.acked_by}, {"acked_at", core::to_iso8601(*r.acked_at)},
+                            {"state", r.firing ? "firing" : "resolved"}};
+  // An incident's timeline records who took it.
+  if (r.key.rfind("incident.", 0) == 0) {
+    try {
+      store(ctx).note(r.id, fmt::format("Acknowledged by {}; escalation stopped", r.acked_by), ctx.clock().now());
+      doc["noted"] = true;
+    } catch (const core::Error& e) {
+      ctx.out().note(std::string("not noted in the report: ") + e.what());
+    }
+  }
+  ctx.out().document(doc);
+  ctx.out().line(fmt::format("{} acknowledged by {} at {} UTC; it will not be escalated", r.id, r.acked_by, core::to_sql_datetime(*r.acked_at)));
   return 0;
 }
 
@@ -167,6 +206,12 @@ void setup_incident(CLI::App& command, Context& ctx) {
   note->add_option("id", *id, "Incident ID")->required();
   note->add_option("text", *text, "What happened or was done")->required();
   note->callback([&ctx, id, text] { ctx.run = [&ctx, id, text] { return run_note(ctx, *id, *text); }; });
+
+  auto by = std::make_shared<std::string>();
+  auto* ack = command.add_subcommand("ack", "Acknowledge an alert or incident: its escalation stops (IDs are in every notification)");
+  ack->add_option("id", *id, "Alert ID (alert-12), incident ID, or alert key (bscbot notify status lists them)")->required();
+  ack->add_option("--by", *by, "Who takes it (default: the current user)");
+  ack->callback([&ctx, id, by] { ctx.run = [&ctx, id, by] { return run_ack(ctx, *id, *by); }; });
 
   auto* resolve = command.add_subcommand("resolve", "Record the resolution time and the duration since detection");
   resolve->add_option("id", *id, "Incident ID")->required();

@@ -2,6 +2,7 @@
 // call bscbot's own commands, with a summary an operator or cron can read.
 #include <filesystem>
 
+#include "cmd/alerting.hpp"
 #include "cmd/commands.hpp"
 #include "cmd/docs/tree.hpp"
 #include "core/error.hpp"
@@ -245,7 +246,19 @@ int run_playbook(Context& ctx, const CLI::App& self, const std::string& dir_flag
     out.line(fmt::format("summary: {} ok, {} failed, {} skipped, {} manual, in {}: {}", ok, failed, skipped, manual,
                          core::format_duration(report.total), report.ok ? out.paint("PASSED", Tone::ok) : out.paint("FAILED", Tone::bad)));
   }
-  return report.ok ? 0 : 1;
+  if (dry_run) return report.ok ? 0 : 1;
+  // A checklist that fails at 09:00 must reach someone, not only the journal of its timer.
+  Watched w{"playbook." + p.name, "bscbot playbook run " + p.name,
+            p.kind == "incident" ? core::notify::Severity::high : core::notify::Severity::medium,
+            fmt::format("bscbot playbook run {} (the failed steps print their output)", p.name), "", {}};
+  std::vector<std::string> failed_ids;
+  for (const auto& r : report.steps) {
+    if (r.status != pb::StepStatus::failed) continue;
+    failed_ids.push_back(r.id);
+    w.evidence.push_back(fmt::format("step {} ({}): {}", r.id, r.title, r.reason.empty() ? fmt::format("exit {}", r.exit_code) : r.reason));
+  }
+  w.failure = fmt::format("{} step(s) failed: {}", failed, fmt::join(failed_ids, ", "));
+  return run_watched(ctx, w, [&] { return report.ok ? 0 : 1; });
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 # Words that may follow a command path.
 _bscbot_words() {
   case "$1" in
-    '') echo 'init config daemon db backup restore recover health audit incident report drill logs playbook trade token devnet completion --help -h --version --json --quiet -q --config -c --data-dir' ;;
+    '') echo 'init config daemon db backup restore recover health audit diagnose incident notify report drill logs playbook trade token devnet completion --help -h --version --json --quiet -q --config -c --data-dir' ;;
     'init') echo '--help -h --database-url --version --json --quiet -q --config -c --data-dir' ;;
     'config') echo 'show check --help -h --version --json --quiet -q --config -c --data-dir' ;;
     'config show') echo '--help -h --changed --version --json --quiet -q --config -c --data-dir' ;;
@@ -34,12 +34,20 @@ _bscbot_words() {
     'recover') echo '--help -h --config-archive --latest-config --backup --latest --system --dry-run --yes -y --version --json --quiet -q --config -c --data-dir' ;;
     'health') echo '--help -h --full --watch --count --timeout --cpu-window-ms --version --json --quiet -q --config -c --data-dir' ;;
     'audit') echo '--help -h --production --report --version --json --quiet -q --config -c --data-dir' ;;
-    'incident') echo 'new list show note resolve --help -h --version --json --quiet -q --config -c --data-dir' ;;
+    'diagnose') echo '--help -h --window --timeout --version --json --quiet -q --config -c --data-dir' ;;
+    'incident') echo 'new list show note ack resolve --help -h --version --json --quiet -q --config -c --data-dir' ;;
     'incident new') echo '--help -h --severity --detected --reporter --version --json --quiet -q --config -c --data-dir' ;;
     'incident list') echo '--help -h --open --version --json --quiet -q --config -c --data-dir' ;;
     'incident show') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
     'incident note') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
+    'incident ack') echo '--help -h --by --version --json --quiet -q --config -c --data-dir' ;;
     'incident resolve') echo '--help -h --note --version --json --quiet -q --config -c --data-dir' ;;
+    'notify') echo 'status log test send escalate --help -h --version --json --quiet -q --config -c --data-dir' ;;
+    'notify status') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
+    'notify log') echo '--help -h --limit --id --version --json --quiet -q --config -c --data-dir' ;;
+    'notify test') echo '--help -h --channel --contact --version --json --quiet -q --config -c --data-dir' ;;
+    'notify send') echo '--help -h --severity --evidence --next --key --resolved --version --json --quiet -q --config -c --data-dir' ;;
+    'notify escalate') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
     'report') echo 'weekly --help -h --version --json --quiet -q --config -c --data-dir' ;;
     'report weekly') echo '--help -h --output -o --days --version --json --quiet -q --config -c --data-dir' ;;
     'drill') echo '--help -h --backup --scratch --target --report --keep --version --json --quiet -q --config -c --data-dir' ;;
@@ -76,13 +84,13 @@ _bscbot() {
   # Options whose value is a file, and options whose value is anything else.
   case "$prev" in
     --backup|--config|--config-archive|--data-dir|--dir|--output|--report|--reporter|-c|-o) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
-    --amount|--amount-wei|--at|--check|--compress|--count|--cpu-window-ms|--database-url|--days|--deadline|--detected|--from|--include|--limit|--lines|--note|--older-than|--port|--role|--scan|--scratch|--severity|--since|--slippage|--status|--subject|--target|--timeout|--to|--ttl|--var|--wallet|--watch|-n) COMPREPLY=(); return 0 ;;
+    --amount|--amount-wei|--at|--by|--channel|--check|--compress|--contact|--count|--cpu-window-ms|--database-url|--days|--deadline|--detected|--evidence|--from|--id|--include|--key|--limit|--lines|--next|--note|--older-than|--port|--role|--scan|--scratch|--severity|--since|--slippage|--status|--subject|--target|--timeout|--to|--ttl|--var|--wallet|--watch|--window|-n) COMPREPLY=(); return 0 ;;
   esac
   # Walk the words typed so far, descending into subcommands and skipping options and values.
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="${COMP_WORDS[i]}"
     case "$word" in
-      --amount|--amount-wei|--at|--check|--compress|--count|--cpu-window-ms|--database-url|--days|--deadline|--detected|--from|--include|--limit|--lines|--note|--older-than|--port|--role|--scan|--scratch|--severity|--since|--slippage|--status|--subject|--target|--timeout|--to|--ttl|--var|--wallet|--watch|-n|--backup|--config|--config-archive|--data-dir|--dir|--output|--report|--reporter|-c|-o) ((i++)); continue ;;
+      --amount|--amount-wei|--at|--by|--channel|--check|--compress|--contact|--count|--cpu-window-ms|--database-url|--days|--deadline|--detected|--evidence|--from|--id|--include|--key|--limit|--lines|--next|--note|--older-than|--port|--role|--scan|--scratch|--severity|--since|--slippage|--status|--subject|--target|--timeout|--to|--ttl|--var|--wallet|--watch|--window|-n|--backup|--config|--config-archive|--data-dir|--dir|--output|--report|--reporter|-c|-o) ((i++)); continue ;;
       -*) continue ;;
     esac
     case " $(_bscbot_words "$path") " in

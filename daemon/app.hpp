@@ -14,6 +14,7 @@ namespace bscbot::daemon {
 
 class WsHub;
 class TradingService;
+class NotifyService;
 
 struct App {
   const core::config::Config& cfg;
@@ -24,6 +25,7 @@ struct App {
   int schema_version = 0;
   WsHub* hub = nullptr;  // set once the hub exists (the hub refers back to the App)
   TradingService* trading = nullptr;  // set when CHAIN_ENABLED=true
+  NotifyService* notify = nullptr;    // set while the notifier runs
 
 };
 

@@ -13,6 +13,8 @@
 #include "core/backup/restore.hpp"
 #include "core/db/store.hpp"
 #include "core/error.hpp"
+#include "core/logs/log_files.hpp"
+#include "core/notify/message.hpp"
 #include "core/process/pid_file.hpp"
 #include "core/util/crash_point.hpp"
 #include "core/util/files.hpp"
@@ -23,6 +25,7 @@
 #include "daemon/http/server.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/notify_service.hpp"
 #include "daemon/trading_service.hpp"
 #include "daemon/ops_gauges.hpp"
 #include "daemon/sampler.hpp"
@@ -76,6 +79,48 @@ int prepare_database(core::db::Store& store, const core::config::Config& cfg, sp
   return status.current;
 }
 
+// A pid file left behind by a bscbotd that is gone: the last run was killed or crashed (a clean
+// stop removes it). What the previous run said last is read before this run logs anything.
+struct UncleanStop {
+  pid_t pid = 0;
+  std::string pid_file_written;
+  std::vector<std::string> last_lines;
+};
+
+std::optional<UncleanStop> detect_unclean_stop(const core::config::Config& cfg) {
+  const auto pid_path = cfg.pid_file();
+  const auto pid = core::process::read_pid_file(pid_path);
+  if (!pid || *pid == ::getpid() || core::process::is_running_program(*pid, "bscbotd")) return std::nullopt;
+  UncleanStop u;
+  u.pid = *pid;
+  std::error_code ec;
+  const auto mtime = std::filesystem::last_write_time(pid_path, ec);
+  if (!ec) {
+    u.pid_file_written = core::to_sql_datetime(std::chrono::time_point_cast<core::SystemTime::duration>(std::chrono::file_clock::to_sys(mtime))) + " UTC";
+  }
+  try {
+    u.last_lines = core::logs::tail_lines(cfg.log_file(), 3);
+  } catch (const std::exception&) {
+  }
+  return u;
+}
+
+core::notify::Event unclean_stop_event(const core::config::Config& cfg, const UncleanStop& u, std::int64_t pending) {
+  core::notify::Event e;
+  e.key = "daemon.unclean_stop";
+  e.severity = core::notify::Severity::high;
+  e.notice = true;
+  e.what = fmt::format("bscbotd restarted after an unclean stop (pid {} ended without shutting down)", u.pid);
+  e.evidence.push_back(fmt::format("pid file {} still named pid {}{}, which is not running", cfg.pid_file().string(), u.pid,
+                                   u.pid_file_written.empty() ? "" : " (written " + u.pid_file_written + ")"));
+  if (u.last_lines.empty()) e.evidence.push_back("the log holds nothing from the previous run");
+  for (const auto& line : u.last_lines) e.evidence.push_back("last log line before: " + line);
+  e.evidence.push_back(fmt::format("{} pending trade(s) to reconcile from their receipts", pending));
+  e.next = "bscbot logs errors; bscbot diagnose service";
+  e.source = "bscbotd start";
+  return e;
+}
+
 }  // namespace
 
 int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
@@ -88,6 +133,7 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
     throw Error(ErrorKind::conflict, fmt::format("bscbotd is already running (pid {}, pid file {})", *other.pid, pid_path.string()));
   }
   core::crash_point("daemon.starting");
+  const auto unclean = detect_unclean_stop(cfg);
   auto log = make_logger(cfg, log_to_stderr);
   log->info("bscbotd {} starting (pid {}, NODE_ENV={})", k_version, ::getpid(), cfg.text("NODE_ENV"));
   if (cfg.boolean("DISABLE_AUTH")) {
@@ -101,6 +147,8 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
     for (const std::string& name : core::db::create_sqlite_database(cfg)) log->info("Applied migration {}", name);
     log->info("Created database {}", cfg.db_path().string());
   }
+  if (unclean) log->warn("The previous bscbotd (pid {}) did not stop cleanly: its pid file was left behind", unclean->pid);
+
   Metrics metrics;
   auto store = core::db::open_store(cfg, core::db::Access::create, core::db::daemon_store_options(cfg, make_query_observer(cfg, metrics, log)));
   const int schema_version = prepare_database(*store, cfg, *log);
@@ -126,6 +174,7 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   router.add(api::health_routes(app));
   router.add(api::metrics_routes(app));
   router.add(api::trading_routes(app));
+  router.add(api::alert_routes(app));
   router.set_authorizer([&app](const http::Request& r, http::Auth needed) { return authorize(app, r, needed); });
   // Chain access and the trade queue run on the engine's own threads, never the worker loop's.
   std::unique_ptr<TradingService> trading;
@@ -146,11 +195,24 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   worker.every(std::chrono::seconds(15), [&ops_gauges] { ops_gauges.refresh(); });
   worker.start();
   core::crash_point("daemon.worker_started");
+  NotifyService notify(app);
+  app.notify = &notify;
+  std::vector<core::notify::Event> at_start;
+  if (unclean) {
+    std::int64_t pending = 0;
+    try {
+      pending = static_cast<std::int64_t>(store->trades().pending().size());
+    } catch (const std::exception& e) {
+      log->warn("Pending trades not counted for the unclean-stop notice: {}", e.what());
+    }
+    at_start.push_back(unclean_stop_event(cfg, *unclean, pending));
+  }
   http::Server server(ioc, app, router, budget);
   server.listen();
   core::crash_point("daemon.listening");
   auto pid_file = std::make_unique<core::process::HeldPidFile>(pid_path, cfg.path("DATA_DIR"));
   core::crash_point("daemon.pid_written");
+  notify.start(std::move(at_start));
 
   std::mutex done_mutex;
   std::condition_variable done_cv;
@@ -192,6 +254,8 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   done_cv.notify_all();
   if (deadline.joinable()) deadline.join();
   if (trading) trading->stop();  // a swap awaiting its receipt stays pending for the next start
+  notify.stop();
+  app.notify = nullptr;
 
   worker.stop();
   try {

@@ -246,3 +246,47 @@ CheckResult check_db_connection_errors(const DaemonSnapshot& snap, double crit) 
 }
 
 }  // namespace bscbot::core::checks
+
+namespace bscbot::core::checks {
+
+CheckResult check_chain(const DaemonSnapshot& snap) {
+  CheckResult r = make("chain");
+  r.threshold = "state ok (CHAIN_ENABLED=true), or disabled";
+  if (const auto why = unreachable(snap)) {
+    r.detail = *why;
+    return r;
+  }
+  const nlohmann::json& chain = snap.health.body.contains("chain") ? snap.health.body["chain"] : nlohmann::json();
+  const std::string state = text_at(chain, "state");
+  if (state.empty()) {
+    r.detail = "/api/health carries no chain state";
+    return r;
+  }
+  r.value = state;
+  const std::string detail = text_at(chain, "detail");
+  if (state == "disabled") {
+    r.status = Status::ok;
+    r.detail = "CHAIN_ENABLED=false: bscbotd does not talk to the chain";
+  } else if (state == "ok") {
+    r.status = Status::ok;
+    const auto block = number_at(chain, {"block_number"});
+    r.detail = block ? fmt::format("block {}", number_text(*block, 0)) : "connected";
+  } else if (state == "connecting") {
+    r.detail = detail.empty() ? "bscbotd is still connecting to the node" : detail;
+  } else {
+    // unavailable (no endpoint answers) or refused (wrong chain id): no swap can be sent.
+    r.status = Status::crit;
+    std::vector<std::string> failing;
+    if (chain.contains("endpoints") && chain["endpoints"].is_array()) {
+      for (const auto& e : chain["endpoints"]) {
+        const std::string err = text_at(e, "last_error");
+        if (!err.empty()) failing.push_back(fmt::format("{}: {}", text_at(e, "url"), err));
+      }
+    }
+    r.detail = detail.empty() ? "the chain cannot be used" : detail;
+    if (!failing.empty()) r.detail += fmt::format(" ({})", fmt::join(failing, "; "));
+  }
+  return r;
+}
+
+}  // namespace bscbot::core::checks

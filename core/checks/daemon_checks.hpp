@@ -35,4 +35,8 @@ CheckResult check_query_p95(const DaemonSnapshot& snap, Levels ms);
 // Failures to get or keep a database connection (the manual's DatabaseConnectionFailed: > 10).
 CheckResult check_db_connection_errors(const DaemonSnapshot& snap, double crit);
 
+// The chain connection bscbotd reports (the manual's "chain down"): OK when connected or
+// CHAIN_ENABLED=false, CRIT when no RPC endpoint answers or the node is on another chain.
+CheckResult check_chain(const DaemonSnapshot& snap);
+
 }  // namespace bscbot::core::checks

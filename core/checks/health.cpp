@@ -66,6 +66,7 @@ HealthReport run_health(const config::Config& cfg, const HealthOptions& options,
   out.push_back(check_trade_queue(snap, cfg.integer("TRADE_QUEUE_MAX"), cfg.number("TRADE_QUEUE_WARN_PCT")));
   out.push_back(check_query_p95(snap, levels(cfg, "DB_QUERY_P95_WARN_MS", "DB_QUERY_P95_CRIT_MS")));
   out.push_back(check_db_connection_errors(snap, cfg.number("DB_CONNECTION_ERRORS_CRIT")));
+  out.push_back(check_chain(snap));
 
   for (auto& r : db_future.get()) out.push_back(std::move(r));
 

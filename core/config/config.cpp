@@ -72,6 +72,7 @@ std::optional<UrlParts> parse_url(const std::string& text) {
 
 bool url_scheme_allowed(const std::string& name, const std::string& scheme) {
   if (name == "DATABASE_URL") return scheme == "postgres" || scheme == "postgresql";
+  if (name == "NOTIFY_SMTP_URL") return scheme == "smtp" || scheme == "smtps";
   return scheme == "http" || scheme == "https" || scheme == "ws" || scheme == "wss";
 }
 
@@ -138,8 +139,9 @@ std::string normalise(const Setting& setting, const std::string& raw, const Sour
     case Type::url: {
       const auto parts = parse_url(value);
       if (!parts || !url_scheme_allowed(std::string(setting.name), parts->scheme)) {
-        return reject(setting.name == "DATABASE_URL" ? "a postgresql://user:pass@host:5432/db URL"
-                                                     : "an http(s):// or ws(s):// URL with a host");
+        return reject(setting.name == "DATABASE_URL"      ? "a postgresql://user:pass@host:5432/db URL"
+                      : setting.name == "NOTIFY_SMTP_URL" ? "an smtp://host:587 or smtps://host:465 URL"
+                                                          : "an http(s):// or ws(s):// URL with a host");
       }
       return value;
     }
@@ -172,7 +174,15 @@ std::string normalise(const Setting& setting, const std::string& raw, const Sour
 
 std::string display_value(const Setting& setting, const std::string& value) {
   if (value.empty()) return "";
-  if (setting.type == Type::url) return mask_url(value);
+  if (setting.type == Type::url) {
+    // A secret webhook URL carries its secret in the path: only its scheme and host are shown.
+    // (DATABASE_URL keeps its database and role names: the one masking rule hides its password.)
+    const auto parts = parse_url(value);
+    if (setting.secret && parts && parts->password.empty() && parts->scheme.rfind("postgres", 0) != 0) {
+      return fmt::format("{}://{}/**** ({} chars)", parts->scheme, parts->host, value.size());
+    }
+    return mask_url(value);
+  }
   if (setting.type == Type::url_list) {
     std::string shown;
     for (const std::string& item : split_list(value)) shown += (shown.empty() ? "" : ",") + mask_url(item);
@@ -269,6 +279,14 @@ void Config::check_consistency() const {
   for (const auto& [warn, crit] : falling) {
     if (number(warn) < number(crit)) {
       throw Error(ErrorKind::config, fmt::format("{} must not be below {}", where(warn), where(crit)));
+    }
+  }
+  for (const std::string_view route : {"NOTIFY_ROUTE_CRITICAL", "NOTIFY_ROUTE_HIGH", "NOTIFY_ROUTE_MEDIUM", "NOTIFY_ROUTE_LOW",
+                                       "NOTIFY_ROUTE_INFO", "NOTIFY_ESCALATE_TO"}) {
+    for (const std::string& role : list(route)) {
+      if (!is_contact_role(role)) {
+        throw Error(ErrorKind::config, fmt::format("{}: '{}' is not a contact role; use primary, secondary, team or vendors", where(route), role));
+      }
     }
   }
   if (text("DB_CLIENT") == "pg" && !is_set("DATABASE_URL")) {

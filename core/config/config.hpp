@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/config/contacts.hpp"
 #include "core/config/settings.hpp"
 
 namespace bscbot::core::config {
@@ -60,10 +61,15 @@ public:
   const std::map<std::string, Entry, std::less<>>& entries() const { return m_entries; }
   void add_file(std::string path) { m_files.push_back(std::move(path)); }
 
+  // The `contacts` section of bscbot.yaml (empty when there is none).
+  const Contacts& contacts() const { return m_contacts; }
+  void set_contacts(Contacts contacts) { m_contacts = std::move(contacts); }
+
 private:
   const Entry& entry(std::string_view name) const;
   std::map<std::string, Entry, std::less<>> m_entries;
   std::vector<std::string> m_files;
+  Contacts m_contacts;
 };
 
 struct LoadOptions {

@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "core/config/config.hpp"
+#include "core/config/contacts.hpp"
 #include "core/config/dotenv.hpp"
 #include "core/error.hpp"
 #include "core/util/files.hpp"
@@ -55,6 +56,11 @@ void load_yaml(Config& cfg, const fs::path& file) {
     const std::string key = kv.first.Scalar();
     const auto mark = kv.first.Mark();
     const std::string at = fmt::format("{}:{}:{}", name, mark.line + 1, mark.column + 1);
+    // The one structured section: the manual's contact list.
+    if (key == "contacts") {
+      cfg.set_contacts(parse_contacts(kv.second, name));
+      continue;
+    }
     const std::string upper = [&] {
       std::string u = key;
       for (char& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

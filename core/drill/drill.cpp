@@ -61,8 +61,8 @@ int free_loopback_port() {
 }
 
 // The production settings with every path and port moved into the scratch folder (and, on
-// PostgreSQL, the database into the scratch database), and the chain switched off: a drill must
-// never trade.
+// PostgreSQL, the database into the scratch database), and the chain and notifications switched
+// off: a drill must never trade, nor page anyone about the scratch copy.
 std::map<std::string, std::string> scratch_settings(const fs::path& scratch, int port, const std::optional<db::PgTarget>& pg) {
   std::map<std::string, std::string> s = {
       {"HOST", "127.0.0.1"},
@@ -76,6 +76,7 @@ std::map<std::string, std::string> scratch_settings(const fs::path& scratch, int
       {"CHAIN_ENABLED", "false"},
       {"AUTO_MIGRATE", "true"},
       {"WEBSOCKET_ENABLED", "false"},
+      {"NOTIFY_ENABLED", "false"},
   };
   if (pg) {
     s["DB_CLIENT"] = "pg";

@@ -186,6 +186,10 @@ IncidentFacts gather_incident_facts(const config::Config& cfg, const checks::Hea
   } catch (const std::exception& e) {
     facts.trades_note = std::string("trades not readable: ") + e.what();
   }
+  diagnose::DiagnoseEdges dedges = diagnose::real_diagnose_edges(cfg, std::chrono::milliseconds(2000));
+  dedges.clock = edges.clock;
+  dedges.daemon = edges.daemon;
+  facts.diagnosis = diagnose::run_diagnose(cfg, {}, diagnose::DiagnoseOptions{}, dedges);
   const auto backups = checks::find_backups(cfg.path("BACKUP_DIR"));
   if (backups.empty()) {
     facts.backup_note = "no backup under " + cfg.path("BACKUP_DIR").string();
@@ -259,11 +263,42 @@ std::string render_incident(const NewIncident& incident, const IncidentFacts& fa
     md += "- " + facts.backup_note + "\n";
   }
 
+  if (facts.diagnosis) {
+    md += fmt::format("\n## Diagnosis at {} (`bscbot diagnose`: {})\n", facts.diagnosis->generated_at, checks::to_string(facts.diagnosis->status));
+    md += diagnose::to_markdown(*facts.diagnosis);
+  }
   md += "\n## Root Cause\n[To be investigated]\n\n";
   md += "## Actions Taken\n1. [Action 1]\n2. [Action 2]\n\n";
   md += "## Prevention\n- [ ] Update monitoring alerts\n- [ ] Add automated safeguards\n- [ ] Document lessons learned\n\n";
   md += "## Follow-up\n- [ ] Post-mortem meeting\n- [ ] Update runbook\n- [ ] Implement preventive measures\n";
   return md;
+}
+
+notify::Event incident_event(const IncidentSummary& s, const IncidentFacts& facts) {
+  notify::Event e;
+  e.key = "incident." + s.id;
+  e.id = s.id;
+  e.severity = s.severity == Severity::s1 ? notify::Severity::critical
+               : s.severity == Severity::s2 ? notify::Severity::high
+               : s.severity == Severity::s3 ? notify::Severity::medium
+                                            : notify::Severity::low;
+  const SeverityGuide& g = guide(s.severity);
+  e.what = fmt::format("{} Incident ({}): {}", to_string(s.severity), g.name, s.description);
+  e.since = s.created;
+  e.evidence.push_back(fmt::format("report {}", s.path.string()));
+  e.evidence.push_back("health at opening: " + checks::summary_line(facts.health));
+  if (facts.diagnosis) {
+    e.evidence.push_back("diagnosis: " + facts.diagnosis->decision);
+    for (const auto& p : facts.diagnosis->problems) {
+      if (p.status == checks::Status::crit || p.status == checks::Status::warn) {
+        e.evidence.push_back(fmt::format("{} {}: {}", diagnose::to_string(p.problem), checks::to_string(p.status), p.summary));
+      }
+    }
+  }
+  for (std::size_t i = 0; i < facts.error_lines.size() && i < 3; ++i) e.evidence.push_back("log: " + facts.error_lines[facts.error_lines.size() - 1 - i]);
+  e.next = fmt::format("bscbot incident show {}; then the response steps ({})", s.id, g.response);
+  e.source = "bscbot incident new";
+  return e;
 }
 
 std::string append_to_section(const std::string& markdown, std::string_view heading, const std::string& line) {

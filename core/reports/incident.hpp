@@ -12,6 +12,8 @@
 #include "core/checks/backups.hpp"
 #include "core/checks/health.hpp"
 #include "core/db/trade.hpp"
+#include "core/diagnose/diagnose.hpp"
+#include "core/notify/message.hpp"
 #include "core/util/clock.hpp"
 
 namespace bscbot::core::reports {
@@ -44,6 +46,7 @@ struct IncidentFacts {
   std::string trades_note;                     // why trades are missing, when they are
   std::optional<checks::BackupFile> newest_backup;
   std::string backup_note;                     // its check result, or why there is none
+  std::optional<diagnose::DiagnoseReport> diagnosis;  // `bscbot diagnose` at opening
 };
 
 struct NewIncident {
@@ -72,6 +75,10 @@ struct IncidentSummary {
   std::string resolved_at;            // as written in the report
   std::string duration;               // as written in the report
 };
+
+// The notification of a new incident: key "incident.<id>", the incident ID as alert ID, S1
+// critical to S4 low; the health verdict and the diagnosis are its evidence.
+notify::Event incident_event(const IncidentSummary& s, const IncidentFacts& facts);
 
 class IncidentStore {
 public:

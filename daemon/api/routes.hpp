@@ -13,6 +13,7 @@ namespace api {
 std::vector<http::Route> health_routes(App& app);
 std::vector<http::Route> metrics_routes(App& app);
 std::vector<http::Route> trading_routes(App& app);
+std::vector<http::Route> alert_routes(App& app);
 
 }  // namespace api
 }  // namespace bscbot::daemon

@@ -92,7 +92,7 @@ TEST_CASE("health: a healthy deployment is OK on every check, exit 0, in well un
   CHECK(doc["exit_code"] == 0);
   // PostgreSQL adds replication_lag (a primary without standbys: OK); disk_backups, the room for
   // the next backup, is judged for a SQLite file only so far.
-  const std::size_t checks = 24;
+  const std::size_t checks = 25;
   CHECK(doc["checks"].size() == checks);
   for (const auto& c : doc["checks"]) CHECK_MESSAGE(c["status"] == "OK", c.dump());
   CHECK(status_of(doc, "daemon") == "OK");

@@ -212,6 +212,51 @@ core::net::HttpResponse Daemon::get(const std::string& path) const { return core
 
 std::string Daemon::output() const { return read_text(m_dir / "bscbotd.test.out"); }
 
+void Daemon::kill_now() {
+  if (m_pid <= 0 || m_exit >= 0) return;
+  ::kill(m_pid, SIGKILL);
+  m_exit = wait_exit(m_pid, std::chrono::milliseconds(10000));
+}
+
+Background::Background(const fs::path& exe, const std::vector<std::string>& args, const fs::path& cwd, const fs::path& log,
+                       const std::map<std::string, std::string>& env)
+    : m_log(log) {
+  m_pid = spawn(exe, args, cwd, env, log, log);
+}
+
+Background::~Background() {
+  if (m_pid <= 0 || m_done) return;
+  ::kill(m_pid, SIGTERM);
+  if (wait_exit(m_pid, std::chrono::milliseconds(5000)) < 0) {
+    ::kill(m_pid, SIGKILL);
+    wait_exit(m_pid, std::chrono::milliseconds(5000));
+  }
+}
+
+std::string Background::output() const { return read_text(m_log); }
+
+bool Background::running() {
+  if (m_pid <= 0 || m_done) return false;
+  int status = 0;
+  if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
+    m_done = true;
+    return false;
+  }
+  return true;
+}
+
+bool Background::wait_for_output(const std::string& text, std::chrono::milliseconds timeout) {
+  return eventually([&] { return output().find(text) != std::string::npos || !running(); }, timeout) &&
+         output().find(text) != std::string::npos;
+}
+
+void Background::kill_now() {
+  if (m_pid <= 0 || m_done) return;
+  ::kill(m_pid, SIGKILL);
+  wait_exit(m_pid, std::chrono::milliseconds(10000));
+  m_done = true;
+}
+
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {

@@ -70,6 +70,8 @@ public:
 
   int port() const { return m_port; }
   pid_t pid() const { return m_pid; }
+  // SIGKILL, as a crash would (the pid file stays behind).
+  void kill_now();
   std::string url(const std::string& path) const;
   core::net::HttpResponse get(const std::string& path) const;
   const std::map<std::string, std::string>& env() const { return m_env; }
@@ -82,6 +84,30 @@ private:
   int m_port;
   pid_t m_pid = -1;
   int m_exit = -1;
+};
+
+// Any other program running beside a test (an SMTP sink, prometheus, a port squatter, a
+// process holding a database lock): output to `log`, SIGTERM then SIGKILL when it goes away.
+class Background {
+public:
+  Background(const std::filesystem::path& exe, const std::vector<std::string>& args, const std::filesystem::path& cwd,
+             const std::filesystem::path& log, const std::map<std::string, std::string>& env = {});
+  ~Background();
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+
+  pid_t pid() const { return m_pid; }
+  std::string output() const;
+  bool running();
+  // Waits until its output contains `text`; false when it exits or `timeout` passes first.
+  bool wait_for_output(const std::string& text, std::chrono::milliseconds timeout = std::chrono::milliseconds(15000));
+  // SIGKILL, as a crash would; returns once it is gone.
+  void kill_now();
+
+private:
+  pid_t m_pid = -1;
+  std::filesystem::path m_log;
+  bool m_done = false;
 };
 
 // Polls `condition` until it holds or `timeout` passes.
