@@ -178,7 +178,7 @@ std::string display_value(const Setting& setting, const std::string& value) {
     // A secret webhook URL carries its secret in the path: only its scheme and host are shown.
     // (DATABASE_URL keeps its database and role names: the one masking rule hides its password.)
     const auto parts = parse_url(value);
-    if (setting.secret && parts && parts->password.empty() && parts->scheme.rfind("postgres", 0) != 0) {
+    if (setting.secret && parts && parts->scheme.rfind("postgres", 0) != 0) {
       return fmt::format("{}://{}/**** ({} chars)", parts->scheme, parts->host, value.size());
     }
     return mask_url(value);

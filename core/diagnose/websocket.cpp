@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <regex>
 
+#include "core/config/mask.hpp"
 #include "core/chain/rpc_transport.hpp"
 #include "core/checks/log_scan.hpp"
 #include "core/diagnose/checks.hpp"
@@ -129,7 +130,7 @@ std::vector<Finding> diagnose_websocket(const Context& c) {
   for (const auto& url : urls) {
     const RpcAnswer a = ask(*c.edges.rpc, url, timeout, expected);
     good += a.ok;
-    rpc_evidence.push_back(fmt::format("{}: {}", chain::redact_url(url), a.detail));
+    rpc_evidence.push_back(fmt::format("{}: {}", config::mask_url(url), a.detail));
   }
   if (body.is_object() && body.contains("chain") && body["chain"].contains("endpoints")) {
     for (const auto& e : body["chain"]["endpoints"]) {
