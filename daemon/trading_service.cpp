@@ -7,6 +7,7 @@
 #include "core/trade/trading_key.hpp"
 #include "core/util/clock.hpp"
 #include "daemon/app.hpp"
+#include "daemon/json_text.hpp"
 #include "daemon/ws/hub.hpp"
 
 namespace bscbot::daemon {
@@ -33,7 +34,7 @@ TradingService::TradingService(App& app) : m_app(app) {
   core::trade::EngineHooks hooks;
   hooks.log = [&app](LogLevel level, const std::string& message) { app.log->log(level_of(level), "{}", message); };
   hooks.on_trade = [&app](const core::db::Trade& trade) {
-    if (app.hub) app.hub->broadcast(nlohmann::json{{"type", "trade"}, {"trade", trade}}.dump());
+    if (app.hub) app.hub->broadcast(to_json_text({{"type", "trade"}, {"trade", trade}}));
   };
   hooks.on_price = [&app](const core::trade::PairPrice& p) {
     if (!app.hub) return;

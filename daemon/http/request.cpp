@@ -1,5 +1,7 @@
 #include "daemon/http/request.hpp"
 
+#include "daemon/json_text.hpp"
+
 namespace bscbot::daemon::http {
 
 std::optional<std::string> Request::header(const std::string& lower_name) const {
@@ -11,7 +13,7 @@ std::optional<std::string> Request::header(const std::string& lower_name) const 
 Response Response::json(int status, const nlohmann::json& body) {
   Response r;
   r.status = status;
-  r.body = body.dump();
+  r.body = to_json_text(body);
   return r;
 }
 
