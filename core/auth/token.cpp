@@ -21,6 +21,13 @@ Verdict refuse(Refusal why, std::string message) {
   return v;
 }
 
+// cpp-jwt's base64 decoder indexes its 256-entry table with a plain (signed) char, so a byte
+// above 0x7f reads outside the table (found by fuzz/fuzz_jwt.cpp). A compact JWT is base64url
+// and dots only; anything else never reaches the library.
+bool is_compact_jwt_text(std::string_view token) {
+  return token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") == std::string_view::npos;
+}
+
 }  // namespace
 
 std::string_view to_string(Role role) {
@@ -64,6 +71,7 @@ Verdict verify_token(std::string_view secret, std::string_view token, const Cloc
       last_dot + 1 == token.size()) {
     return refuse(Refusal::malformed, "token is not a well-formed JWT (header.payload.signature)");
   }
+  if (!is_compact_jwt_text(token)) return refuse(Refusal::malformed, "token is not a well-formed JWT (characters outside base64url)");
   jwt::jwt_object decoded;
   try {
     std::error_code ec;
@@ -94,6 +102,7 @@ Verdict verify_token(std::string_view secret, std::string_view token, const Cloc
   const auto nbf = integer("nbf");
   const auto sub = text("sub");
   const auto role_text = text("role");
+  if (object.contains("exp") && !exp) return refuse(Refusal::bad_claims, "token's exp is not a whole number of seconds");
   if (!exp) return refuse(Refusal::bad_claims, "token has no expiry (exp)");
   if (object.contains("nbf") && !nbf) return refuse(Refusal::bad_claims, "token's nbf is not a whole number of seconds");
   if (object.contains("iat") && !iat) return refuse(Refusal::bad_claims, "token's iat is not a whole number of seconds");

@@ -67,4 +67,35 @@ TEST_CASE("daemon: invalid UTF-8 echoed in an error message is answered, not fat
   }
 }
 
+TEST_CASE("daemon: tokens cpp-jwt cannot read safely are refused before it reads them") {
+  test::Scratch s("bb-hostile-jwt");
+  test::Daemon d(s.path(), {{"JWT_SECRET", test::k_jwt_secret}});
+  d.start();
+  const std::string good = test::token_for(core::auth::Role::viewer);
+  // A byte above 0x7f: cpp-jwt's base64 decoder indexed its table with a negative char (an
+  // out-of-bounds read; an assertion in its debug form). Found by fuzz_http_request.
+  std::string high_byte = good;
+  high_byte[high_byte.find('.') + 3] = '\x9d';
+  const auto r1 = test::call(d, "GET", "/api/v1/trading/history", high_byte);
+  CHECK(r1.status == 401);
+  CHECK(json::parse(r1.body)["error"].get<std::string>().find("outside base64url") != std::string::npos);
+  check_still_serving(d);
+
+  // exp as a number beyond 64 bits (or a fraction): cpp-jwt converted it to uint64_t, undefined
+  // behaviour, while checking claims before the signature. Found by fuzz_jwt.
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  for (const std::string& exp : {std::string("1180591620717411303424"), std::to_string(now + 3600) + ".5", std::string("1e300")}) {
+    CAPTURE(exp);
+    const std::string token = signed_token(R"({"exp":)" + exp + R"(,"iat":)" + std::to_string(now) + R"(,"role":"admin","sub":"x"})");
+    const auto r = test::call(d, "GET", "/api/v1/trading/history", token);
+    CHECK(r.status == 401);
+    CHECK(json::parse(r.body)["error"].get<std::string>().find("exp is not a whole number") != std::string::npos);
+  }
+  // The same claims with a whole exp are a valid token: the check refuses only the bad form.
+  const std::string whole = signed_token(R"({"exp":)" + std::to_string(now + 3600) + R"(,"iat":)" + std::to_string(now) +
+                                         R"(,"role":"admin","sub":"x"})");
+  CHECK(test::call(d, "GET", "/api/v1/trading/history", whole).status == 200);
+  check_still_serving(d);
+}
+
 }  // TEST_SUITE
