@@ -15,6 +15,7 @@
 #include "core/version.hpp"
 #include "daemon/app.hpp"
 #include "daemon/auth.hpp"
+#include "daemon/http/message.hpp"
 #include "daemon/ws/hub.hpp"
 
 namespace beast = boost::beast;
@@ -148,9 +149,7 @@ private:
   void read() {
     const auto& cfg = m_server.app().cfg;
     m_parser.emplace();
-    const auto limit = static_cast<std::uint32_t>(cfg.integer("MAX_REQUEST_BYTES"));
-    m_parser->header_limit(std::min<std::uint32_t>(limit, 64 * 1024));
-    m_parser->body_limit(limit);
+    limit_parser(*m_parser, static_cast<std::uint64_t>(cfg.integer("MAX_REQUEST_BYTES")));
     m_stream.expires_after(std::chrono::milliseconds(
         cfg.integer(m_requests == 0 ? "REQUEST_TIMEOUT_MS" : "KEEPALIVE_TIMEOUT_MS")));
     m_reading = true;
@@ -199,21 +198,7 @@ private:
 
   // The request as route handlers see it: decoded path and query, lower-case headers, peer.
   Request make_request(const bhttp::request<bhttp::string_body>& req) {
-    Request request;
-    request.method = std::string(req.method_string());
-    const std::string target(req.target());
-    const auto qmark = target.find('?');
-    const auto path = percent_decode(target.substr(0, qmark), false);
-    const auto query = parse_query(qmark == std::string::npos ? "" : target.substr(qmark + 1));
-    request.path = path.value_or("");
-    request.query = query.value_or(std::map<std::string, std::string>{});
-    m_malformed_url = !path || !query;
-    for (const auto& field : req) {
-      std::string name(field.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      request.headers[name] = std::string(field.value());
-    }
-    request.body = req.body();
+    Request request = to_request(req, m_malformed_url);
     beast::error_code ec;
     const auto endpoint = m_stream.socket().remote_endpoint(ec);
     if (!ec) {

@@ -2,9 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/util/clock.hpp"
 #include "daemon/app.hpp"
 #include "daemon/ws/hub.hpp"
+#include "daemon/ws/message.hpp"
 
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
@@ -67,19 +67,7 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
   }
   const std::string text = beast::buffers_to_string(m_buffer.data());
   m_buffer.consume(m_buffer.size());
-  const auto msg = nlohmann::json::parse(text, nullptr, false);
-  nlohmann::json reply;
-  if (msg.is_discarded() || !msg.is_object() || !msg.contains("type") || !msg["type"].is_string()) {
-    reply = {{"type", "error"}, {"error", "messages are JSON objects with a \"type\" (ping, subscribe)"}};
-  } else if (msg["type"] == "ping") {
-    reply = {{"type", "pong"}, {"timestamp", core::to_iso8601(core::system_clock().now())}};
-  } else if (msg["type"] == "subscribe") {
-    reply = {{"type", "subscribed"}, {"channels", {"prices", "trades"}}};
-  } else {
-    // The type is not repeated back: a client could make every reply as large as its message.
-    reply = {{"type", "error"}, {"error", "unknown message type; known types: ping, subscribe"}};
-  }
-  send(std::make_shared<const std::string>(reply.dump()));
+  send(std::make_shared<const std::string>(reply_to_client_message(text)));
   read();
 }
 
