@@ -496,10 +496,18 @@ void TradeEngine::finalise(std::int64_t id, const chain::Receipt& receipt) {
   const Address wbnb = m_settings.contracts.wbnb;
   const Address token_out = Address::parse(trade->token_out);
   const Address wallet = Address::parse(trade->wallet_address);
-  const auto received = amount_received(receipt, token_out, wallet, token_out == wbnb, wbnb, m_settings.contracts.router);
-  if (!received) {
-    log(LogLevel::error, fmt::format("Trade {}: tx {} succeeded but its receipt shows no payment to {}; recorded amount_out 0", id,
-                                     *trade->tx_hash, wallet.to_hex()));
+  // A mined, successful swap is completed even when its logs cannot be read: leaving it pending
+  // would make every reconcile at start-up fail on the same receipt.
+  std::optional<U256> received;
+  try {
+    received = amount_received(receipt, token_out, wallet, token_out == wbnb, wbnb, m_settings.contracts.router);
+    if (!received) {
+      log(LogLevel::error, fmt::format("Trade {}: tx {} succeeded but its receipt shows no payment to {}; recorded amount_out 0", id,
+                                       *trade->tx_hash, wallet.to_hex()));
+    }
+  } catch (const Error& e) {
+    log(LogLevel::error, fmt::format("Trade {}: tx {} succeeded but its receipt cannot be read ({}); recorded amount_out 0", id,
+                                     *trade->tx_hash, e.what()));
   }
   const Wei amount_out(received.value_or(0));
   if (m_store.trades().complete(id, amount_out, r)) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/chain/abi.hpp"
+#include "core/error.hpp"
 
 namespace bscbot::core::trade {
 
@@ -27,14 +28,22 @@ const chain::Bytes32& withdrawal_topic() {
 std::optional<U256> amount_received(const chain::Receipt& receipt, const chain::Address& token_out, const chain::Address& wallet,
                                     bool native_out, const chain::Address& wbnb, const chain::Address& router) {
   std::optional<U256> total;
+  // U256 is checked: an overflowing sum would throw std::overflow_error, which callers do not
+  // expect from receipt data (found by fuzz/fuzz_abi.cpp).
+  auto add = [&](const U256& value) {
+    if (total && value > ~U256(0) - *total) {
+      throw Error(ErrorKind::data, fmt::format("the receipt's payments to {} add up past 2^256-1", wallet.to_hex()));
+    }
+    total = total.value_or(0) + value;
+  };
   for (const chain::Log& log : receipt.logs) {
     if (native_out) {
       if (log.address == wbnb && log.topics.size() == 2 && log.topics[0] == withdrawal_topic() &&
           chain::Address::from_word(log.topics[1]) == router) {
-        total = total.value_or(0) + chain::AbiDecoder(log.data, "Withdrawal event data").uint256(0);
+        add(chain::AbiDecoder(log.data, "Withdrawal event data").uint256(0));
       }
     } else if (const auto transfer = chain::decode_transfer(log)) {
-      if (transfer->token == token_out && transfer->to == wallet) total = total.value_or(0) + transfer->value;
+      if (transfer->token == token_out && transfer->to == wallet) add(transfer->value);
     }
   }
   return total;

@@ -13,7 +13,8 @@ namespace bscbot::core::trade {
 
 // The amount `wallet` received from a successful swap: the WBNB Withdrawal the router made to
 // pay out BNB (`native_out`), or the sum of `token_out` Transfers to `wallet`. nullopt when the
-// receipt holds no such log.
+// receipt holds no such log; core::Error(data) when the logs are malformed or their amounts add
+// up past 2^256-1 (a token's events are whatever its contract emits).
 std::optional<U256> amount_received(const chain::Receipt& receipt, const chain::Address& token_out, const chain::Address& wallet,
                                     bool native_out, const chain::Address& wbnb, const chain::Address& router);
 

@@ -49,6 +49,19 @@ TEST_CASE("trade: amount received is the token's transfers to the wallet") {
   CHECK_FALSE(amount_received(Receipt{}, k_token, k_wallet, false, k_wbnb, k_router).has_value());
 }
 
+TEST_CASE("trade: payments that add up past 2^256-1 are refused as data, not an overflow_error") {
+  // A token's Transfer events are whatever its contract emits; two of 2^255 to the wallet once
+  // threw Boost's std::overflow_error out of finalise (found by fuzz_abi).
+  const U256 half = U256(1) << 255;
+  Log big = transfer(k_token, k_pair, k_wallet, 0);
+  big.data = AbiEncoder().uint256(half).encode();
+  Receipt r;
+  r.logs = {big, big};
+  CHECK_THROWS_WITH_AS(amount_received(r, k_token, k_wallet, false, k_wbnb, k_router), doctest::Contains("past 2^256-1"), Error);
+  r.logs = {big};
+  CHECK(amount_received(r, k_token, k_wallet, false, k_wbnb, k_router) == half);
+}
+
 TEST_CASE("trade: BNB received is WBNB's Withdrawal by the router") {
   Receipt r;
   r.logs = {transfer(k_token, k_wallet, k_pair, 100), transfer(k_wbnb, k_pair, k_router, 199), withdrawal(k_router, 199),
