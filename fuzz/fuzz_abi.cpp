@@ -60,9 +60,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
   allow_refusal([&] { (void)decode_revert_reason(with_selector("Error(string)", data)); });
   allow_refusal([&] { (void)decode_revert_reason(with_selector("Panic(uint256)", data)); });
 
-  // Every slot as every type; a dynamic value that decodes encodes back to itself.
+  // Every slot as every type (the slots the data has, and one past them); a dynamic value that
+  // decodes encodes back to itself.
   const AbiDecoder decoder(data, "fuzz input");
-  for (std::size_t slot = 0; slot < 6; ++slot) {
+  for (std::size_t slot = 0; slot <= std::min<std::size_t>(6, size / 32); ++slot) {
     allow_refusal([&] { (void)decoder.word(slot); });
     allow_refusal([&] { (void)decoder.uint_n(slot, 8 * (1 + slot % 32)); });
     allow_refusal([&] { (void)decoder.address(slot); });
