@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "core/config/mask.hpp"
+#include "core/chain/address.hpp"
 #include "core/error.hpp"
 
 namespace bscbot::core::config {
@@ -155,9 +156,8 @@ std::string normalise(const Setting& setting, const std::string& raw, const Sour
       return value;
     }
     case Type::address: {
-      const bool ok = value.size() == 42 && value[0] == '0' && (value[1] == 'x' || value[1] == 'X') &&
-                      std::all_of(value.begin() + 2, value.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
-      if (!ok) return reject("a 0x-prefixed 40-hex-digit address");
+      // The engine's rule, so config never accepts an address the engine would refuse.
+      if (const auto problem = chain::address_problem(value)) return reject("an address: " + *problem);
       return value;
     }
     case Type::wei: {

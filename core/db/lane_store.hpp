@@ -144,7 +144,9 @@ public:
   // the same nonce (which also becomes the trade's tx_hash and gas_price); false when the fence
   // is lost or, for a trade's transaction, the trade is no longer pending.
   virtual bool record_tx(const Fence& fence, const TxRecord& tx) = 0;
-  // Marks one transaction refused (the node would not take it) or dropped.
+  // Marks one transaction refused (the node would not take it) or dropped. A refused swap
+  // transaction never existed, so its trade is known again by its last one that did: for a
+  // refused first send the trade has no hash and can be sent again.
   virtual bool mark_tx(const Fence& fence, const std::string& tx_hash, TxState state) = 0;
   // Settles a nonce: its mined transaction becomes `mined` and the others at that nonce
   // `replaced` (or all `dropped`), and the trade, if given, is finalised, in one transaction.

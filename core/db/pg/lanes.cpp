@@ -264,9 +264,20 @@ bool Lanes::mark_tx(const Fence& f, const std::string& tx_hash, TxState state) {
   return m_run("lanes.mark_tx", Retry::no, [&](Connection& c) {
     return in_transaction(c, [&] {
       if (!holds(c, f)) return false;
-      return c.exec("UPDATE trade_transactions SET state = $1, updated_at = now() WHERE tx_hash = $2 AND wallet_address = $3",
-                    {Param::of(to_string(state)), Param::of(trade_rules::lower(tx_hash)), Param::of(trade_rules::lower(f.wallet))})
-                 .affected() == 1;
+      const bool changed =
+          c.exec("UPDATE trade_transactions SET state = $1, updated_at = now() WHERE tx_hash = $2 AND wallet_address = $3",
+                 {Param::of(to_string(state)), Param::of(trade_rules::lower(tx_hash)), Param::of(trade_rules::lower(f.wallet))})
+              .affected() == 1;
+      if (state == TxState::refused) {
+        // A refused transaction never existed: the trade is known by its last one that did (none
+        // for a refused first send, which makes the trade sendable again).
+        c.exec("UPDATE trades SET tx_hash = (SELECT x.tx_hash FROM trade_transactions x WHERE x.trade_id = trades.id AND x.kind = 'swap' "
+               "AND x.state <> 'refused' ORDER BY x.id DESC LIMIT 1), gas_price = COALESCE((SELECT x.gas_price FROM trade_transactions x "
+               "WHERE x.trade_id = trades.id AND x.kind = 'swap' AND x.state <> 'refused' ORDER BY x.id DESC LIMIT 1), gas_price) "
+               "WHERE tx_hash = $1 AND status = 'pending'",
+               {Param::of(trade_rules::lower(tx_hash))});
+      }
+      return changed;
     });
   });
 }

@@ -240,6 +240,17 @@ bool Lanes::mark_tx(const Fence& f, const std::string& tx_hash, TxState state) {
     q->bind(2, trade_rules::lower(tx_hash));
     q->bind(3, trade_rules::lower(f.wallet));
     const bool changed = q->exec() == 1;
+    if (state == TxState::refused) {
+      // A refused transaction never existed: the trade is known by its last one that did (none
+      // for a refused first send, which makes the trade sendable again).
+      auto fix = c.prepared(
+          "UPDATE trades SET tx_hash = (SELECT x.tx_hash FROM trade_transactions x WHERE x.trade_id = trades.id AND x.kind = 'swap' "
+          "AND x.state <> 'refused' ORDER BY x.id DESC LIMIT 1), gas_price = COALESCE((SELECT x.gas_price FROM trade_transactions x "
+          "WHERE x.trade_id = trades.id AND x.kind = 'swap' AND x.state <> 'refused' ORDER BY x.id DESC LIMIT 1), gas_price) "
+          "WHERE tx_hash = ? AND status = 'pending'");
+      fix->bind(1, trade_rules::lower(tx_hash));
+      fix->exec();
+    }
     t.commit();
     return changed;
   });
