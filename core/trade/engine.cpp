@@ -61,7 +61,7 @@ TradeEngine::TradeEngine(EngineSettings settings, db::Store& store, std::vector<
       m_monitor(m_settings, m_public_eth, m_prices, clock, m_hooks),
       // Signed transactions go to the private endpoints alone when there are any.
       m_context{m_settings, store, m_public_eth, m_private_eth ? *m_private_eth : m_public_eth, m_private_eth != nullptr, m_quoter, m_settlement,
-                clock, m_hooks, std::move(owner), [this] { return m_monitor.ready(); }} {
+                clock, m_hooks, std::move(owner), [this] { return m_monitor.ready(); }, m_publish_gate} {
   for (chain::PrivateKey& key : keys) {
     const chain::Address address = key.address();
     if (std::any_of(m_lanes.begin(), m_lanes.end(), [&](const auto& l) { return l->address() == address; })) {
@@ -214,10 +214,15 @@ db::Trade TradeEngine::submit(const SwapRequest& request) {
   insert.on_retry = [this](const Error& e, int attempt) {
     if (attempt == 1) log(LogLevel::warn, fmt::format("Queueing a swap: database write failed ({}); retrying", e.what()));
   };
+  // The sender may claim the row as soon as it is inserted: its updates wait at the gate until
+  // "queued" is out, so subscribers see every trade's states in order.
+  std::unique_lock gate(m_publish_gate);
   const std::int64_t id = db::retry_write(insert, [&] { return m_store.trades().insert(t); });
   db::RetryPolicy read;
   read.give_up_after = std::chrono::seconds(25);
   const db::Trade row = *db::retry_write(read, [&] { return m_store.trades().find(id); });
+  if (m_hooks.on_trade) m_hooks.on_trade(row);
+  gate.unlock();
   log(LogLevel::info, fmt::format("Trade {} queued for wallet {}: {} wei of {} for {} (slippage {} bps, deadline {} s)", id, wallet.to_checksum(),
                                   t.amount_in.decimal(), token_label(order.from), token_label(order.to), order.slippage_bps,
                                   order.deadline_seconds));
@@ -226,7 +231,6 @@ db::Trade TradeEngine::submit(const SwapRequest& request) {
     ++m_queue_length;
   }
   if (m_hooks.on_queue_length) m_hooks.on_queue_length(s.queue_length + 1);
-  if (m_hooks.on_trade) m_hooks.on_trade(row);
   wake(row.wallet_address);
   return row;
 }
@@ -240,6 +244,7 @@ CancelResult TradeEngine::cancel(std::int64_t id) {
   CancelResult result;
   if (!row->tx_hash && lanes.cancel_queued(id, Failure{FailureReason::cancelled, "by operator before it was sent"}.text())) {
     log(LogLevel::warn, fmt::format("Trade {} cancelled by operator before it was sent", id));
+    std::lock_guard gate(m_publish_gate);
     result.trade = *trades.find(id);
     result.cancelled = true;
     if (m_hooks.on_trade) m_hooks.on_trade(result.trade);

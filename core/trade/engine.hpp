@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -116,6 +117,7 @@ private:
   Quoter m_quoter;
   Settlement m_settlement;
   ChainMonitor m_monitor;
+  std::mutex m_publish_gate;  // see LaneContext::publish_gate
   LaneContext m_context;
   std::vector<std::unique_ptr<WalletLane>> m_lanes;
 

@@ -395,6 +395,7 @@ void WalletLane::fail_unsent(std::int64_t trade_id, const Failure& failure) {
 void WalletLane::publish(std::int64_t trade_id) {
   if (!m_ctx.hooks.on_trade) return;
   try {
+    std::lock_guard gate(m_ctx.publish_gate);
     if (auto t = m_ctx.store.trades().find(trade_id)) m_ctx.hooks.on_trade(*t);
   } catch (const std::exception& e) {
     log(LogLevel::warn, fmt::format("Trade {}: cannot publish its update: {}", trade_id, e.what()));
@@ -593,8 +594,8 @@ void WalletLane::poll_receipts() {
   requests.push_back({"eth_getTransactionCount", json::array({m_address.to_hex(), "latest"})});
   const auto answers = m_ctx.read.rpc().batch_responses(requests);
   const auto& count = answers.back();
-  const std::optional<std::uint64_t> latest =
-      count.error || !count.result.is_string() ? std::nullopt : std::optional<std::uint64_t>(chain::parse_quantity_u64(count.result.get<std::string>()));
+  // 0 when the node did not say: no nonce is then taken as used by someone else.
+  const std::uint64_t latest = count.error || !count.result.is_string() ? 0 : chain::parse_quantity_u64(count.result.get<std::string>());
   std::map<std::uint64_t, std::pair<std::size_t, chain::Receipt>> mined;
   for (std::size_t k = 0; k < which.size(); ++k) {
     if (answers[k].error || answers[k].result.is_null() || mined.contains(which[k].first)) continue;
@@ -609,7 +610,7 @@ void WalletLane::poll_receipts() {
     if (auto m = mined.find(nonce); m != mined.end()) {
       const db::TradeTx tx = slot.txs[m->second.first];
       settle(slot, tx, m->second.second);
-    } else if (latest && nonce < *latest && ++slot.past_chain >= k_past_chain_polls) {
+    } else if (nonce < latest && ++slot.past_chain >= k_past_chain_polls) {
       drop(slot, fmt::format("nonce {} was used by a transaction bscbot did not record (is the key used elsewhere?)", nonce));
     }
   }

@@ -44,6 +44,9 @@ struct LaneContext {
   const EngineHooks& hooks;
   std::string owner;                   // this daemon, as the leases name it
   std::function<bool()> chain_ready;   // the chain id was checked
+  // Held while a trade's update is read and published: the engine holds it from a swap's insert
+  // to its "queued" update, so no sender's later update of that trade can reach subscribers first.
+  std::mutex& publish_gate;
 };
 
 struct WalletStatus {
