@@ -232,6 +232,30 @@ TEST_CASE("trade: with BSC_PRIVATE_RPC_URLS dead a swap fails 'not sent' naming 
   CHECK(chain["private_endpoints"][0]["failures"].get<int>() > 0);
 }
 
+TEST_CASE("trade: no endpoint answering for CHAIN_DOWN_AFTER_S makes /api/health 503 naming it, and `bscbot health` CRIT") {
+  const int dead = test::free_port();
+  TradeFixture f("trade-chain-down", {{"CHAIN_DOWN_AFTER_S", "1"}, {"RPC_RETRIES", "0"}});
+  f.env["BSC_RPC_URL"] = "http://127.0.0.1:" + std::to_string(dead) + "/";
+  test::Daemon d(f.scratch.path(), f.env);
+  d.start();
+  core::net::HttpResponse h;
+  REQUIRE(test::eventually([&] {
+    h = d.get("/api/health");
+    return h.status == 503;
+  }));
+  CHECK(h.body.find("chain down") != std::string::npos);
+  CHECK(h.body.find("CHAIN_DOWN_AFTER_S") != std::string::npos);
+  CHECK(json::parse(h.body)["chain"]["down"] == true);
+  CHECK(d.get("/api/metrics").body.find("bscbotd_chain_up 0") != std::string::npos);
+  const auto r = test::bscbot({"health"}, f.scratch.path(), d.env());
+  CHECK_MESSAGE(r.exit_code == 2, r.out << r.err);
+  // Swaps are refused with the reason rather than queued to wait for ever.
+  const auto swap = test::call(d, "POST", "/api/v1/trading/swap", test::token_for(Role::trader),
+                               {{"from", "BNB"}, {"to", f.info().token_a.to_hex()}, {"amount", "0.1"}});
+  CHECK(swap.status == 503);
+  CHECK(swap.body.find("chain down") != std::string::npos);
+}
+
 TEST_CASE("trade: a receipt mined while the database is locked is applied once it frees, and a swap sent in meanwhile is queued, not failed") {
   // Issue 13 row 4. SQLite: another process holds the write lock far past DB_BUSY_TIMEOUT_MS.
   if (test::testing_pg()) {
