@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "core/db/retry.hpp"
 #include "core/error.hpp"
@@ -191,7 +192,15 @@ chain::Address TradeEngine::choose_wallet(const SwapOrder& order) {
 }
 
 db::Trade TradeEngine::submit(const SwapRequest& request) {
-  const EngineStatus s = status();
+  EngineStatus s = status();
+  // Just after start the node's chain id may not be checked yet: a swap waits for that first
+  // answer (one RPC timeout at most) rather than being refused.
+  const auto until = std::chrono::steady_clock::now() + m_settings.rpc.timeout;
+  while (!s.accepting_swaps && !m_lanes.empty() && s.chain.state != ChainState::refused && !s.chain.down && !s.chain.chain_id &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    s = status();
+  }
   if (!s.accepting_swaps) throw Error(ErrorKind::unavailable, "swaps are refused: " + s.refusal);
   if (s.queue_length >= m_settings.queue_max) {
     throw Error(ErrorKind::unavailable, fmt::format("the trade queue is full (TRADE_QUEUE_MAX={}); retry later", m_settings.queue_max));

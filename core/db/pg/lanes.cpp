@@ -73,7 +73,10 @@ bool holds(Connection& c, const Fence& f) {
 
 void insert_tx(Connection& c, const Fence& f, const TxRecord& tx) {
   c.exec("INSERT INTO trade_transactions (wallet_address, nonce, tx_hash, trade_id, kind, gas_price, raw_tx, epoch) "
-         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+         // The very bytes of a transaction refused or dropped earlier sent again: live again.
+         "ON CONFLICT (tx_hash) DO UPDATE SET state = 'sent', epoch = excluded.epoch, block_number = NULL, updated_at = now() "
+         "WHERE trade_transactions.state <> 'mined'",
          {Param::of(trade_rules::lower(f.wallet)), Param::of(tx.nonce), Param::of(trade_rules::lower(tx.tx_hash)), Param::of(tx.trade_id),
           Param::of(to_string(tx.kind)), Param::of(tx.gas_price), Param::of(tx.raw_tx), Param::of(f.epoch)});
 }

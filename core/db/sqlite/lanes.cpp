@@ -49,7 +49,11 @@ bool holds(Connection& c, const Fence& f) {
 void insert_tx(Connection& c, const Fence& f, const TxRecord& tx) {
   auto q = c.prepared(
       "INSERT INTO trade_transactions (wallet_address, nonce, tx_hash, trade_id, kind, gas_price, raw_tx, epoch) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+      // The very bytes of a transaction refused or dropped earlier (same nonce, price and call)
+      // sent again: the same transaction, live again.
+      "ON CONFLICT(tx_hash) DO UPDATE SET state = 'sent', epoch = excluded.epoch, block_number = NULL, updated_at = datetime('now') "
+      "WHERE trade_transactions.state <> 'mined'");
   q->bind(1, trade_rules::lower(f.wallet));
   q->bind(2, tx.nonce);
   q->bind(3, trade_rules::lower(tx.tx_hash));
