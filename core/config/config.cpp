@@ -49,7 +49,7 @@ std::vector<std::string> split_list(const std::string& value) {
 }
 
 struct UrlParts {
-  std::string scheme, host;
+  std::string scheme, host, password;
 };
 
 std::optional<UrlParts> parse_url(const std::string& text) {
@@ -67,6 +67,7 @@ std::optional<UrlParts> parse_url(const std::string& text) {
   };
   get(CURLUPART_SCHEME, parts.scheme);
   get(CURLUPART_HOST, parts.host);
+  get(CURLUPART_PASSWORD, parts.password);
   if (parts.host.empty()) return std::nullopt;
   return parts;
 }
