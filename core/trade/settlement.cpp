@@ -85,10 +85,20 @@ std::optional<db::TradeOutcome> Settlement::outcome(const db::TradeTx& mined, co
   const chain::Address wbnb = m_settings.contracts.wbnb;
   const chain::Address token_out = chain::Address::parse(trade->token_out);
   const chain::Address wallet = chain::Address::parse(trade->wallet_address);
-  const auto received = amount_received(receipt, token_out, wallet, token_out == wbnb, wbnb, m_settings.contracts.router);
-  if (!received && m_log) {
-    m_log(LogLevel::error, fmt::format("Trade {}: tx {} succeeded but its receipt shows no payment to {}; recorded amount_out 0", trade->id,
-                                       mined.tx_hash, wallet.to_hex()));
+  // A mined, successful swap is completed even when its logs cannot be read (Transfer values that
+  // add up past 2^256-1): leaving it pending would make every reconcile fail on the same receipt.
+  std::optional<U256> received;
+  try {
+    received = amount_received(receipt, token_out, wallet, token_out == wbnb, wbnb, m_settings.contracts.router);
+    if (!received && m_log) {
+      m_log(LogLevel::error, fmt::format("Trade {}: tx {} succeeded but its receipt shows no payment to {}; recorded amount_out 0",
+                                         trade->id, mined.tx_hash, wallet.to_hex()));
+    }
+  } catch (const Error& e) {
+    if (m_log) {
+      m_log(LogLevel::error, fmt::format("Trade {}: tx {} succeeded but its receipt cannot be read ({}); recorded amount_out 0",
+                                         trade->id, mined.tx_hash, e.what()));
+    }
   }
   o.status = db::TradeStatus::completed;
   o.amount_out = Wei(received.value_or(0));
