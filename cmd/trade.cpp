@@ -325,10 +325,27 @@ int run_gas_price(Context& ctx) {
   return 0;
 }
 
+// A queued swap is cancelled at once; a sent one gets a 0-value self-transfer at its nonce with
+// a bumped gas price, and ends cancelled only if that is mined first.
 int run_cancel(Context& ctx, std::int64_t id) {
   const json answer = api(ctx, "POST", "/api/v1/trading/trades/" + std::to_string(id) + "/cancel");
   ctx.out().document(answer);
-  ctx.out().line(fmt::format("trade {} cancelled", id));
+  if (answer.value("cancelled", false)) {
+    ctx.out().line(fmt::format("trade {} cancelled", id));
+  } else {
+    ctx.out().line(fmt::format("trade {} is sent: a cancel transaction goes out at its nonce; it ends cancelled if that is mined first "
+                               "(follow it with `bscbot trade show {}`)",
+                               id, id));
+  }
+  return 0;
+}
+
+// Replaces a sent swap's transaction with one paying GAS_BUMP_PCT more (up to GAS_PRICE_MAX_GWEI).
+int run_speed_up(Context& ctx, std::int64_t id) {
+  const json answer = api(ctx, "POST", "/api/v1/trading/trades/" + std::to_string(id) + "/speed-up");
+  ctx.out().document(answer);
+  ctx.out().line(fmt::format("trade {}: a replacement with a higher gas price goes out at its nonce (follow it with `bscbot trade show {}`)", id,
+                             id));
   return 0;
 }
 
@@ -382,9 +399,13 @@ void setup_trade(CLI::App& command, Context& ctx) {
   command.add_subcommand("gas-price", "The node's gas price and what swaps pay with GAS_PRICE_MULTIPLIER")
       ->callback([&ctx] { ctx.run = [&ctx] { return run_gas_price(ctx); }; });
 
-  auto* cancel = command.add_subcommand("cancel", "Cancel a queued swap that has not been sent (a sent one cannot be)");
+  auto* cancel = command.add_subcommand("cancel", "Cancel a swap: a queued one at once, a sent one by a 0-value self-transfer at its nonce");
   cancel->add_option("id", *id, "Trade id")->required();
   cancel->callback([&ctx, id] { ctx.run = [&ctx, id] { return run_cancel(ctx, *id); }; });
+
+  auto* speed = command.add_subcommand("speed-up", "Replace a sent swap's transaction with a higher gas price (GAS_BUMP_PCT)");
+  speed->add_option("id", *id, "Trade id")->required();
+  speed->callback([&ctx, id] { ctx.run = [&ctx, id] { return run_speed_up(ctx, *id); }; });
 }
 
 }  // namespace bscbot::cmd

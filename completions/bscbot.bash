@@ -59,7 +59,7 @@ _bscbot_words() {
     'playbook list') echo '--help -h --dir --version --json --quiet -q --config -c --data-dir' ;;
     'playbook show') echo '--help -h --dir --version --json --quiet -q --config -c --data-dir' ;;
     'playbook run') echo '--help -h --dir --var --dry-run --at --version --json --quiet -q --config -c --data-dir' ;;
-    'trade') echo 'quote swap history show stats gas-price cancel --help -h --version --json --quiet -q --config -c --data-dir' ;;
+    'trade') echo 'quote swap history show stats gas-price cancel speed-up --help -h --version --json --quiet -q --config -c --data-dir' ;;
     'trade quote') echo '--help -h --from --to --amount --amount-wei --slippage --version --json --quiet -q --config -c --data-dir' ;;
     'trade swap') echo '--help -h --from --to --amount --amount-wei --slippage --deadline --yes -y --dry-run --no-wait --timeout --version --json --quiet -q --config -c --data-dir' ;;
     'trade history') echo '--help -h --wallet --status --since --limit --version --json --quiet -q --config -c --data-dir' ;;
@@ -67,6 +67,7 @@ _bscbot_words() {
     'trade stats') echo '--help -h --since --version --json --quiet -q --config -c --data-dir' ;;
     'trade gas-price') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
     'trade cancel') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
+    'trade speed-up') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
     'token') echo 'issue --help -h --version --json --quiet -q --config -c --data-dir' ;;
     'token issue') echo '--help -h --role --subject --ttl --version --json --quiet -q --config -c --data-dir' ;;
     'devnet') echo 'up down status --help -h --version --json --quiet -q --config -c --data-dir' ;;

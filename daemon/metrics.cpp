@@ -52,7 +52,19 @@ Metrics::Metrics()
       m_pool_max(gauge(*m_registry, "db_pool_max", "Database connection pool size")),
       m_db_errors(gauge(*m_registry, "db_connection_errors", "Failures to get or keep a database connection since start")),
       m_tick_age(gauge(*m_registry, "bscbotd_loop_tick_age_seconds", "Age of the worker loop's last turn")),
-      m_db_up(gauge(*m_registry, "bscbotd_database_up", "1 when the database is writable")) {}
+      m_db_up(gauge(*m_registry, "bscbotd_database_up", "1 when the database is writable")),
+      m_rpc_requests(prometheus::BuildCounter()
+                         .Name("rpc_requests_total")
+                         .Help("JSON-RPC attempts by endpoint, method and outcome (ok, node_error, refused, timeout, rate_limited, bad_answer)")
+                         .Register(*m_registry)),
+      m_rpc_duration(prometheus::BuildHistogram().Name("rpc_request_duration_seconds").Help("Time of JSON-RPC attempts by endpoint and method").Register(*m_registry)),
+      m_rpc_score(prometheus::BuildGauge().Name("rpc_endpoint_score").Help("Health score of a JSON-RPC endpoint (0..100)").Register(*m_registry)),
+      m_rpc_open(prometheus::BuildGauge().Name("rpc_endpoint_circuit_open").Help("1 while a JSON-RPC endpoint is skipped after failures").Register(*m_registry)),
+      m_chain_up(prometheus::BuildGauge().Name("bscbotd_chain_up").Help("1 while some JSON-RPC endpoint answered within CHAIN_DOWN_AFTER_S").Register(*m_registry)),
+      m_chain_silent(prometheus::BuildGauge().Name("bscbotd_chain_silent_seconds").Help("Time since any JSON-RPC endpoint last answered").Register(*m_registry)),
+      m_in_flight(prometheus::BuildGauge().Name("trades_in_flight").Help("Transactions a wallet has sent and not yet settled").Register(*m_registry)),
+      m_stuck(prometheus::BuildGauge().Name("trades_stuck").Help("Transactions in flight for longer than TRADE_STUCK_AFTER_S").Register(*m_registry)),
+      m_lease_held(prometheus::BuildGauge().Name("wallet_lease_held").Help("1 when this daemon is the sender of the wallet").Register(*m_registry)) {}
 
 void Metrics::observe_request(const std::string& method, const std::string& route, int status, double seconds) {
   const std::string& m = method_label(method);
@@ -69,6 +81,12 @@ void Metrics::observe_query(std::string_view name, double seconds) {
 }
 
 void Metrics::count_websocket_open() { m_ws_opened.Increment(); }
+
+void Metrics::observe_rpc(std::string_view role, const std::string& endpoint, std::string_view method, std::string_view outcome, double seconds) {
+  const std::string r(role), m(method);
+  m_rpc_requests.Add({{"role", r}, {"endpoint", endpoint}, {"method", m}, {"outcome", std::string(outcome)}}).Increment();
+  m_rpc_duration.Add({{"role", r}, {"endpoint", endpoint}, {"method", m}}, latency_buckets()).Observe(seconds);
+}
 
 std::string Metrics::render(const MetricsSnapshot& s) {
   m_rss.Set(s.resident_memory_bytes);
@@ -87,6 +105,19 @@ std::string Metrics::render(const MetricsSnapshot& s) {
   m_db_errors.Set(s.db_connection_errors);
   m_tick_age.Set(s.loop_tick_age_seconds);
   m_db_up.Set(s.db_ok ? 1 : 0);
+  if (s.chain_up) {
+    m_chain_up.Add({}).Set(*s.chain_up ? 1 : 0);
+    m_chain_silent.Add({}).Set(s.chain_silent_seconds);
+  }
+  for (const EndpointGauge& e : s.endpoints) {
+    m_rpc_score.Add({{"role", e.role}, {"endpoint", e.endpoint}}).Set(e.score);
+    m_rpc_open.Add({{"role", e.role}, {"endpoint", e.endpoint}}).Set(e.circuit_open ? 1 : 0);
+  }
+  for (const WalletGauge& w : s.wallets) {
+    m_in_flight.Add({{"wallet", w.wallet}}).Set(w.in_flight);
+    m_stuck.Add({{"wallet", w.wallet}}).Set(w.stuck);
+    m_lease_held.Add({{"wallet", w.wallet}}).Set(w.sending ? 1 : 0);
+  }
   return prometheus::TextSerializer().Serialize(m_registry->Collect());
 }
 

@@ -9,11 +9,30 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace bscbot::daemon {
 
 class RuntimeState;
+
+// One JSON-RPC endpoint's state, read at scrape time.
+struct EndpointGauge {
+  std::string role;      // public or private
+  std::string endpoint;  // redacted URL
+  double score = 0;
+  bool circuit_open = false;
+};
+
+// One trading wallet's sender, read at scrape time.
+struct WalletGauge {
+  std::string wallet;
+  bool sending = false;  // this daemon holds the wallet's lease
+  int in_flight = 0;
+  int stuck = 0;
+};
 
 // Values read at scrape time from the parts that own them.
 struct MetricsSnapshot {
@@ -29,6 +48,12 @@ struct MetricsSnapshot {
   double db_connection_errors = 0;
   double loop_tick_age_seconds = 0;
   bool db_ok = false;
+  // With CHAIN_ENABLED: whether some endpoint answered within CHAIN_DOWN_AFTER_S, for how long
+  // none has, and the endpoints and wallets.
+  std::optional<bool> chain_up;
+  double chain_silent_seconds = 0;
+  std::vector<EndpointGauge> endpoints;
+  std::vector<WalletGauge> wallets;
 };
 
 class Metrics {
@@ -51,6 +76,10 @@ public:
   void observe_query(std::string_view name, double seconds);
 
   void count_websocket_open();
+
+  // Counts and times one JSON-RPC attempt: calls, errors (by outcome) and latency per endpoint
+  // and method.
+  void observe_rpc(std::string_view role, const std::string& endpoint, std::string_view method, std::string_view outcome, double seconds);
 
   // The text exposition with gauges refreshed from `snapshot`.
   std::string render(const MetricsSnapshot& snapshot);
@@ -78,6 +107,15 @@ private:
   prometheus::Gauge& m_db_errors;
   prometheus::Gauge& m_tick_age;
   prometheus::Gauge& m_db_up;
+  prometheus::Family<prometheus::Counter>& m_rpc_requests;
+  prometheus::Family<prometheus::Histogram>& m_rpc_duration;
+  prometheus::Family<prometheus::Gauge>& m_rpc_score;
+  prometheus::Family<prometheus::Gauge>& m_rpc_open;
+  prometheus::Family<prometheus::Gauge>& m_chain_up;
+  prometheus::Family<prometheus::Gauge>& m_chain_silent;
+  prometheus::Family<prometheus::Gauge>& m_in_flight;
+  prometheus::Family<prometheus::Gauge>& m_stuck;
+  prometheus::Family<prometheus::Gauge>& m_lease_held;
 };
 
 // Reads this process's resident memory and CPU seconds from /proc/self.

@@ -1,12 +1,13 @@
 #pragma once
-// The daemon's side of trading: loads the trading key, runs the core trade engine on its own
+// The daemon's side of trading: loads the trading keys, runs the core trade engine on its own
 // threads (never the worker loop's), and turns the engine's events into log lines, WebSocket
-// messages and RuntimeState gauges.
+// messages, metrics and RuntimeState gauges.
 #include <memory>
 
 #include <nlohmann/json.hpp>
 
 #include "core/trade/engine.hpp"
+#include "daemon/metrics.hpp"
 
 namespace bscbot::daemon {
 
@@ -24,9 +25,13 @@ public:
 
   core::trade::TradeEngine& engine() { return *m_engine; }
 
-  // The "chain" section of /api/health, from the engine's snapshot (no RPC). The wallet and its
-  // nonce only with `detail`; endpoint URLs always with their secrets masked.
+  // The "chain" section of /api/health, from the engine's snapshot (no RPC). The wallets and
+  // their nonces only with `detail`; endpoint URLs always with their secrets masked.
   nlohmann::json health(bool detail) const;
+  // Why /api/health must answer 503 because of the chain (it is down), or empty.
+  std::string problem() const;
+  // The chain, endpoint and wallet gauges of /api/metrics.
+  void fill_metrics(MetricsSnapshot& snapshot) const;
 
 private:
   App& m_app;

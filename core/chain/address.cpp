@@ -12,8 +12,7 @@ namespace bscbot::core::chain {
 
 namespace {
 
-// Why `text` is not an address, or nullopt when it is one.
-std::optional<std::string> address_problem(std::string_view text, Address::Raw& out) {
+std::optional<std::string> parse_into(std::string_view text, Address::Raw& out) {
   if (text.size() != 2 + 2 * Address::k_size || text[0] != '0' || text[1] != 'x') {
     return "expected 0x followed by 40 hex digits";
   }
@@ -34,9 +33,14 @@ std::optional<std::string> address_problem(std::string_view text, Address::Raw& 
 
 }  // namespace
 
+std::optional<std::string> address_problem(std::string_view text) {
+  Address::Raw raw{};
+  return parse_into(text, raw);
+}
+
 Address Address::parse(std::string_view text) {
   Raw raw{};
-  if (const auto problem = address_problem(text, raw)) {
+  if (const auto problem = parse_into(text, raw)) {
     throw Error(ErrorKind::data, fmt::format("'{}' is not an address: {}", text.substr(0, 80), *problem));
   }
   return Address(raw);
@@ -44,7 +48,7 @@ Address Address::parse(std::string_view text) {
 
 std::optional<Address> Address::try_parse(std::string_view text) {
   Raw raw{};
-  if (address_problem(text, raw)) return std::nullopt;
+  if (parse_into(text, raw)) return std::nullopt;
   return Address(raw);
 }
 

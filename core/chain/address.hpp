@@ -12,6 +12,11 @@
 
 namespace bscbot::core::chain {
 
+// Why `text` is not an address, or nullopt when it is one: "0x" and 40 hex digits, all lower,
+// all upper, or mixed case with a valid EIP-55 checksum. The one address rule: the config
+// loader, the API and the trade engine all ask it.
+std::optional<std::string> address_problem(std::string_view text);
+
 class Address {
 public:
   static constexpr std::size_t k_size = 20;

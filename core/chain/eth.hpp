@@ -33,6 +33,9 @@ public:
   // `rpc` must outlive this object; calls go through its failover and retries.
   explicit Eth(RpcClient& rpc) : m_rpc(rpc) {}
 
+  // The client underneath, for calls without a typed wrapper here.
+  RpcClient& rpc() const { return m_rpc; }
+
   // eth_chainId: checked at start-up against the configured chain so a mainnet key is never
   // used on the wrong network.
   std::uint64_t chain_id() const;

@@ -21,6 +21,18 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+// A well-formed answer saying "too many requests": the endpoint is fine but must be left alone
+// for a while, and the call goes to the next one.
+class RateLimited : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
 // JSON-RPC / EIP-1474 codes meaning "this node cannot serve that now", not "your request is bad".
 ErrorKind kind_for_code(std::int64_t code) {
   switch (code) {
@@ -50,6 +62,12 @@ json parse_answer(const std::string& body) {
 
 bool has_error(const json& answer) { return answer.contains("error") && !answer["error"].is_null(); }
 
+void refuse_rate_limit(const json& answer) {
+  if (answer.is_object() && has_error(answer) && is_rate_limit_error(answer["error"])) {
+    throw RateLimited(fmt::format("rate limited: {}", excerpt(answer["error"].dump())));
+  }
+}
+
 RpcError make_error(const std::string& method, const json& error) {
   std::int64_t code = 0;
   std::string message;
@@ -64,6 +82,32 @@ RpcError make_error(const std::string& method, const json& error) {
 }
 
 }  // namespace
+
+std::string_view to_string(RpcOutcome outcome) {
+  switch (outcome) {
+    case RpcOutcome::ok: return "ok";
+    case RpcOutcome::node_error: return "node_error";
+    case RpcOutcome::refused: return "refused";
+    case RpcOutcome::timeout: return "timeout";
+    case RpcOutcome::rate_limited: return "rate_limited";
+    case RpcOutcome::bad_answer: return "bad_answer";
+  }
+  return "unknown";
+}
+
+bool is_rate_limit_error(const json& error) {
+  if (!error.is_object()) return false;
+  if (error.contains("code") && error["code"].is_number_integer()) {
+    const auto code = error["code"].get<std::int64_t>();
+    if (code == -32005 || code == 429) return true;
+  }
+  if (!error.contains("message") || !error["message"].is_string()) return false;
+  const std::string m = lower(error["message"].get<std::string>());
+  for (const char* words : {"rate limit", "too many requests", "limit exceeded", "request limit", "exceeded the quota"}) {
+    if (m.find(words) != std::string::npos) return true;
+  }
+  return false;
+}
 
 RpcError::RpcError(std::string method, std::int64_t code, std::string node_message, nlohmann::json data)
     : Error(kind_for_code(code), fmt::format("{}: {} (JSON-RPC error {})", method, node_message, code)),
@@ -88,6 +132,7 @@ RpcClient::RpcClient(std::vector<std::string> urls, RpcOptions options, std::sha
       m_options(std::move(options)),
       m_transport(std::move(transport)),
       m_health(m_urls, m_options.health, clock) {
+  for (const std::string& url : m_urls) m_shown_urls.push_back(config::mask_url(url));
   if (m_urls.empty()) throw Error(ErrorKind::config, "no JSON-RPC endpoint configured (set BSC_RPC_URL)");
   if (!m_transport) throw Error(ErrorKind::internal, "RpcClient needs a transport");
   if (m_options.retries < 0) throw Error(ErrorKind::config, "RPC retries must not be negative");
@@ -100,51 +145,92 @@ void RpcClient::wait(std::chrono::milliseconds delay) const {
   else std::this_thread::sleep_for(delay);
 }
 
-json RpcClient::exchange(const std::string& what, const std::string& body, const Validator& validate) {
-  std::vector<std::size_t> order;
+json RpcClient::exchange(const std::string& what, std::string_view method, const std::string& body, const Validator& validate) {
+  EndpointOrder order;
   {
     std::lock_guard lock(m_mutex);
     order = m_health.order();
   }
+  // Every endpoint's circuit is open: ask the one that closes first, rather than none.
+  std::vector<std::size_t> candidates = order.eligible;
+  if (candidates.empty() && !order.open.empty()) candidates.push_back(order.open.front());
   std::string last_error;
   int attempts = 0;
-  for (std::size_t index : order) {
+  Delivery delivery = Delivery::not_delivered;
+  for (std::size_t position = 0; position < candidates.size(); ++position) {
+    const std::size_t index = candidates[position];
     const std::string& url = m_urls[index];
-    for (int attempt = 0; attempt <= m_options.retries; ++attempt) {
+    const std::string& shown = m_shown_urls[index];
+    // Another endpoint is left: fail over at once instead of waiting out retries on this one.
+    const int tries = position + 1 < candidates.size() ? 1 : m_options.retries + 1;
+    for (int attempt = 0; attempt < tries; ++attempt) {
       if (attempt > 0) {
         const auto doubled = m_options.backoff_base * (std::int64_t{1} << std::min(attempt - 1, 20));
         wait(std::min(doubled, m_options.backoff_max));
       }
       ++attempts;
       const auto started = std::chrono::steady_clock::now();
-      const auto elapsed = [&] {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+      const auto elapsed = [&] { return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started); };
+      const auto report = [&](RpcOutcome outcome, std::chrono::microseconds took) {
+        if (m_options.observer) m_options.observer(RpcAttempt{shown, method, outcome, took});
       };
+      FailureKind kind = FailureKind::bad_answer;
       try {
         json answer = validate(m_transport->post(url, body, m_options.timeout));
-        std::lock_guard lock(m_mutex);
-        m_health.record_success(index, elapsed());
+        const auto took = elapsed();
+        {
+          std::lock_guard lock(m_mutex);
+          m_health.record_success(index, std::chrono::duration_cast<std::chrono::milliseconds>(took));
+        }
+        report(answer.is_object() && has_error(answer) ? RpcOutcome::node_error : RpcOutcome::ok, took);
         return answer;
+      } catch (const RateLimited& e) {
+        last_error = fmt::format("{}: {}", shown, e.what());
+        kind = FailureKind::rate_limited;
+        // The node read the request: a transaction in it may have been taken.
+        delivery = Delivery::maybe_delivered;
       } catch (const BadAnswer& e) {
-        last_error = fmt::format("{}: {}", config::mask_url(url), e.what());
+        last_error = fmt::format("{}: {}", shown, e.what());
+        delivery = Delivery::maybe_delivered;
+      } catch (const TransportError& e) {
+        last_error = e.what();
+        kind = e.http_status() == 429                                 ? FailureKind::rate_limited
+               : e.cause() == TransportError::Cause::timeout          ? FailureKind::timeout
+               : e.cause() == TransportError::Cause::http_status      ? FailureKind::bad_answer
+                                                                      : FailureKind::refused;
+        if (e.delivery() == Delivery::maybe_delivered) delivery = Delivery::maybe_delivered;
       } catch (const Error& e) {
         if (e.kind() != ErrorKind::unavailable) throw;
         last_error = e.what();
+        kind = FailureKind::refused;
+        delivery = Delivery::maybe_delivered;
       }
-      std::lock_guard lock(m_mutex);
-      m_health.record_failure(index, last_error, elapsed());
+      const auto took = elapsed();
+      {
+        std::lock_guard lock(m_mutex);
+        m_health.record_failure(index, last_error, std::chrono::duration_cast<std::chrono::milliseconds>(took), kind);
+      }
+      report(kind == FailureKind::rate_limited ? RpcOutcome::rate_limited
+             : kind == FailureKind::timeout    ? RpcOutcome::timeout
+             : kind == FailureKind::refused    ? RpcOutcome::refused
+                                               : RpcOutcome::bad_answer,
+             took);
     }
   }
-  throw Error(ErrorKind::unavailable, fmt::format("{}: no JSON-RPC endpoint answered ({} attempts on {} endpoints); last error: {}",
-                                                  what, attempts, order.size(), last_error));
+  const std::size_t skipped = order.eligible.empty() ? order.open.size() - (candidates.empty() ? 0 : 1) : order.open.size();
+  throw NoAnswerError(fmt::format("{}: no JSON-RPC endpoint answered ({} attempts on {} endpoints{}); last error: {}", what, attempts,
+                                  candidates.size(), skipped > 0 ? fmt::format(", {} more cooling off after failures", skipped) : "",
+                                  last_error.empty() ? "none" : last_error),
+                      delivery);
 }
 
 json RpcClient::call(const std::string& method, const json& params) {
   const std::uint64_t id = m_next_id.fetch_add(1);
   const json request = {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}};
-  json answer = exchange(method, request.dump(), [id](const std::string& body) {
+  json answer = exchange(method, method, request.dump(), [id](const std::string& body) {
     json parsed = parse_answer(body);
     if (!parsed.is_object()) throw BadAnswer(fmt::format("answer is not a JSON-RPC object: {}", excerpt(body)));
+    refuse_rate_limit(parsed);
     const json answer_id = parsed.value("id", json());
     // A node that could not read the request answers its error with a null id.
     if (answer_id != json(id) && !(has_error(parsed) && answer_id.is_null())) {
@@ -166,8 +252,10 @@ std::vector<RpcResponse> RpcClient::batch_responses(const std::vector<RpcRequest
     request.push_back({{"jsonrpc", "2.0"}, {"id", first_id + i}, {"method", requests[i].method}, {"params", requests[i].params}});
   }
   const std::string what = fmt::format("batch of {} ({}{})", n, requests[0].method, n > 1 ? ", ..." : "");
-  json answer = exchange(what, request.dump(), [first_id, n](const std::string& body) {
+  const std::string label = "batch:" + requests[0].method;
+  json answer = exchange(what, label, request.dump(), [first_id, n](const std::string& body) {
     json parsed = parse_answer(body);
+    refuse_rate_limit(parsed);
     if (parsed.is_object() && has_error(parsed)) return parsed;  // the node refused the whole batch
     if (!parsed.is_array()) throw BadAnswer(fmt::format("batch answer is not an array: {}", excerpt(body)));
     json ordered = json::array();
@@ -183,6 +271,7 @@ std::vector<RpcResponse> RpcClient::batch_responses(const std::vector<RpcRequest
       if (!has_error(element) && !element.contains("result")) {
         throw BadAnswer(fmt::format("batch answer for id {} has neither result nor error", id));
       }
+      refuse_rate_limit(element);
       slot = element;
     }
     const auto missing = std::find(ordered.begin(), ordered.end(), json(nullptr));
@@ -219,6 +308,11 @@ std::vector<json> RpcClient::batch(const std::vector<RpcRequest>& requests) {
 std::vector<EndpointStatus> RpcClient::endpoints() const {
   std::lock_guard lock(m_mutex);
   return m_health.snapshot();
+}
+
+std::optional<SystemTime> RpcClient::last_answer() const {
+  std::lock_guard lock(m_mutex);
+  return m_health.last_answer();
 }
 
 }  // namespace bscbot::core::chain

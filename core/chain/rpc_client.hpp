@@ -1,7 +1,9 @@
 #pragma once
-// JSON-RPC 2.0 over several node endpoints: calls go to the healthiest endpoint first, transport
-// failures are retried with exponential backoff and then failed over to the next endpoint, and
-// the node's own error answers come back as RpcError without retrying. Thread-safe.
+// JSON-RPC 2.0 over several node endpoints: calls go to the healthiest endpoint whose circuit is
+// closed; a failure (no answer, a timeout, a rate limit, an unusable answer) fails over to the
+// next endpoint at once, and only the last one left is retried with exponential backoff; the
+// node's own error answers come back as RpcError without retrying. Every attempt is reported
+// to an observer (calls, errors and latency per endpoint and method). Thread-safe.
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -21,15 +23,44 @@
 
 namespace bscbot::core::chain {
 
+// How one HTTP attempt ended, for the per-endpoint, per-method counters.
+enum class RpcOutcome { ok, node_error, refused, timeout, rate_limited, bad_answer };
+std::string_view to_string(RpcOutcome outcome);
+
+struct RpcAttempt {
+  const std::string& endpoint;  // redacted URL
+  std::string_view method;      // "eth_call", or "batch:eth_call" for a batch
+  RpcOutcome outcome;
+  std::chrono::microseconds latency;
+};
+using RpcObserver = std::function<void(const RpcAttempt&)>;
+
 struct RpcOptions {
   std::chrono::milliseconds timeout{5000};       // of one HTTP request (RPC_TIMEOUT_MS)
-  int retries = 2;                               // extra attempts on one endpoint before failing over (RPC_RETRIES)
+  int retries = 2;                               // extra attempts on the last endpoint left (RPC_RETRIES)
   std::chrono::milliseconds backoff_base{100};   // wait before the first retry; doubles for each further one
   std::chrono::milliseconds backoff_max{2000};   // cap on one wait
   HealthPolicy health;
   // How to wait between retries; empty means std::this_thread::sleep_for. Tests record instead.
   std::function<void(std::chrono::milliseconds)> sleep;
+  RpcObserver observer;
 };
+
+// No endpoint gave a usable answer. `delivery` says whether the request may have reached a
+// node anyway (some attempt broke after sending), which decides whether a transaction counts
+// as sent.
+class NoAnswerError : public Error {
+public:
+  NoAnswerError(const std::string& message, Delivery delivery) : Error(ErrorKind::unavailable, message), m_delivery(delivery) {}
+  Delivery delivery() const { return m_delivery; }
+
+private:
+  Delivery m_delivery;
+};
+
+// Whether a JSON-RPC error object says "too many requests" (code -32005 or 429, or the words),
+// which is a reason to try another endpoint, not an answer.
+bool is_rate_limit_error(const nlohmann::json& error);
 
 // An error answer from the node itself: the request reached it and it refused (a revert, a
 // nonce too low, an unknown method). Kind is `unavailable` for codes that say the node cannot
@@ -92,16 +123,22 @@ public:
   // The endpoints' health, in configured order.
   std::vector<EndpointStatus> endpoints() const;
 
+  // When some endpoint last gave a usable answer (a node error counts: the node is there);
+  // nullopt before the first.
+  std::optional<SystemTime> last_answer() const;
+
 private:
   // Parses and checks an answer body; throws to mark the answer unusable (a failure of the
   // endpoint, like a dropped connection).
   using Validator = std::function<nlohmann::json(const std::string& body)>;
 
-  // Sends `body` until some endpoint gives an answer `validate` accepts.
-  nlohmann::json exchange(const std::string& what, const std::string& body, const Validator& validate);
+  // Sends `body` until some endpoint gives an answer `validate` accepts; `method` labels the
+  // attempts for the observer.
+  nlohmann::json exchange(const std::string& what, std::string_view method, const std::string& body, const Validator& validate);
   void wait(std::chrono::milliseconds delay) const;
 
   std::vector<std::string> m_urls;
+  std::vector<std::string> m_shown_urls;  // redacted, for errors and the observer
   RpcOptions m_options;
   std::shared_ptr<RpcTransport> m_transport;
   std::atomic<std::uint64_t> m_next_id{1};

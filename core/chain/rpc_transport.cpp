@@ -52,7 +52,7 @@ using HandlePtr = std::unique_ptr<CURL, decltype(&curl_easy_cleanup)>;
 
 class CurlTransport final : public RpcTransport {
 public:
-  CurlTransport() {
+  explicit CurlTransport(TransportOptions options) : m_options(options) {
     init_curl_once();
     m_headers = curl_slist_append(m_headers, "Content-Type: application/json");
     m_headers = curl_slist_append(m_headers, "Accept: application/json");
@@ -78,10 +78,14 @@ public:
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout.count()));
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min(timeout, m_options.connect_timeout).count()));
     const CURLcode rc = curl_easy_perform(h);
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    // Zero until the connection (and TLS) is up: nothing of the request left this machine.
+    curl_off_t connected_us = 0;
+    curl_easy_getinfo(h, CURLINFO_APPCONNECT_TIME_T, &connected_us);
+    if (connected_us == 0) curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connected_us);
     // The buffers above die with this call; the handle must not keep pointers to them.
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, nullptr);
@@ -92,10 +96,16 @@ public:
       const std::string detail = sink.overflow ? fmt::format("answer larger than {} bytes", k_max_response_bytes)
                                  : error_buffer[0] != '\0' ? std::string(error_buffer)
                                                            : std::string(curl_easy_strerror(rc));
-      throw TransportError(fmt::format("POST {}: {}", config::mask_url(url), detail), 0);
+      const bool timed_out = rc == CURLE_OPERATION_TIMEDOUT;
+      const bool never_connected = connected_us == 0 || rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+                                   rc == CURLE_COULDNT_RESOLVE_PROXY;
+      throw TransportError(fmt::format("POST {}: {}", config::mask_url(url), detail), 0,
+                           timed_out ? TransportError::Cause::timeout : TransportError::Cause::refused,
+                           never_connected ? Delivery::not_delivered : Delivery::maybe_delivered);
     }
     if (status < 200 || status > 299) {
-      throw TransportError(fmt::format("POST {}: HTTP {}: {}", config::mask_url(url), status, one_line(sink.body)), status);
+      throw TransportError(fmt::format("POST {}: HTTP {}: {}", config::mask_url(url), status, one_line(sink.body)), status,
+                           TransportError::Cause::http_status, Delivery::not_delivered);
     }
     return std::move(sink.body);
   }
@@ -137,6 +147,7 @@ private:
     if (idle.size() < k_max_idle_handles) idle.push_back(std::move(handle));
   }
 
+  TransportOptions m_options;
   std::mutex m_mutex;
   std::map<std::string, Pool> m_pools;
   curl_slist* m_headers = nullptr;
@@ -144,6 +155,6 @@ private:
 
 }  // namespace
 
-std::shared_ptr<RpcTransport> make_curl_transport() { return std::make_shared<CurlTransport>(); }
+std::shared_ptr<RpcTransport> make_curl_transport(TransportOptions options) { return std::make_shared<CurlTransport>(options); }
 
 }  // namespace bscbot::core::chain

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "core/config/mask.hpp"
+#include "core/chain/address.hpp"
 #include "core/error.hpp"
 
 namespace bscbot::core::config {
@@ -48,7 +49,7 @@ std::vector<std::string> split_list(const std::string& value) {
 }
 
 struct UrlParts {
-  std::string scheme, host;
+  std::string scheme, host, password;
 };
 
 std::optional<UrlParts> parse_url(const std::string& text) {
@@ -66,6 +67,7 @@ std::optional<UrlParts> parse_url(const std::string& text) {
   };
   get(CURLUPART_SCHEME, parts.scheme);
   get(CURLUPART_HOST, parts.host);
+  get(CURLUPART_PASSWORD, parts.password);
   if (parts.host.empty()) return std::nullopt;
   return parts;
 }
@@ -155,9 +157,8 @@ std::string normalise(const Setting& setting, const std::string& raw, const Sour
       return value;
     }
     case Type::address: {
-      const bool ok = value.size() == 42 && value[0] == '0' && (value[1] == 'x' || value[1] == 'X') &&
-                      std::all_of(value.begin() + 2, value.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
-      if (!ok) return reject("a 0x-prefixed 40-hex-digit address");
+      // The engine's rule, so config never accepts an address the engine would refuse.
+      if (const auto problem = chain::address_problem(value)) return reject("an address: " + *problem);
       return value;
     }
     case Type::wei: {

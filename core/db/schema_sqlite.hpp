@@ -118,6 +118,48 @@ DROP INDEX idx_trades_created_at;
 CREATE INDEX idx_trades_created_at ON trades(created_at, status, gas_fee);
 )SQL";
 
+// Trading at volume (issue 14): the queue every daemon feeds and one sender per wallet drains,
+// every transaction a wallet sent (each hash a trade was sent under, with its signed bytes, so
+// whichever was mined is found and what was never mined can be rebroadcast after a crash), the
+// per-wallet lease whose epoch fences every write of the sender, and the operator's cancel and
+// speed-up requests. SQLite holds one daemon per file, so its lease is trivially granted; the
+// tables are the same so both backends share one engine.
+inline constexpr std::string_view k_trade_pipeline = R"SQL(
+ALTER TABLE trades ADD COLUMN deadline_seconds INTEGER;
+ALTER TABLE trades ADD COLUMN claimed_epoch INTEGER;
+ALTER TABLE trades ADD COLUMN operator_request TEXT
+  CHECK (operator_request IS NULL OR operator_request IN ('cancel', 'speed_up'));
+CREATE INDEX idx_trades_queue ON trades(wallet_address, id) WHERE status = 'pending' AND tx_hash IS NULL;
+
+CREATE TABLE trade_transactions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  wallet_address TEXT NOT NULL,
+  nonce INTEGER NOT NULL CHECK (nonce >= 0),
+  tx_hash TEXT NOT NULL UNIQUE,
+  trade_id INTEGER REFERENCES trades(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('swap', 'approve', 'cancel', 'filler')),
+  gas_price TEXT NOT NULL CHECK (gas_price <> '' AND gas_price NOT GLOB '*[^0-9]*' AND length(gas_price) <= 78),
+  raw_tx TEXT,
+  epoch INTEGER NOT NULL,
+  state TEXT NOT NULL DEFAULT 'sent' CHECK (state IN ('sent', 'mined', 'replaced', 'dropped', 'refused')),
+  block_number INTEGER,
+  created_at DATETIME NOT NULL DEFAULT (datetime('now')),
+  updated_at DATETIME NOT NULL DEFAULT (datetime('now'))
+);
+CREATE INDEX idx_trade_transactions_open ON trade_transactions(wallet_address, nonce) WHERE state = 'sent';
+CREATE INDEX idx_trade_transactions_nonce ON trade_transactions(wallet_address, nonce);
+CREATE INDEX idx_trade_transactions_trade ON trade_transactions(trade_id);
+
+CREATE TABLE wallet_leases (
+  wallet_address TEXT PRIMARY KEY,
+  owner TEXT,
+  epoch INTEGER NOT NULL DEFAULT 0,
+  session_pid INTEGER,
+  acquired_at DATETIME,
+  heartbeat_at DATETIME
+);
+)SQL";
+
 // knex's bookkeeping tables, as the Node.js bot's knex created them.
 inline constexpr std::string_view k_bookkeeping = R"SQL(
 CREATE TABLE IF NOT EXISTS knex_migrations (

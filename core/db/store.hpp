@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/db/lane_store.hpp"
 #include "core/db/maintenance.hpp"
 #include "core/db/metric_store.hpp"
 #include "core/db/migrations.hpp"
@@ -83,6 +84,7 @@ public:
   virtual TradeStore& trades() = 0;
   virtual MetricStore& samples() = 0;
   virtual StateStore& state() = 0;
+  virtual LaneStore& lanes() = 0;
 
   // The migrations recorded in the database (no bookkeeping table: version 0).
   virtual SchemaStatus schema_status() = 0;

@@ -30,7 +30,8 @@ struct Trade {
   std::optional<Wei> quoted_amount_out;
   std::string path;                          // comma-separated token addresses
   std::optional<std::int64_t> slippage_bps;
-  std::optional<std::int64_t> deadline;      // unix seconds
+  std::optional<std::int64_t> deadline;      // unix seconds, set when signed
+  std::optional<std::int64_t> deadline_seconds;  // asked for: deadline = time of sending + this
   std::optional<std::int64_t> gas_limit;
   std::optional<Wei> gas_price;
   std::optional<std::int64_t> gas_used;
@@ -40,6 +41,7 @@ struct Trade {
   std::optional<std::int64_t> block_number;
   TradeStatus status = TradeStatus::pending;
   std::optional<std::string> error;
+  std::optional<std::string> operator_request;  // "cancel" or "speed_up", while pending
   SystemTime created_at;
   SystemTime updated_at;
   std::optional<SystemTime> finalized_at;
@@ -56,6 +58,7 @@ struct NewTrade {
   std::optional<Wei> quoted_amount_out;
   std::optional<std::int64_t> slippage_bps;
   std::optional<std::int64_t> deadline;
+  std::optional<std::int64_t> deadline_seconds;
   std::optional<std::int64_t> chain_id;
   // Set only when importing or seeding historical records; normally the database's now.
   std::optional<SystemTime> created_at;

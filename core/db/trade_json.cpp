@@ -34,6 +34,7 @@ void to_json(nlohmann::json& j, const Trade& t) {
   j["path"] = t.path;
   j["slippage_bps"] = opt(t.slippage_bps);
   j["deadline"] = opt(t.deadline);
+  j["deadline_seconds"] = opt(t.deadline_seconds);
   j["gas_limit"] = opt(t.gas_limit);
   j["gas_price"] = opt(t.gas_price);
   j["gas_used"] = opt(t.gas_used);
@@ -43,6 +44,7 @@ void to_json(nlohmann::json& j, const Trade& t) {
   j["block_number"] = opt(t.block_number);
   j["status"] = std::string(to_string(t.status));
   j["error"] = opt(t.error);
+  j["operator_request"] = opt(t.operator_request);
   j["created_at"] = to_sql_datetime(t.created_at);
   j["updated_at"] = to_sql_datetime(t.updated_at);
   j["finalized_at"] = opt(t.finalized_at);
@@ -69,6 +71,7 @@ Trade trade_from_json(const nlohmann::json& j) {
     t.path = j.at("path").get<std::string>();
     t.slippage_bps = opt_i("slippage_bps");
     t.deadline = opt_i("deadline");
+    t.deadline_seconds = opt_i("deadline_seconds");
     t.gas_limit = opt_i("gas_limit");
     t.gas_price = opt_w("gas_price");
     t.gas_used = opt_i("gas_used");
@@ -78,6 +81,7 @@ Trade trade_from_json(const nlohmann::json& j) {
     t.block_number = opt_i("block_number");
     t.status = parse_trade_status(j.at("status").get<std::string>()).value_or(TradeStatus::pending);
     t.error = opt_s("error");
+    t.operator_request = opt_s("operator_request");
     t.created_at = parse_sql_datetime(j.at("created_at").get<std::string>());
     t.updated_at = parse_sql_datetime(j.at("updated_at").get<std::string>());
     t.finalized_at = opt_t("finalized_at");

@@ -9,6 +9,7 @@
 #include "core/config/mask.hpp"
 #include "core/chain/rpc_transport.hpp"
 #include "core/checks/log_scan.hpp"
+#include "core/config/mask.hpp"
 #include "core/diagnose/checks.hpp"
 
 namespace bscbot::core::diagnose {

@@ -49,17 +49,17 @@ std::optional<U256> amount_received(const chain::Receipt& receipt, const chain::
   return total;
 }
 
-std::string classify_revert(const std::optional<std::string>& reason) {
-  if (!reason) return "reverted: no reason given";
+Failure classify_revert(const std::optional<std::string>& reason) {
+  if (!reason) return {FailureReason::reverted, "no reason given"};
   const std::string& r = *reason;
-  if (contains(r, "INSUFFICIENT_OUTPUT_AMOUNT")) return "slippage: output below amountOutMin (" + r + ")";
-  if (contains(r, "INSUFFICIENT_LIQUIDITY") || contains(r, "INSUFFICIENT_INPUT_AMOUNT")) return "insufficient liquidity: " + r;
-  if (contains(r, "EXPIRED")) return "deadline expired: " + r;
+  if (contains(r, "INSUFFICIENT_OUTPUT_AMOUNT")) return {FailureReason::slippage, "output below amountOutMin (" + r + ")"};
+  if (contains(r, "INSUFFICIENT_LIQUIDITY") || contains(r, "INSUFFICIENT_INPUT_AMOUNT")) return {FailureReason::insufficient_liquidity, r};
+  if (contains(r, "EXPIRED")) return {FailureReason::deadline_expired, r};
   if (contains(r, "TRANSFER_FROM_FAILED") || contains(r, "exceeds balance") || contains(r, "ds-math-sub-underflow") ||
       contains(r, "insufficient funds")) {
-    return "insufficient balance: " + r;
+    return {FailureReason::insufficient_balance, r};
   }
-  return "reverted: " + r;
+  return {FailureReason::reverted, r};
 }
 
 std::optional<std::string> revert_reason(const chain::RpcError& error) {
@@ -76,16 +76,26 @@ std::optional<std::string> revert_reason(const chain::RpcError& error) {
   return std::nullopt;
 }
 
-std::string classify_refusal(const chain::RpcError& error) {
+Failure classify_refusal(const chain::RpcError& error) {
   const std::string& m = error.node_message();
-  if (contains(m, "insufficient funds")) return "insufficient balance: " + m;
+  if (contains(m, "insufficient funds")) return {FailureReason::insufficient_balance, m};
   if (error.is_revert()) return classify_revert(revert_reason(error));
-  return "not sent: the node refused the transaction (" + m + ")";
+  return {FailureReason::not_sent, "the node refused the transaction (" + m + ")"};
 }
 
 bool is_nonce_too_low(const chain::RpcError& error) {
-  return contains(error.node_message(), "nonce too low") || contains(error.node_message(), "already known") ||
-         contains(error.node_message(), "replacement transaction underpriced");
+  return contains(error.node_message(), "nonce too low") || contains(error.node_message(), "nonce has already been used") ||
+         contains(error.node_message(), "nonce is too low");
+}
+
+bool is_already_known(const chain::RpcError& error) {
+  return contains(error.node_message(), "already known") || contains(error.node_message(), "known transaction") ||
+         contains(error.node_message(), "already imported") || contains(error.node_message(), "already in the pool");
+}
+
+bool is_underpriced_replacement(const chain::RpcError& error) {
+  return contains(error.node_message(), "replacement transaction underpriced") || contains(error.node_message(), "underpriced") ||
+         contains(error.node_message(), "already exists with a higher") || contains(error.node_message(), "fee too low");
 }
 
 }  // namespace bscbot::core::trade

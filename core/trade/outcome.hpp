@@ -8,6 +8,7 @@
 #include "core/chain/address.hpp"
 #include "core/chain/eth.hpp"
 #include "core/chain/rpc_client.hpp"
+#include "core/trade/failure.hpp"
 
 namespace bscbot::core::trade {
 
@@ -18,18 +19,25 @@ namespace bscbot::core::trade {
 std::optional<U256> amount_received(const chain::Receipt& receipt, const chain::Address& token_out, const chain::Address& wallet,
                                     bool native_out, const chain::Address& wbnb, const chain::Address& router);
 
-// The trade's `error` text for a revert with `reason` (the decoded Error(string), if any):
-// "slippage: ...", "insufficient liquidity: ...", "insufficient balance: ...", "deadline
-// expired: ..." or "reverted: ...".
-std::string classify_revert(const std::optional<std::string>& reason);
+// The failure of a revert with `reason` (the decoded Error(string), if any): slippage,
+// insufficient liquidity, insufficient balance, deadline expired, or reverted.
+Failure classify_revert(const std::optional<std::string>& reason);
 
 // The revert reason carried by a node error (eth_call / eth_estimateGas), decoded.
 std::optional<std::string> revert_reason(const chain::RpcError& error);
 
-// The trade's `error` text for a transaction the node refused to accept.
-std::string classify_refusal(const chain::RpcError& error);
+// The failure of a transaction the node refused to accept.
+Failure classify_refusal(const chain::RpcError& error);
 
 // Whether the node refused because our nonce is already used (we must resync from the chain).
 bool is_nonce_too_low(const chain::RpcError& error);
+
+// Whether the node refused because it already holds this very transaction: an earlier attempt
+// (a retried request, a rebroadcast) got through, so it counts as sent.
+bool is_already_known(const chain::RpcError& error);
+
+// Whether the node refused a transaction at a nonce it holds another one for, priced too low to
+// replace it.
+bool is_underpriced_replacement(const chain::RpcError& error);
 
 }  // namespace bscbot::core::trade

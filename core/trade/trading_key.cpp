@@ -8,7 +8,9 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <string>
 
 #include "core/error.hpp"
@@ -118,6 +120,46 @@ std::optional<chain::PrivateKey> load_trading_key(const config::Config& cfg) {
     }
   }
   return std::nullopt;
+}
+
+}  // namespace bscbot::core::trade
+
+namespace bscbot::core::trade {
+
+std::vector<chain::PrivateKey> load_trading_keys(const config::Config& cfg) {
+  std::vector<chain::PrivateKey> keys;
+  std::vector<std::string> origins;
+  const auto add = [&](chain::PrivateKey key, std::string origin) {
+    const chain::Address address = key.address();
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (keys[i].address() == address) {
+        throw Error(ErrorKind::config, fmt::format("trading wallet {} is configured twice ({} and {}); keep one", address.to_checksum(),
+                                                   origins[i], origin));
+      }
+    }
+    keys.push_back(std::move(key));
+    origins.push_back(std::move(origin));
+  };
+  if (auto key = load_trading_key(cfg)) {
+    add(std::move(*key), cfg.is_set("TRADING_KEY_FILE") ? cfg.path("TRADING_KEY_FILE").string() : "TRADING_PRIVATE_KEY");
+  }
+  for (const std::string& file : cfg.list("TRADING_KEY_FILES")) add(read_key_file(file), file);
+  if (cfg.is_set("TRADING_KEY_DIR")) {
+    const std::filesystem::path dir = cfg.path("TRADING_KEY_DIR");
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) {
+      throw Error(ErrorKind::config, fmt::format("TRADING_KEY_DIR (from {}) is {}, not a folder", cfg.source("TRADING_KEY_DIR").describe(), dir.string()));
+    }
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+      if (entry.path().extension() == ".key") files.push_back(entry.path());
+    }
+    if (ec) throw Error(ErrorKind::config, fmt::format("cannot list TRADING_KEY_DIR {}: {}", dir.string(), ec.message()));
+    if (files.empty()) throw Error(ErrorKind::config, fmt::format("TRADING_KEY_DIR {} holds no *.key file", dir.string()));
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) add(read_key_file(file), file.string());
+  }
+  return keys;
 }
 
 }  // namespace bscbot::core::trade

@@ -51,6 +51,10 @@ http::Response health(App& app, bool detail) {
   };
   nlohmann::json logs_json = folder_json(logs);
   logs_json["lost_lines"] = app.state.log_write_failures.load();
+  // Swaps cannot be sent nor followed while no endpoint answers: not "ok" at the top level.
+  if (app.trading) {
+    if (std::string chain = app.trading->problem(); !chain.empty()) problems.push_back(std::move(chain));
+  }
 
   const auto hits = app.state.cache_hits.load();
   const auto misses = app.state.cache_misses.load();

@@ -2,6 +2,7 @@
 // time so they are never stale.
 #include "daemon/api/routes.hpp"
 #include "daemon/app.hpp"
+#include "daemon/trading_service.hpp"
 
 namespace bscbot::daemon::api {
 
@@ -22,6 +23,7 @@ http::Response metrics(App& app) {
   s.db_connection_errors = static_cast<double>(pool.connection_errors);
   s.loop_tick_age_seconds = static_cast<double>(app.state.tick_age().count()) / 1000.0;
   s.db_ok = app.state.db().state == DbState::ok;
+  if (app.trading) app.trading->fill_metrics(s);
   return http::Response::text(200, app.metrics.render(s), "text/plain; version=0.0.4; charset=utf-8");
 }
 

@@ -42,20 +42,12 @@ int parse_limit(const http::Request& r) {
   return limit;
 }
 
-bool is_address(const std::string& s) {
-  return s.size() == 42 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') &&
-         std::all_of(s.begin() + 2, s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
-}
-
 http::Response history(App& app, const http::Request& r) {
   reject_unknown(r, {"limit", "wallet", "status", "since"});
   core::db::HistoryQuery q;
   q.limit = parse_limit(r);
   if (auto it = r.query.find("wallet"); it != r.query.end()) {
-    if (!is_address(it->second)) {
-      throw Error(ErrorKind::usage, fmt::format("wallet must be a 0x-prefixed 40-hex-digit address, got '{}'", it->second));
-    }
-    q.wallet = it->second;
+    q.wallet = core::trade::parse_wallet(it->second).to_hex();  // the one address rule
   }
   if (auto it = r.query.find("status"); it != r.query.end()) {
     q.status = core::db::parse_trade_status(it->second);
@@ -129,6 +121,7 @@ core::trade::SwapRequest swap_request(const nlohmann::json& p) {
     req.deadline_seconds = d;
   }
   req.amount_out_min = amount_text(p, "amount_out_min");
+  req.wallet = text("wallet");
   return req;
 }
 
@@ -156,7 +149,8 @@ http::Response swap(App& app, const http::Request& r) {
   const auto body = nlohmann::json::parse(r.body.empty() ? std::string("{}") : r.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) throw Error(ErrorKind::usage, "the body must be a JSON object");
   for (const auto& [k, _] : body.items()) {
-    static const std::vector<std::string> known = {"from", "to", "amount", "amount_wei", "slippage", "deadline_seconds", "amount_out_min", "dry_run"};
+    static const std::vector<std::string> known = {"from", "to", "amount", "amount_wei", "slippage", "deadline_seconds", "amount_out_min", "dry_run",
+                                                   "wallet"};
     if (std::find(known.begin(), known.end(), k) == known.end()) {
       throw Error(ErrorKind::usage, fmt::format("unknown field '{}'; allowed: {}", k, fmt::join(known, ", ")));
     }
@@ -175,7 +169,7 @@ http::Response swap(App& app, const http::Request& r) {
     return http::Response::json(200, {{"dry_run", true}, {"quote", core::trade::to_json(q)}});
   }
   const auto trade = e.submit(req);
-  return http::Response::json(202, {{"trade", trade}, {"queue_position", e.status().queue_length}});
+  return http::Response::json(202, {{"trade", trade}, {"queue_position", e.status().queue_length}, {"wallet", trade.wallet_address}});
 }
 
 std::optional<core::db::Trade> find_trade(App& app, const std::string& which) {
@@ -194,16 +188,70 @@ http::Response trade(App& app, const http::Request& r) {
   const std::string& which = r.params.at("id");
   const auto t = find_trade(app, which);
   if (!t) throw Error(ErrorKind::not_found, fmt::format("no trade {}", which));
-  return http::Response::json(200, {{"trade", *t}});
+  // Every transaction the trade was sent under (replacements, a cancel, its approval).
+  nlohmann::json txs = nlohmann::json::array();
+  for (const auto& tx : app.store.lanes().transactions(t->id)) {
+    txs.push_back({{"tx_hash", tx.tx_hash},
+                   {"kind", std::string(core::db::to_string(tx.kind))},
+                   {"nonce", tx.nonce},
+                   {"gas_price", tx.gas_price.decimal()},
+                   {"state", std::string(core::db::to_string(tx.state))},
+                   {"block_number", tx.block_number ? nlohmann::json(*tx.block_number) : nlohmann::json(nullptr)},
+                   {"created_at", core::to_sql_datetime(tx.created_at)}});
+  }
+  return http::Response::json(200, {{"trade", *t}, {"transactions", txs}});
 }
 
-http::Response cancel(App& app, const http::Request& r) {
+std::int64_t trade_id(const http::Request& r) {
   const std::string& which = r.params.at("id");
   std::int64_t id = 0;
   const auto [ptr, ec] = std::from_chars(which.data(), which.data() + which.size(), id);
   if (ec != std::errc() || ptr != which.data() + which.size()) throw Error(ErrorKind::usage, fmt::format("'{}' is not a trade id", which));
-  const auto t = engine(app).cancel(id);
-  return http::Response::json(200, {{"trade", t}, {"cancelled", true}});
+  return id;
+}
+
+http::Response speed_up(App& app, const http::Request& r) {
+  const auto t = engine(app).speed_up(trade_id(r));
+  return http::Response::json(202, {{"trade", t}, {"speed_up_requested", true}});
+}
+
+// Each of this daemon's wallets: its sender (lease, nonce, in flight) and the manual's 24 h
+// metrics for it.
+http::Response wallets(App& app, const http::Request& r) {
+  reject_unknown(r, {"since"});
+  core::SystemTime since = core::system_clock().now() - std::chrono::hours(24);
+  if (auto it = r.query.find("since"); it != r.query.end()) since = core::system_clock().now() - core::parse_duration(it->second);
+  const auto stats = app.store.lanes().stats_by_wallet(since);
+  const auto status = engine(app).status();
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& w : status.wallets) {
+    const std::string lower = core::db::trade_rules::lower(w.address);
+    nlohmann::json s = {{"total", 0}, {"completed", 0}, {"failed", 0}, {"pending", 0}, {"success_rate", nullptr}, {"avg_gas_fee_wei", nullptr}};
+    for (const auto& ws : stats) {
+      if (ws.wallet != lower) continue;
+      s = {{"total", ws.stats.total},
+           {"completed", ws.stats.completed},
+           {"failed", ws.stats.failed},
+           {"pending", ws.stats.pending},
+           {"success_rate", ws.stats.success_rate ? nlohmann::json(*ws.stats.success_rate) : nlohmann::json(nullptr)},
+           {"avg_gas_fee_wei", ws.stats.avg_gas_fee_wei ? nlohmann::json(*ws.stats.avg_gas_fee_wei) : nlohmann::json(nullptr)}};
+    }
+    out.push_back({{"address", w.address},
+                   {"sending", w.sending},
+                   {"next_nonce", w.next_nonce ? nlohmann::json(*w.next_nonce) : nlohmann::json(nullptr)},
+                   {"in_flight", w.in_flight},
+                   {"stuck", w.stuck},
+                   {"stats", s}});
+  }
+  return http::Response::json(200, {{"wallets", out}, {"since", core::to_sql_datetime(since)}});
+}
+
+// A queued swap is cancelled now (200); a sent one gets a cancel transaction and ends cancelled
+// only once that is mined, or completed if the swap wins the race (202).
+http::Response cancel(App& app, const http::Request& r) {
+  const auto result = engine(app).cancel(trade_id(r));
+  return http::Response::json(result.cancelled ? 200 : 202,
+                              {{"trade", result.trade}, {"cancelled", result.cancelled}, {"cancel_requested", result.requested}});
 }
 
 }  // namespace
@@ -214,10 +262,16 @@ std::vector<http::Route> trading_routes(App& app) {
        [&app](const http::Request& r) { return history(app, r); }},
       {"GET", "/api/v1/trading/trades/{id}", http::Auth::viewer, "One trade by id or transaction hash",
        [&app](const http::Request& r) { return trade(app, r); }},
-      {"POST", "/api/v1/trading/swap", http::Auth::trader, "Queue a swap (from, to, amount|amount_wei, slippage, deadline_seconds, amount_out_min, dry_run)",
+      {"POST", "/api/v1/trading/swap", http::Auth::trader,
+       "Queue a swap (from, to, amount|amount_wei, slippage, deadline_seconds, amount_out_min, wallet, dry_run)",
        [&app](const http::Request& r) { return swap(app, r); }},
-      {"POST", "/api/v1/trading/trades/{id}/cancel", http::Auth::trader, "Cancel a queued swap that was not sent",
+      {"POST", "/api/v1/trading/trades/{id}/cancel", http::Auth::trader,
+       "Cancel a swap: a queued one at once (200), a sent one with a 0-value self-transfer at its nonce (202)",
        [&app](const http::Request& r) { return cancel(app, r); }},
+      {"POST", "/api/v1/trading/trades/{id}/speed-up", http::Auth::trader, "Replace a sent swap's transaction with a higher gas price now (202)",
+       [&app](const http::Request& r) { return speed_up(app, r); }},
+      {"GET", "/api/v1/trading/wallets", http::Auth::viewer, "This daemon's wallets: sender state and 24 h metrics each (since)",
+       [&app](const http::Request& r) { return wallets(app, r); }},
       {"GET", "/api/v1/quote", http::Auth::viewer, "Router quote with minimum output, mid price and gas (from, to, amount|amount_wei, slippage)",
        [&app](const http::Request& r) { return quote(app, r); }},
       {"GET", "/api/v1/gas-price", http::Auth::viewer, "eth_gasPrice and the price swaps pay with GAS_PRICE_MULTIPLIER",

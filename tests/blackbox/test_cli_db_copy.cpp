@@ -1,6 +1,7 @@
 // `bscbot db copy`: the manual's "migrate to PostgreSQL" (方案D) and the way back, every table
 // from one snapshot, proved by counts and checksums, refused into a non-empty target.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
@@ -34,6 +35,10 @@ TEST_CASE("cli: db copy moves every table to PostgreSQL and back, proved, and re
   const auto big = test::insert_trade(s.path(), "2026-11-24 02:00:00", "completed", "0x2222222222222222222222222222222222222222", k_max, "1",
                                       "execution reverted: \"INSUFFICIENT\"");
   test::sql(s.path(), "INSERT INTO daemon_state (key, value) VALUES ('next_nonce:0xabc', '42')");
+  // Every hash a trade was sent under, signed bytes included (the trade pipeline's table).
+  test::sql(s.path(), fmt::format("INSERT INTO trade_transactions (wallet_address, nonce, tx_hash, trade_id, kind, gas_price, raw_tx, epoch, state) "
+                                  "VALUES ('0x2222222222222222222222222222222222222222', 4, '0x{:064x}', {}, 'swap', '{}', '0xf86c01', 3, 'mined')",
+                                  9, big, k_max));
   test::sql(s.path(), "INSERT INTO metric_samples (sampled_at, name, value) VALUES ('2026-11-24 02:05:00', 'rss_bytes', 0.1234567890123456789)");
   const std::string history_before = test::bscbot({"--json", "trade", "history", "--limit", "1000"}, s.path()).out;
 
@@ -43,7 +48,7 @@ TEST_CASE("cli: db copy moves every table to PostgreSQL and back, proved, and re
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   const json doc = json::parse(r.out);
   CHECK(doc["ok"] == true);
-  CHECK(doc["tables"].size() == 5);
+  CHECK(doc["tables"].size() == 6);
   for (const auto& t : doc["tables"]) {
     CAPTURE(t.dump());
     CHECK(t["ok"] == true);
@@ -52,6 +57,7 @@ TEST_CASE("cli: db copy moves every table to PostgreSQL and back, proved, and re
   }
   // What psql sees there.
   CHECK(server.psql(url, "SELECT COUNT(*) FROM trades") == "2501");
+  CHECK(server.psql(url, "SELECT gas_price FROM trade_transactions WHERE nonce = 4") == k_max);
   CHECK(server.psql(url, "SELECT amount_in FROM trades WHERE id = " + std::to_string(big)) == k_max);
   CHECK(server.psql(url, "SELECT label FROM wallets WHERE id = 3") == "main 'hot' 钱包");
   CHECK(server.psql(url, "SELECT error FROM trades WHERE id = " + std::to_string(big)) == "execution reverted: \"INSUFFICIENT\"");

@@ -30,7 +30,7 @@ TEST_CASE("diagnose trades: a real failed swap on the devnet, and the pair's res
     core::db::TradeStore& repo = store->trades();
     const std::string path = info.wbnb.to_hex() + "," + info.token_a.to_hex();
     for (const char* error : {"insufficient liquidity: PancakeLibrary: INSUFFICIENT_LIQUIDITY", "insufficient balance: insufficient funds for gas"}) {
-      const auto id = repo.insert({info.trader.to_hex(), info.wbnb.to_hex(), info.token_a.to_hex(), core::Wei(core::U256(1000)), path, {}, {}, {}, {}, {}, {}});
+      const auto id = repo.insert({info.trader.to_hex(), info.wbnb.to_hex(), info.token_a.to_hex(), core::Wei(core::U256(1000)), path, {}, {}, {}, {}, {}, {}, {}});
       REQUIRE(repo.fail(id, error, std::nullopt, core::db::KeepTxHash::no));
     }
   }

@@ -105,6 +105,11 @@ std::string Deployment::bscbot_ok(const std::vector<std::string>& args, const st
   std::string line;
   for (const auto& a : args) line += " " + a;
   INFO("bscbot" << line << ": " << r.err);
+  // A bscbotd that does not stop is a hang to explain: its threads' stacks go with the failure.
+  if (r.exit_code != 0 && args.size() >= 2 && args[0] == "daemon" && args[1] == "stop") {
+    INFO("bscbotd's threads: " << thread_dump(dir() / "data" / "bscbotd.pid"));
+    REQUIRE(r.exit_code == 0);
+  }
   REQUIRE(r.exit_code == 0);
   return r.out;
 }

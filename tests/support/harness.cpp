@@ -49,6 +49,16 @@ std::string read_text(const fs::path& path) {
   return s.str();
 }
 
+std::string thread_dump(const fs::path& pid_file) {
+  std::string pid = read_text(pid_file);
+  pid.erase(pid.find_first_not_of("0123456789"));
+  if (pid.empty()) return "no pid in " + pid_file.string();
+  const RunResult r = shell("command -v gdb >/dev/null || { echo 'gdb is not installed'; exit 0; }; "
+                            "gdb -p " + pid + " -batch -ex 'thread apply all bt' 2>&1 | grep -E '^(Thread|#)'",
+                            pid_file.parent_path());
+  return r.out.empty() ? "gdb printed nothing for pid " + pid : r.out;
+}
+
 namespace {
 
 std::vector<std::string> make_env(const std::map<std::string, std::string>& extra) {

@@ -115,4 +115,8 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
 
 std::string read_text(const std::filesystem::path& path);
 
+// Every thread's stack of the process whose pid `pid_file` holds (gdb -batch), for a failure
+// message about a process that hangs; says why when there is none to show.
+std::string thread_dump(const std::filesystem::path& pid_file);
+
 }  // namespace bscbot::test

@@ -5,20 +5,33 @@
 
 namespace bscbot::test {
 
-std::unique_ptr<core::db::Store> make_store(core::db::Backend backend, const Scratch& scratch, core::db::StoreOptions options,
-                                            Migrated migrated) {
+namespace {
+
+core::config::Config store_config(core::db::Backend backend, const Scratch& scratch, const std::string& url) {
   core::config::LoadOptions load;
   load.config_file = scratch.write("store.yaml", "");
   load.dotenv_file = scratch / "no.env";
-  if (backend == core::db::Backend::pg) {
-    load.overrides = {{"DB_CLIENT", "pg"}, {"DATABASE_URL", PgServer::shared().create_database(scratch.path().filename().string())}};
-  } else {
-    load.overrides = {{"DB_PATH", (scratch / "t.sqlite").string()}};
-  }
-  const auto cfg = core::config::load(load);
-  auto store = core::db::open_store(cfg, core::db::Access::create, std::move(options));
+  if (backend == core::db::Backend::pg) load.overrides = {{"DB_CLIENT", "pg"}, {"DATABASE_URL", url}};
+  else load.overrides = {{"DB_PATH", (scratch / "t.sqlite").string()}};
+  return core::config::load(load);
+}
+
+}  // namespace
+
+std::unique_ptr<core::db::Store> make_store(core::db::Backend backend, const Scratch& scratch, core::db::StoreOptions options,
+                                            Migrated migrated) {
+  const std::string url = backend == core::db::Backend::pg ? PgServer::shared().create_database(scratch.path().filename().string()) : "";
+  auto store = core::db::open_store(store_config(backend, scratch, url), core::db::Access::create, std::move(options));
   if (migrated == Migrated::yes) store->migrate();
   return store;
+}
+
+std::pair<std::unique_ptr<core::db::Store>, std::unique_ptr<core::db::Store>> make_store_pair(core::db::Backend backend, const Scratch& scratch) {
+  const std::string url = backend == core::db::Backend::pg ? PgServer::shared().create_database(scratch.path().filename().string()) : "";
+  auto first = core::db::open_store(store_config(backend, scratch, url), core::db::Access::create);
+  first->migrate();
+  auto second = core::db::open_store(store_config(backend, scratch, url), core::db::Access::read_write);
+  return {std::move(first), std::move(second)};
 }
 
 std::unique_ptr<core::db::Store> sqlite_file_store(const std::filesystem::path& path, std::span<const core::db::Migration> migrations) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "core/db/store.hpp"
 #include "tests/support/scratch.hpp"
@@ -26,6 +27,10 @@ enum class Migrated { yes, no };
 // An empty store of `backend` for one test, migrated unless asked not to be.
 std::unique_ptr<core::db::Store> make_store(core::db::Backend backend, const Scratch& scratch, core::db::StoreOptions options = {},
                                             Migrated migrated = Migrated::yes);
+
+// Two stores on one new database (one migrated SQLite file, or one PostgreSQL database), as two
+// daemons sharing it would open it.
+std::pair<std::unique_ptr<core::db::Store>, std::unique_ptr<core::db::Store>> make_store_pair(core::db::Backend backend, const Scratch& scratch);
 
 // The SQLite store on the file at `path` (created if missing), migrated by `migrations` (all of
 // this build's unless a test wants an older schema; none for a file that already has its schema).

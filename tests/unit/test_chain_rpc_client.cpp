@@ -115,18 +115,19 @@ TEST_CASE("chain: rpc fails over from a dead endpoint and scores it lower") {
   });
   RpcClient rpc = h.client({"http://dead", "http://alive"});
   CHECK(rpc.call("eth_blockNumber") == "0x10");
-  // Tried three times (1 + 2 retries) with doubling backoff, then failed over.
-  CHECK(h.transport->posts_to("http://dead") == 3);
+  // Another endpoint is left: one attempt, no retries, then failed over at once.
+  CHECK(h.transport->posts_to("http://dead") == 1);
   CHECK(h.transport->posts_to("http://alive") == 1);
-  CHECK(h.sleeps == std::vector<milliseconds>{milliseconds(100), milliseconds(200)});
+  CHECK(h.sleeps.empty());
 
   auto status = rpc.endpoints();
   REQUIRE(status.size() == 2);
   CHECK(status[0].url == "http://dead");
   CHECK(status[0].score < status[1].score);
-  CHECK(status[0].consecutive_failures == 3);
-  CHECK(status[0].failures == 3);
-  CHECK(status[0].calls == 3);
+  CHECK(status[0].consecutive_failures == 1);
+  CHECK(status[0].failures == 1);
+  CHECK(status[0].calls == 1);
+  CHECK(status[0].circuit_open);
   CHECK(status[0].last_error.find("Couldn't connect") != std::string::npos);
   CHECK(status[1].consecutive_failures == 0);
   CHECK(status[1].calls == 1);
@@ -134,8 +135,131 @@ TEST_CASE("chain: rpc fails over from a dead endpoint and scores it lower") {
 
   // The next call goes straight to the healthy endpoint.
   CHECK(rpc.call("eth_blockNumber") == "0x10");
-  CHECK(h.transport->posts_to("http://dead") == 3);
+  CHECK(h.transport->posts_to("http://dead") == 1);
   CHECK(h.transport->posts_to("http://alive") == 2);
+}
+
+TEST_CASE("chain: the last endpoint left is retried with backoff") {
+  Harness h([](const std::string& url, const json& request) -> std::string {
+    static int calls = 0;
+    if (url == "http://dead" || ++calls < 3) refuse(url);
+    return result_for(request, "0x10");
+  });
+  RpcClient rpc = h.client({"http://dead", "http://flaky"});
+  CHECK(rpc.call("eth_blockNumber") == "0x10");
+  CHECK(h.transport->posts_to("http://dead") == 1);
+  CHECK(h.transport->posts_to("http://flaky") == 3);
+  CHECK(h.sleeps == std::vector<milliseconds>{milliseconds(100), milliseconds(200)});
+}
+
+TEST_CASE("chain: a hung endpoint costs one timeout, then is skipped for a cool-off that grows") {
+  // Issue 13 row 5: a node that accepts and never answers cost 3 x RPC_TIMEOUT_MS before
+  // failover, and again once its score had recovered.
+  bool hung = true;
+  Harness h([&](const std::string& url, const json& request) -> std::string {
+    if (url == "http://hung" && hung) {
+      throw TransportError("POST http://hung: Operation timed out after 750 milliseconds with 0 bytes received", 0,
+                           TransportError::Cause::timeout, Delivery::maybe_delivered);
+    }
+    return result_for(request, url);
+  });
+  h.options.health.cool_off_base = milliseconds(2000);
+  RpcClient rpc = h.client({"http://hung", "http://backup"});
+  CHECK(rpc.call("eth_blockNumber") == "http://backup");
+  CHECK(h.transport->posts_to("http://hung") == 1);
+  // Skipped while cooling off, however many calls come.
+  for (int i = 0; i < 20; ++i) CHECK(rpc.call("eth_blockNumber") == "http://backup");
+  CHECK(h.transport->posts_to("http://hung") == 1);
+  auto status = rpc.endpoints()[0];
+  CHECK(status.timeouts == 1);
+  CHECK(status.state() == "open");
+  // Its score recovers with time and it is tried once more, fails again: twice the cool-off.
+  h.clock.advance(std::chrono::seconds(120));
+  CHECK(rpc.call("eth_blockNumber") == "http://backup");
+  CHECK(h.transport->posts_to("http://hung") == 2);
+  CHECK(rpc.endpoints()[0].cool_off_ms == 4000);
+  h.clock.advance(std::chrono::seconds(3));
+  CHECK(rpc.call("eth_blockNumber") == "http://backup");
+  CHECK(h.transport->posts_to("http://hung") == 2);
+  // Once it answers it is closed and, with its score back, first again.
+  hung = false;
+  h.clock.advance(std::chrono::seconds(120));
+  CHECK(rpc.call("eth_blockNumber") == "http://hung");
+  CHECK(rpc.endpoints()[0].state() == "ok");
+  CHECK(h.sleeps.empty());
+}
+
+TEST_CASE("chain: a rate limit (HTTP 429 or a JSON-RPC limit answer) moves the call to the next endpoint") {
+  Harness h([](const std::string& url, const json& request) -> std::string {
+    if (url == "http://busy") throw TransportError("POST http://busy: HTTP 429: Too Many Requests", 429);
+    if (url == "http://capped") return error_for(request, -32005, "daily request count exceeded, request rate limited");
+    if (request.is_array()) return json::array({json::parse(result_for(request[0], "0x1"))}).dump();
+    return result_for(request, "0x1");
+  });
+  std::vector<std::string> seen;
+  h.options.observer = [&](const RpcAttempt& a) { seen.push_back(a.endpoint + " " + std::string(a.method) + " " + std::string(to_string(a.outcome))); };
+  RpcClient rpc = h.client({"http://busy", "http://capped", "http://free"});
+  CHECK(rpc.call("eth_gasPrice") == "0x1");
+  CHECK(seen == std::vector<std::string>{"http://busy eth_gasPrice rate_limited", "http://capped eth_gasPrice rate_limited",
+                                         "http://free eth_gasPrice ok"});
+  const auto status = rpc.endpoints();
+  CHECK(status[0].state() == "rate_limited");
+  CHECK(status[1].state() == "rate_limited");
+  CHECK(status[1].rate_limited == 1);
+  CHECK(status[2].state() == "ok");
+  // While they back off, calls go straight to the free endpoint.
+  CHECK(rpc.batch({{"eth_chainId", json::array()}}).size() == 1);
+  CHECK(seen.back() == "http://free batch:eth_chainId ok");
+  CHECK(h.transport->posts_to("http://busy") == 1);
+}
+
+TEST_CASE("chain: every endpoint rate limited or down is unavailable, and says whether a send may have arrived") {
+  Harness h(
+      [](const std::string& url, const json& request) -> std::string {
+        if (url == "http://limited") return error_for(request, 429, "Too many requests");
+        throw TransportError("POST " + url + ": Couldn't connect to server", 0, TransportError::Cause::refused, Delivery::not_delivered);
+      },
+      /*retries=*/0);
+  {
+    RpcClient rpc = h.client({"http://down1", "http://down2"});
+    try {
+      rpc.call("eth_sendRawTransaction", json::array({"0x00"}));
+      FAIL("expected NoAnswerError");
+    } catch (const NoAnswerError& e) {
+      CHECK(e.delivery() == Delivery::not_delivered);
+      CHECK(std::string(e.what()).find("2 attempts on 2 endpoints") != std::string::npos);
+    }
+    // Both cooling off now: the one that reopens first is still asked, once.
+    CHECK_THROWS_WITH_AS(rpc.call("eth_blockNumber"), doctest::Contains("1 more cooling off"), NoAnswerError);
+  }
+  {
+    RpcClient rpc = h.client({"http://down1", "http://limited"});
+    try {
+      rpc.call("eth_sendRawTransaction", json::array({"0x00"}));
+      FAIL("expected NoAnswerError");
+    } catch (const NoAnswerError& e) {
+      // The rate-limited node read the request: it may hold the transaction.
+      CHECK(e.delivery() == Delivery::maybe_delivered);
+      CHECK(std::string(e.what()).find("rate limited") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("chain: the client remembers when a node last answered") {
+  bool up = true;
+  Harness h([&](const std::string& url, const json& request) -> std::string {
+    if (!up) refuse(url);
+    return error_for(request, 3, "execution reverted");
+  }, /*retries=*/0);
+  RpcClient rpc = h.client({"http://a"});
+  CHECK_FALSE(rpc.last_answer().has_value());
+  CHECK_THROWS_AS(rpc.call("eth_call"), RpcError);
+  const auto first = rpc.last_answer();
+  CHECK(first == h.clock.now());  // a node error is an answer
+  up = false;
+  h.clock.advance(std::chrono::seconds(30));
+  CHECK_THROWS_AS(rpc.call("eth_call"), NoAnswerError);
+  CHECK(rpc.last_answer() == first);
 }
 
 TEST_CASE("chain: rpc tries a failed endpoint again once it has recovered") {
@@ -183,10 +307,10 @@ TEST_CASE("chain: rpc reports unavailable when every endpoint fails") {
     CHECK(e.kind() == ErrorKind::unavailable);
     const std::string message = e.what();
     CHECK(message.find("eth_gasPrice") != std::string::npos);
-    CHECK(message.find("6 attempts on 2 endpoints") != std::string::npos);
+    CHECK(message.find("4 attempts on 2 endpoints") != std::string::npos);
     CHECK(message.find("HTTP 503") != std::string::npos);
   }
-  CHECK(h.transport->posts().size() == 6);
+  CHECK(h.transport->posts().size() == 4);
 }
 
 TEST_CASE("chain: a JSON-RPC error answer is thrown with its code and not retried") {
@@ -237,11 +361,10 @@ TEST_CASE("chain: JSON-RPC error codes map to error kinds") {
   CHECK_FALSE(thrown(-32000, "nonce too low").is_revert());
   CHECK(thrown(-32000, "execution reverted").is_revert());  // geth without data
   CHECK_FALSE(thrown(-32000, "execution reverted").revert_data().has_value());
-  CHECK(thrown(-32005, "limit exceeded").kind() == ErrorKind::unavailable);
   CHECK(thrown(-32603, "internal error").kind() == ErrorKind::unavailable);
   CHECK(thrown(-32601, "the method eth_foo does not exist").kind() == ErrorKind::unavailable);
   CHECK(thrown(-32602, "invalid argument 0").kind() == ErrorKind::data);
-  CHECK(h.transport->posts().size() == 8);
+  CHECK(h.transport->posts().size() == 7);
 }
 
 TEST_CASE("chain: unusable answers count as endpoint failures") {

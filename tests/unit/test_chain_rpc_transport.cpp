@@ -177,12 +177,20 @@ TEST_CASE("chain: curl transport reports refused connections and timeouts") {
   } catch (const TransportError& e) {
     CHECK(e.http_status() == 0);
     CHECK(std::string(e.what()).find(refused_url) != std::string::npos);
+    // Nothing left this machine: a transaction in that request was surely not sent.
+    CHECK(e.cause() == TransportError::Cause::refused);
+    CHECK(e.delivery() == Delivery::not_delivered);
   }
 
   LocalServer slow([](const std::string&) { return LocalServer::Reply{200, "late", milliseconds(800)}; });
-  const auto started = std::chrono::steady_clock::now();
-  CHECK_THROWS_AS(transport->post(slow.url(), "{}", milliseconds(200)), TransportError);
-  CHECK(std::chrono::steady_clock::now() - started < milliseconds(700));
+  try {
+    transport->post(slow.url(), "{}", milliseconds(200));
+    FAIL("expected a TransportError");
+  } catch (const TransportError& e) {
+    // The request went out and the node may act on it: a timeout after connecting.
+    CHECK(e.cause() == TransportError::Cause::timeout);
+    CHECK(e.delivery() == Delivery::maybe_delivered);
+  }
   transport.reset();
 }
 
@@ -198,5 +206,17 @@ TEST_CASE("chain: transport errors name the endpoint with its secrets masked") {
     CHECK(message.find("hunter2") == std::string::npos);
     CHECK(message.find("64a9df0874fb4a93b9d0a3849de012d3") == std::string::npos);
     CHECK(message.find("http://bob:****@127.0.0.1:" + std::to_string(port) + "/v1/****") != std::string::npos);
+  }
+}
+
+TEST_CASE("chain: an HTTP error status means the request was not taken") {
+  LocalServer server([](const std::string&) { return LocalServer::Reply{502, "bad gateway"}; });
+  auto transport = make_curl_transport(TransportOptions{milliseconds(300)});
+  try {
+    transport->post(server.url(), "{}", milliseconds(2000));
+    FAIL("expected a TransportError");
+  } catch (const TransportError& e) {
+    CHECK(e.cause() == TransportError::Cause::http_status);
+    CHECK(e.delivery() == Delivery::not_delivered);
   }
 }

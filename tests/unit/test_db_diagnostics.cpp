@@ -23,7 +23,7 @@ TEST_CASE("db diagnostics: every named query's statements, captured off the live
   {
     auto store = db::open_store(cfg, db::Access::create);
     store->migrate();
-    store->trades().insert(db::NewTrade{"0x1", "a", "b", Wei(), "", {}, {}, {}, {}, {}, {}});
+    store->trades().insert(db::NewTrade{"0x1", "a", "b", Wei(), "", {}, {}, {}, {}, {}, {}, {}});
   }
   const std::string before = bscbot::test::read_text(path);
   const auto names = db::known_query_names();

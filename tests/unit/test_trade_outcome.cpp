@@ -70,25 +70,31 @@ TEST_CASE("trade: BNB received is WBNB's Withdrawal by the router") {
 }
 
 TEST_CASE("trade: revert reasons map to the runbook's failure reasons") {
-  CHECK(classify_revert(std::string("UniswapV2Router: INSUFFICIENT_OUTPUT_AMOUNT")).rfind("slippage:", 0) == 0);
-  CHECK(classify_revert(std::string("UniswapV2Library: INSUFFICIENT_LIQUIDITY")).rfind("insufficient liquidity:", 0) == 0);
-  CHECK(classify_revert(std::string("UniswapV2Router: EXPIRED")).rfind("deadline expired:", 0) == 0);
-  CHECK(classify_revert(std::string("TransferHelper: TRANSFER_FROM_FAILED")).rfind("insufficient balance:", 0) == 0);
-  CHECK(classify_revert(std::string("something else")) == "reverted: something else");
-  CHECK(classify_revert(std::nullopt) == "reverted: no reason given");
+  CHECK(classify_revert(std::string("UniswapV2Router: INSUFFICIENT_OUTPUT_AMOUNT")).reason == FailureReason::slippage);
+  CHECK(classify_revert(std::string("UniswapV2Library: INSUFFICIENT_LIQUIDITY")).reason == FailureReason::insufficient_liquidity);
+  CHECK(classify_revert(std::string("UniswapV2Router: EXPIRED")).reason == FailureReason::deadline_expired);
+  CHECK(classify_revert(std::string("TransferHelper: TRANSFER_FROM_FAILED")).reason == FailureReason::insufficient_balance);
+  CHECK(classify_revert(std::string("something else")).text() == "reverted: something else");
+  CHECK(classify_revert(std::string("something else")).reason == FailureReason::reverted);
+  CHECK(classify_revert(std::nullopt).text() == "reverted: no reason given");
+  // The stored text reads back to the same reason and detail.
+  const auto back = Failure::parse(classify_revert(std::string("UniswapV2Router: EXPIRED")).text());
+  REQUIRE(back.has_value());
+  CHECK(back->reason == FailureReason::deadline_expired);
+  CHECK(back->detail == classify_revert(std::string("UniswapV2Router: EXPIRED")).detail);
 }
 
 TEST_CASE("trade: node errors give their revert reason and refusal class") {
   const std::string hex = to_hex(error_string("UniswapV2Router: INSUFFICIENT_OUTPUT_AMOUNT"));
   const RpcError revert("eth_estimateGas", 3, "execution reverted: UniswapV2Router: INSUFFICIENT_OUTPUT_AMOUNT", hex);
   CHECK(revert_reason(revert) == std::optional<std::string>("UniswapV2Router: INSUFFICIENT_OUTPUT_AMOUNT"));
-  CHECK(classify_refusal(revert).rfind("slippage:", 0) == 0);
+  CHECK(classify_refusal(revert).reason == FailureReason::slippage);
   const RpcError message_only("eth_call", -32000, "execution reverted: UniswapV2Router: EXPIRED", nullptr);
   CHECK(revert_reason(message_only) == std::optional<std::string>("UniswapV2Router: EXPIRED"));
   const RpcError funds("eth_sendRawTransaction", -32000, "insufficient funds for gas * price + value", nullptr);
-  CHECK(classify_refusal(funds).rfind("insufficient balance:", 0) == 0);
+  CHECK(classify_refusal(funds).reason == FailureReason::insufficient_balance);
   const RpcError low("eth_sendRawTransaction", -32000, "nonce too low", nullptr);
   CHECK(is_nonce_too_low(low));
-  CHECK(classify_refusal(low).rfind("not sent:", 0) == 0);
+  CHECK(classify_refusal(low).reason == FailureReason::not_sent);
   CHECK_FALSE(is_nonce_too_low(funds));
 }

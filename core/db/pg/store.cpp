@@ -50,13 +50,15 @@ public:
         m_run(m_pool, options.observer, m_location),
         m_trades(m_run),
         m_samples(m_run),
-        m_state(m_run) {}
+        m_state(m_run),
+        m_lanes(m_run, settings) {}
 
   Backend backend() const override { return Backend::pg; }
   const std::string& location() const override { return m_location; }
   TradeStore& trades() override { return m_trades; }
   MetricStore& samples() override { return m_samples; }
   StateStore& state() override { return m_state; }
+  LaneStore& lanes() override { return m_lanes; }
 
   SchemaStatus schema_status() override {
     return m_run("schema.status", Retry::safe, [&](Connection& c) { return schema_status_of(applied_names(c)); });
@@ -260,6 +262,7 @@ private:
   Trades m_trades;
   Samples m_samples;
   State m_state;
+  Lanes m_lanes;
 };
 
 }  // namespace

@@ -3,16 +3,27 @@
 // core/db/pg includes this.
 #include <fmt/format.h>
 
+#include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 
 #include "core/db/pg/connection.hpp"
 #include "core/db/pool.hpp"
+#include "core/db/retry.hpp"
 #include "core/db/store.hpp"
 #include "core/error.hpp"
 
 namespace bscbot::core::db::pg {
 
 using PgPool = Pool<Connection>;
+
+// SQLSTATEs after which the statement surely did not happen and may succeed later: lock and
+// statement timeouts, serialization failures and deadlocks, a full disk or memory, a read-only
+// server, a server shutting down.
+inline bool is_transient_sqlstate(const std::string& s) {
+  return s == "55P03" || s == "57014" || s == "40001" || s == "40P01" || s == "25006" || s.starts_with("53") || s.starts_with("57P");
+}
 
 // Whether a call may be repeated on a fresh connection after the first one was lost: reads may;
 // a write may have committed before the answer was lost, so its caller decides.
@@ -39,10 +50,12 @@ public:
           lease.discard();
           m_pool.drop_idle();
           if (retry == Retry::safe && attempt == 1) continue;
-          throw Error(ErrorKind::unavailable, fmt::format("query {} failed: connection to PostgreSQL {} lost: {}", name, m_location, failure.message));
+          throw DbError(ErrorKind::unavailable, fmt::format("query {} failed: connection to PostgreSQL {} lost: {}", name, m_location, failure.message),
+                        DbFailure::connection_lost);
         }
-        throw Error(failure.sqlstate.starts_with("23") ? ErrorKind::data : ErrorKind::database,
-                    fmt::format("query {} failed: {}{}", name, failure.message, failure.sqlstate.empty() ? "" : " (SQLSTATE " + failure.sqlstate + ")"));
+        throw DbError(failure.sqlstate.starts_with("23") ? ErrorKind::data : ErrorKind::database,
+                      fmt::format("query {} failed: {}{}", name, failure.message, failure.sqlstate.empty() ? "" : " (SQLSTATE " + failure.sqlstate + ")"),
+                      is_transient_sqlstate(failure.sqlstate) ? DbFailure::transient : DbFailure::permanent);
       }
     }
   }
@@ -63,6 +76,9 @@ DatabaseStats read_stats(Connection& c, const std::string& location);
 // Whole tables in one transaction on a connection of `pool` (tables.cpp).
 std::unique_ptr<TableReader> open_reader(PgPool& pool, const std::string& location);
 std::unique_ptr<TableWriter> open_writer(PgPool& pool, const std::string& location);
+// The columns of a trade, in read_trade()'s order.
+const std::string& trade_columns();
+Trade read_trade(const Result& r, int row);
 
 class Trades final : public TradeStore {
 public:
@@ -84,6 +100,42 @@ public:
 
 private:
   Runner& m_run;
+};
+
+class Lanes final : public LaneStore {
+public:
+  Lanes(Runner& run, ConnectSettings settings);
+  ~Lanes() override;
+  std::optional<Fence> acquire(const std::string& wallet, const std::string& owner, std::chrono::seconds ttl) override;
+  bool renew(const Fence& fence) override;
+  void release(const Fence& fence) override;
+  std::vector<LeaseInfo> leases() override;
+  std::vector<Trade> claim(const Fence& fence, int limit) override;
+  std::map<std::string, std::int64_t> pending_by_wallet() override;
+  bool cancel_queued(std::int64_t id, const std::string& error) override;
+  bool record_first_send(const Fence& fence, std::int64_t trade_id, const SignedTrade& signed_trade, const TxRecord& tx) override;
+  bool record_tx(const Fence& fence, const TxRecord& tx) override;
+  bool mark_tx(const Fence& fence, const std::string& tx_hash, TxState state) override;
+  bool settle(const Fence& fence, const NonceOutcome& outcome) override;
+  bool fail_unsent(const Fence& fence, std::int64_t trade_id, const std::string& error) override;
+  std::vector<TradeTx> unsettled(const std::string& wallet) override;
+  std::vector<TradeTx> transactions(std::int64_t trade_id) override;
+  std::optional<std::int64_t> max_nonce(const std::string& wallet) override;
+  bool request(std::int64_t trade_id, OperatorRequest request) override;
+  std::vector<std::pair<std::int64_t, OperatorRequest>> requests(const std::string& wallet) override;
+  bool clear_request(const Fence& fence, std::int64_t trade_id) override;
+  std::vector<WalletStats> stats_by_wallet(SystemTime since) override;
+
+private:
+  Connection& session();
+  template <typename F>
+  auto on_session(std::string_view name, F&& f);
+
+  Runner& m_run;
+  ConnectSettings m_settings;
+  std::mutex m_mutex;  // guards the session and m_held
+  std::unique_ptr<Connection> m_session;
+  std::set<std::string> m_held;  // wallets whose advisory lock the session holds
 };
 
 class Samples final : public MetricStore {

@@ -4,17 +4,14 @@
 
 namespace bscbot::core::db::pg {
 
-namespace {
-
-const std::string& columns() {
+const std::string& trade_columns() {
   static const std::string c = fmt::format(
       "id, tx_hash, wallet_address, token_in, token_out, amount_in, amount_out, amount_out_min, quoted_amount_out, path, "
-      "slippage_bps, deadline, gas_limit, gas_price, gas_used, gas_fee, nonce, chain_id, block_number, status, error, {}, {}, {}",
+      "slippage_bps, deadline, gas_limit, gas_price, gas_used, gas_fee, nonce, chain_id, block_number, status, error, {}, {}, {}, "
+      "deadline_seconds, operator_request",
       epoch_us("created_at"), epoch_us("updated_at"), epoch_us("finalized_at"));
   return c;
 }
-
-std::string select(std::string_view rest) { return fmt::format("SELECT {} FROM trades {}", columns(), rest); }
 
 Trade read_trade(const Result& r, int i) {
   Trade t;
@@ -42,8 +39,14 @@ Trade read_trade(const Result& r, int i) {
   t.created_at = r.time(i, 21);
   t.updated_at = r.time(i, 22);
   t.finalized_at = r.opt_time(i, 23);
+  t.deadline_seconds = r.opt_integer(i, 24);
+  t.operator_request = r.opt_text(i, 25);
   return t;
 }
+
+namespace {
+
+std::string select(std::string_view rest) { return fmt::format("SELECT {} FROM trades {}", trade_columns(), rest); }
 
 std::vector<Trade> read_all(const Result& r) {
   std::vector<Trade> out;
@@ -79,12 +82,12 @@ std::int64_t Trades::insert(const NewTrade& t) {
   return m_run("trades.insert", Retry::no, [&](Connection& c) {
     const Result r = c.exec(
         "INSERT INTO trades (wallet_address, token_in, token_out, amount_in, path, amount_out_min, quoted_amount_out, "
-        "slippage_bps, deadline, chain_id, status, created_at, updated_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', COALESCE($11::timestamptz, now()), COALESCE($11::timestamptz, now())) "
+        "slippage_bps, deadline, chain_id, status, created_at, updated_at, deadline_seconds) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', COALESCE($11::timestamptz, now()), COALESCE($11::timestamptz, now()), $12) "
         "RETURNING id",
         {Param::of(trade_rules::lower(t.wallet_address)), Param::of(trade_rules::lower(t.token_in)), Param::of(trade_rules::lower(t.token_out)),
          Param::of(t.amount_in), Param::of(trade_rules::lower(t.path)), Param::of(t.amount_out_min), Param::of(t.quoted_amount_out),
-         Param::of(t.slippage_bps), Param::of(t.deadline), Param::of(t.chain_id), Param::of(t.created_at)});
+         Param::of(t.slippage_bps), Param::of(t.deadline), Param::of(t.chain_id), Param::of(t.created_at), Param::of(t.deadline_seconds)});
     return r.integer(0, 0);
   });
 }

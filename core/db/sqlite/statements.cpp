@@ -51,7 +51,7 @@ void run_every_query(TradeStore& t, MetricStore& m, StateStore& s) {
       // A refusal (a constraint) still traced its statement first.
     }
   };
-  attempt([&] { t.insert(NewTrade{zero, zero, zero, Wei(), zero, {}, {}, {}, {}, {}, {}}); });
+  attempt([&] { t.insert(NewTrade{zero, zero, zero, Wei(), zero, {}, {}, {}, {}, {}, {}, {}}); });
   attempt([&] { t.find(1); });
   attempt([&] { t.find_by_tx_hash("0x00"); });
   attempt([&] { t.history(HistoryQuery{}); });

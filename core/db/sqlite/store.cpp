@@ -52,7 +52,8 @@ public:
         m_run(m_pool, options.observer),
         m_trades(m_run),
         m_samples(m_run),
-        m_state(m_run) {
+        m_state(m_run),
+        m_lanes(m_run) {
     // The first connection creates the file (Access::create) or finds it missing, with the error
     // naming the file; the pool then keeps it.
     m_first = std::make_unique<Connection>(m_path, access, busy_timeout_ms);
@@ -67,6 +68,7 @@ public:
   TradeStore& trades() override { return m_trades; }
   MetricStore& samples() override { return m_samples; }
   StateStore& state() override { return m_state; }
+  LaneStore& lanes() override { return m_lanes; }
 
   SchemaStatus schema_status() override {
     return m_run("schema.status", [&](Connection& c) { return db::schema_status(c.db()); });
@@ -248,6 +250,7 @@ private:
   Trades m_trades;
   Samples m_samples;
   State m_state;
+  Lanes m_lanes;
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/db/pool.hpp"
+#include "core/db/retry.hpp"
 #include "core/db/sqlite/connection.hpp"
 #include "core/db/store.hpp"
 #include "core/error.hpp"
@@ -18,7 +19,8 @@ namespace bscbot::core::db::sqlite {
 using SqlitePool = Pool<Connection>;
 
 // Runs `f(Connection&)` on a borrowed connection, timed as `name`, with SQLite's exceptions
-// turned into core::Error(database) naming the query (and broken connections dropped).
+// turned into DbError(database) naming the query (and broken connections dropped): transient
+// when the database was locked, read-only or full, so a trade write can be repeated.
 class Runner {
 public:
   Runner(SqlitePool& pool, QueryObserver observer) : m_pool(pool), m_observer(std::move(observer)) {}
@@ -30,7 +32,10 @@ public:
       return observed(m_observer, name, [&] { return f(*lease); });
     } catch (const SQLite::Exception& e) {
       if (breaks_connection(e)) lease.discard();
-      throw Error(ErrorKind::database, fmt::format("query {} failed: {}", name, e.what()));
+      const DbState state = classify(e);
+      const bool transient = state == DbState::locked || state == DbState::readonly || state == DbState::disk_full;
+      throw DbError(ErrorKind::database, fmt::format("query {} failed: {}", name, e.what()),
+                    transient ? DbFailure::transient : DbFailure::permanent);
     }
   }
 
@@ -56,6 +61,33 @@ public:
   bool complete(std::int64_t id, const Wei& amount_out, const TradeReceipt& receipt) override;
   bool fail(std::int64_t id, const std::string& reason, const std::optional<TradeReceipt>& receipt, KeepTxHash keep) override;
   CleanupResult delete_older_than(SystemTime cutoff, DryRun dry_run) override;
+
+private:
+  Runner& m_run;
+};
+
+class Lanes final : public LaneStore {
+public:
+  explicit Lanes(Runner& run) : m_run(run) {}
+  std::optional<Fence> acquire(const std::string& wallet, const std::string& owner, std::chrono::seconds ttl) override;
+  bool renew(const Fence& fence) override;
+  void release(const Fence& fence) override;
+  std::vector<LeaseInfo> leases() override;
+  std::vector<Trade> claim(const Fence& fence, int limit) override;
+  std::map<std::string, std::int64_t> pending_by_wallet() override;
+  bool cancel_queued(std::int64_t id, const std::string& error) override;
+  bool record_first_send(const Fence& fence, std::int64_t trade_id, const SignedTrade& signed_trade, const TxRecord& tx) override;
+  bool record_tx(const Fence& fence, const TxRecord& tx) override;
+  bool mark_tx(const Fence& fence, const std::string& tx_hash, TxState state) override;
+  bool settle(const Fence& fence, const NonceOutcome& outcome) override;
+  bool fail_unsent(const Fence& fence, std::int64_t trade_id, const std::string& error) override;
+  std::vector<TradeTx> unsettled(const std::string& wallet) override;
+  std::vector<TradeTx> transactions(std::int64_t trade_id) override;
+  std::optional<std::int64_t> max_nonce(const std::string& wallet) override;
+  bool request(std::int64_t trade_id, OperatorRequest request) override;
+  std::vector<std::pair<std::int64_t, OperatorRequest>> requests(const std::string& wallet) override;
+  bool clear_request(const Fence& fence, std::int64_t trade_id) override;
+  std::vector<WalletStats> stats_by_wallet(SystemTime since) override;
 
 private:
   Runner& m_run;
@@ -89,6 +121,12 @@ private:
 // Whole tables in one transaction on a connection of `pool` (tables.cpp).
 std::unique_ptr<TableReader> open_reader(SqlitePool& pool);
 std::unique_ptr<TableWriter> open_writer(SqlitePool& pool);
+// The columns of a trade, in read_trade()'s order.
+inline constexpr std::string_view k_trade_columns =
+    "id, tx_hash, wallet_address, token_in, token_out, amount_in, amount_out, amount_out_min, "
+    "quoted_amount_out, path, slippage_bps, deadline, gas_limit, gas_price, gas_used, gas_fee, "
+    "nonce, chain_id, block_number, status, error, created_at, updated_at, finalized_at, deadline_seconds, operator_request";
+Trade read_trade(SQLite::Statement& q);
 
 // SQLite's datetime() text ("YYYY-MM-DD HH:MM:SS", UTC) to an instant; throws core::Error(data).
 SystemTime read_time(const SQLite::Column& c);

@@ -10,12 +10,7 @@ namespace bscbot::core::db::sqlite {
 
 namespace {
 
-constexpr std::string_view k_columns =
-    "id, tx_hash, wallet_address, token_in, token_out, amount_in, amount_out, amount_out_min, "
-    "quoted_amount_out, path, slippage_bps, deadline, gas_limit, gas_price, gas_used, gas_fee, "
-    "nonce, chain_id, block_number, status, error, created_at, updated_at, finalized_at";
-
-std::string select(std::string_view rest) { return fmt::format("SELECT {} FROM trades {}", k_columns, rest); }
+std::string select(std::string_view rest) { return fmt::format("SELECT {} FROM trades {}", k_trade_columns, rest); }
 
 std::optional<std::string> opt_text(const SQLite::Column& c) {
   if (c.isNull()) return std::nullopt;
@@ -31,6 +26,8 @@ std::optional<Wei> opt_wei(const SQLite::Column& c, std::string_view what) {
   if (c.isNull()) return std::nullopt;
   return Wei::require(c.getText(), what);
 }
+
+}  // namespace
 
 Trade read_trade(SQLite::Statement& q) {
   Trade t;
@@ -58,8 +55,12 @@ Trade read_trade(SQLite::Statement& q) {
   t.created_at = read_time(q.getColumn(21));
   t.updated_at = read_time(q.getColumn(22));
   t.finalized_at = read_optional_time(q.getColumn(23));
+  t.deadline_seconds = opt_int(q.getColumn(24));
+  t.operator_request = opt_text(q.getColumn(25));
   return t;
 }
+
+namespace {
 
 std::vector<Trade> read_all(SQLite::Statement& q) {
   std::vector<Trade> out;
@@ -107,8 +108,8 @@ std::int64_t Trades::insert(const NewTrade& t) {
   return m_run("trades.insert", [&](Connection& c) {
     auto q = c.prepared(
         "INSERT INTO trades (wallet_address, token_in, token_out, amount_in, path, amount_out_min, "
-        "quoted_amount_out, slippage_bps, deadline, chain_id, status, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', COALESCE(?, datetime('now')), COALESCE(?, datetime('now')))");
+        "quoted_amount_out, slippage_bps, deadline, chain_id, status, created_at, updated_at, deadline_seconds) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', COALESCE(?, datetime('now')), COALESCE(?, datetime('now')), ?)");
     q->bind(1, trade_rules::lower(t.wallet_address));
     q->bind(2, trade_rules::lower(t.token_in));
     q->bind(3, trade_rules::lower(t.token_out));
@@ -123,6 +124,7 @@ std::int64_t Trades::insert(const NewTrade& t) {
     if (t.created_at) created = to_sql_datetime(*t.created_at);
     bind_opt(*q, 11, created);
     bind_opt(*q, 12, created);
+    bind_opt(*q, 13, t.deadline_seconds);
     q->exec();
     return c.db().getLastInsertRowid();
   });
