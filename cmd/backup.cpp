@@ -277,9 +277,7 @@ int watched_create(Context& ctx, const CreateFlags& flags) {
   Watched w{"command.backup", "bscbot backup", core::notify::Severity::high,
             "bscbot backup list; bscbot health (disk_data); fix the cause and run `bscbot backup` again", "", {}};
   const auto& cfg = ctx.config();
-  const std::string database =
-      core::db::configured_backend(cfg) == core::db::Backend::pg ? "the PostgreSQL database of DATABASE_URL" : cfg.db_path().string();
-  w.evidence.push_back(fmt::format("database {}, backup folder {}", database, cfg.path("BACKUP_DIR").string()));
+  w.evidence.push_back(fmt::format("database {}, backup folder {}", core::db::describe_database(cfg), cfg.path("BACKUP_DIR").string()));
   return run_watched(ctx, w, [&] { return run_create(ctx, flags); });
 }
 

@@ -2,6 +2,7 @@
 #include "cmd/commands.hpp"
 #include "core/config/mask.hpp"
 #include "core/config/settings.hpp"
+#include "core/db/store.hpp"
 
 namespace bscbot::cmd {
 
@@ -23,11 +24,13 @@ int run_show(Context& ctx, bool changed_only) {
   // Derived values that operators look for, masked like the settings they come from.
   nlohmann::json rpc_urls = nlohmann::json::array();
   for (const std::string& url : cfg.rpc_urls()) rpc_urls.push_back(core::config::mask_url(url));
-  doc["_derived"] = {{"db_path", cfg.db_path().string()}, {"pid_file", cfg.pid_file().string()},
+  const bool pg = core::db::configured_backend(cfg) == core::db::Backend::pg;
+  doc["_derived"] = {{"database", core::db::describe_database(cfg)}, {"db_path", pg ? nlohmann::json() : nlohmann::json(cfg.db_path().string())},
+                     {"pid_file", cfg.pid_file().string()},
                      {"log_file", cfg.log_file().string()}, {"rpc_urls", rpc_urls}};
   out.document({{"settings", doc}, {"files", cfg.files()}});
   out.line(table.render());
-  out.line(fmt::format("database {}  pid file {}  log {}", cfg.db_path().string(), cfg.pid_file().string(), cfg.log_file().string()));
+  out.line(fmt::format("database {}  pid file {}  log {}", core::db::describe_database(cfg), cfg.pid_file().string(), cfg.log_file().string()));
   out.line(cfg.files().empty() ? "files: none (defaults and environment only)" : fmt::format("files: {}", fmt::join(cfg.files(), ", ")));
   return 0;
 }

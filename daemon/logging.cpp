@@ -1,6 +1,5 @@
 #include "daemon/logging.hpp"
 
-#include <fmt/format.h>
 #include <spdlog/async.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/sink.h>
@@ -9,39 +8,26 @@
 
 #include <filesystem>
 
-#include "core/config/mask.hpp"
+#include "core/logs/log_message.hpp"
 
 namespace bscbot::daemon {
 
 namespace {
 
-// Longest message written as is; a client or a node can make text arbitrarily long (a URL, an
-// error page), and a log that one request can fill is a log an attacker can rotate away.
-constexpr std::size_t k_max_message_bytes = 4096;
-
-// Masks secrets (core::config::mask_secrets) and caps the length of every message before the
+// Guards every message (core/logs/log_message.hpp: secrets masked, length capped) before the
 // real sink writes it. It runs on the logger's background thread, never a request thread.
 class GuardedSink final : public spdlog::sinks::sink {
 public:
   explicit GuardedSink(spdlog::sink_ptr inner) : m_inner(std::move(inner)) {}
 
   void log(const spdlog::details::log_msg& msg) override {
-    const std::string_view payload(msg.payload.data(), msg.payload.size());
-    // Only text that can carry a secret pays for the scan: a URL, a NAME=value pair, a bearer token.
-    const bool suspect = payload.find("://") != std::string_view::npos || payload.find('=') != std::string_view::npos ||
-                         payload.find("earer ") != std::string_view::npos;
-    if (!suspect && payload.size() <= k_max_message_bytes) {
+    const auto text = core::logs::guarded_log_message(std::string_view(msg.payload.data(), msg.payload.size()));
+    if (!text) {
       m_inner->log(msg);
       return;
     }
-    std::string text = suspect ? core::config::mask_secrets(payload) : std::string(payload);
-    if (text.size() > k_max_message_bytes) {
-      const std::size_t cut = text.size() - k_max_message_bytes;
-      text.resize(k_max_message_bytes);
-      text += fmt::format("... ({} more bytes)", cut);
-    }
     spdlog::details::log_msg copy(msg);
-    copy.payload = spdlog::string_view_t(text.data(), text.size());
+    copy.payload = spdlog::string_view_t(text->data(), text->size());
     m_inner->log(copy);
   }
   void flush() override { m_inner->flush(); }

@@ -6,7 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <filesystem>
 
-#include "core/backup/create.hpp"
+#include "core/backup/next_backup.hpp"
 #include "core/checks/disk.hpp"
 #include "core/db/probe.hpp"
 #include "core/util/files.hpp"
@@ -151,11 +151,11 @@ void Worker::probe_folders() {
 
   FolderProbe backups;
   const fs::path backup_dir = cfg.path("BACKUP_DIR");
-  const auto compression = core::backup::parse_compression(cfg.text("BACKUP_COMPRESSION")).value_or(core::backup::Compression::none);
-  backups.needed_bytes = core::backup::space_needed(cfg.db_path(), compression);
+  const auto needed = core::backup::next_backup_needs(cfg, m_app.state.db().size_bytes);
+  backups.needed_bytes = needed.value_or(0);
   const auto backup_free = free_in(backup_dir);
   backups.free_bytes = backup_free.value_or(0);
-  if (!backup_free) {
+  if (!backup_free || !needed) {
     backups.state = "unknown";
   } else if (*backup_free < backups.needed_bytes) {
     backups.state = "disk_full";

@@ -138,6 +138,8 @@ struct Checks {
 std::string pg_pre_restore_name(const std::string& live, SystemTime now) { return stamped(live, "pre_restore", now); }
 std::string pg_restoring_name(const std::string& live, SystemTime now) { return stamped(live, "restoring", now); }
 
+std::uintmax_t pg_space_needed(std::uintmax_t database_bytes) { return database_bytes / 4 + k_space_margin; }
+
 CreateResult create_pg_backup(const PgCreateOptions& o, const Clock& clock) {
   const auto started = std::chrono::steady_clock::now();
   BackupLock lock(o.backup_dir);
@@ -150,7 +152,7 @@ CreateResult create_pg_backup(const PgCreateOptions& o, const Clock& clock) {
   if (ec) throw Error(ErrorKind::io, fmt::format("cannot create {}: {}", daily_dir.string(), ec.message()));
 
   const std::uintmax_t size = db::open_pg_store(o.database, db::Access::read_only)->size_bytes();
-  const std::uintmax_t needed = size / 4 + k_space_margin;
+  const std::uintmax_t needed = pg_space_needed(size);
   const std::uintmax_t available = o.available_bytes ? o.available_bytes(daily_dir) : available_bytes(daily_dir);
   if (available < needed) {
     throw Error(ErrorKind::io, fmt::format("not enough free space for a backup in {}: {} free, about {} needed for {} ({}); free space or "

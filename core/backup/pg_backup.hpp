@@ -27,6 +27,10 @@ struct PgCreateOptions {
   std::function<std::uintmax_t(const std::filesystem::path&)> available_bytes;
 };
 
+// The free space a pg_dump backup of a database of `database_bytes` (pg_database_size) is
+// expected to need: -Fc compresses rows and leaves indexes out, so a quarter, plus a margin.
+std::uintmax_t pg_space_needed(std::uintmax_t database_bytes);
+
 // Takes one pg_dump backup at `clock`'s now; the same errors and guarantees as create_backup().
 CreateResult create_pg_backup(const PgCreateOptions& options, const Clock& clock);
 

@@ -6,9 +6,10 @@
 #include <future>
 #include <thread>
 
-#include "core/backup/create.hpp"
+#include "core/backup/next_backup.hpp"
 #include "core/checks/daemon_checks.hpp"
 #include "core/checks/system_checks.hpp"
+#include "core/db/store.hpp"
 #include "core/process/pid_file.hpp"
 
 namespace bscbot::core::checks {
@@ -75,11 +76,11 @@ HealthReport run_health(const config::Config& cfg, const HealthOptions& options,
   out.push_back(check_disk("disk_data", cfg.db_path().parent_path().empty() ? "." : cfg.db_path().parent_path(), edges.disk,
                            disk_levels, margin));
   out.push_back(check_disk("disk_logs", cfg.log_dir(), edges.disk, disk_levels, margin));
-  if (cfg.text("DB_CLIENT") == "sqlite") {
-    const auto compression = backup::parse_compression(cfg.text("BACKUP_COMPRESSION"));
-    out.push_back(check_backup_disk(cfg.path("BACKUP_DIR"), edges.disk,
-                                    backup::space_needed(cfg.db_path(), compression.value_or(backup::Compression::none))));
+  std::optional<std::uintmax_t> database_bytes;
+  for (const CheckResult& c : out) {
+    if (c.name == "database_size" && c.number) database_bytes = static_cast<std::uintmax_t>(*c.number);
   }
+  out.push_back(check_backup_disk(cfg.path("BACKUP_DIR"), edges.disk, backup::next_backup_needs(cfg, database_bytes)));
   out.push_back(check_log_errors(log_future.get(), cfg.log_file(), levels(cfg, "LOG_ERRORS_WARN", "LOG_ERRORS_CRIT")));
 
   std::optional<pid_t> pid = snap.pid ? snap.pid : pid_hint;

@@ -35,8 +35,14 @@ CheckResult check_disk(const std::string& name, const std::filesystem::path& fol
   return r;
 }
 
-CheckResult check_backup_disk(const std::filesystem::path& backup_dir, const DiskProbe& probe, std::uintmax_t needed) {
+CheckResult check_backup_disk(const std::filesystem::path& backup_dir, const DiskProbe& probe, std::optional<std::uintmax_t> needed_or) {
   CheckResult r = make("disk_backups");
+  if (!needed_or) {
+    r.threshold = "crit < the next backup's size free";
+    r.detail = "the database's size is not known, so neither is the next backup's (see database_size)";
+    return r;
+  }
+  const std::uintmax_t needed = *needed_or;
   r.threshold = fmt::format("crit < {} free (the next backup)", bytes_text(static_cast<double>(needed)));
   const auto usage = probe ? probe(backup_dir) : std::nullopt;
   if (!usage) {

@@ -20,9 +20,10 @@ namespace bscbot::core::checks {
 CheckResult check_disk(const std::string& name, const std::filesystem::path& folder, const DiskProbe& probe, Levels percent,
                        std::uintmax_t margin = 0);
 
-// Room for the next backup in BACKUP_DIR: CRIT when less is free than it needs (`needed`: the
-// database, its WAL and the backup's margin), so the nightly job's failure is seen the day before.
-CheckResult check_backup_disk(const std::filesystem::path& backup_dir, const DiskProbe& probe, std::uintmax_t needed);
+// Room for the next backup in BACKUP_DIR: CRIT when less is free than it needs (`needed`: from
+// the database's size, by backup::space_needed or pg_space_needed), so the nightly job's failure
+// is seen the day before. Unknown when the database's size is (`needed` empty).
+CheckResult check_backup_disk(const std::filesystem::path& backup_dir, const DiskProbe& probe, std::optional<std::uintmax_t> needed);
 
 // Error lines logged in the last day (the manual: "< 10 errors/day").
 CheckResult check_log_errors(const LogScan& scan, const std::filesystem::path& log_file, Levels lines);

@@ -11,6 +11,10 @@ std::string_view to_string(Backend b) { return b == Backend::pg ? "pg" : "sqlite
 
 Backend configured_backend(const config::Config& cfg) { return cfg.text("DB_CLIENT") == "pg" ? Backend::pg : Backend::sqlite; }
 
+std::string describe_database(const config::Config& cfg) {
+  return configured_backend(cfg) == Backend::pg ? describe_pg_url(cfg.text("DATABASE_URL")) : cfg.db_path().string();
+}
+
 namespace {
 
 pg::ConnectSettings pg_settings(const config::Config& cfg, std::string url, std::string password) {

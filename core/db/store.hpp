@@ -154,4 +154,8 @@ StoreOptions daemon_store_options(const config::Config& cfg, QueryObserver obser
 // The backend the configuration chooses.
 Backend configured_backend(const config::Config& cfg);
 
+// Where the configured database is, for people: the SQLite file, or the PostgreSQL URL without
+// its password or parameters ("postgresql://bscbot@db1:5432/bscbot").
+std::string describe_database(const config::Config& cfg);
+
 }  // namespace bscbot::core::db

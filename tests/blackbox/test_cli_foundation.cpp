@@ -65,6 +65,22 @@ TEST_CASE("cli: config show masks secrets and names sources; check rejects bad v
   CHECK(r.exit_code == 78);
 }
 
+TEST_CASE("cli: config show names the database the backend will open, the SQLite file or the PostgreSQL URL without its password") {
+  Scratch s("cli-config-db");
+  auto r = test::bscbot({"config", "show"}, s.path(), {{"DB_CLIENT", "sqlite"}, {"DB_PATH", "data/x.sqlite"}});
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("database data/x.sqlite  pid file") != std::string::npos);
+  const std::map<std::string, std::string> pg = {{"DB_CLIENT", "pg"}, {"DATABASE_URL", "postgresql://bot:hunter2secret@db1:6543/trading?sslmode=require"}};
+  r = test::bscbot({"config", "show"}, s.path(), pg);
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(r.out.find("database postgresql://bot@db1:6543/trading  pid file") != std::string::npos);
+  CHECK(r.out.find("trading-bot.sqlite  pid file") == std::string::npos);
+  CHECK(r.out.find("hunter2secret") == std::string::npos);
+  const auto doc = json::parse(test::bscbot({"--json", "config", "show"}, s.path(), pg).out);
+  CHECK(doc["settings"]["_derived"]["database"] == "postgresql://bot@db1:6543/trading");
+  CHECK(doc["settings"]["_derived"]["db_path"].is_null());
+}
+
 TEST_CASE("cli: daemon start, status, restart and stop through the pid file") {
   Scratch s("cli-daemon");
   const std::map<std::string, std::string> env = {{"PORT", std::to_string(test::free_port())}};

@@ -157,6 +157,22 @@ TEST_CASE("security: a token in the query never reaches the access log") {
   CHECK(log.find("hunter2") == std::string::npos);
 }
 
+TEST_CASE("security: one request cannot write a long line into the log") {
+  // The access line caps the client's parts; every other message is capped at 4096 bytes by the
+  // log's own guard (unit tests: log message).
+  test::Scratch s("sec-log-cap");
+  test::Daemon d(s.path());
+  d.start();
+  CHECK(d.get("/api/health?pad=" + std::string(7000, 'a')).status == 200);
+  CHECK(test::eventually([&] { return test::daemon_log(s).find("/api/health?pad=aaaa") != std::string::npos; }));
+  const std::string log = test::daemon_log(s);
+  const auto at = log.find("/api/health?pad=aaaa");
+  const auto begin = log.rfind('\n', at) + 1;  // npos + 1 == 0 for the first line
+  const std::string line = log.substr(begin, log.find('\n', at) - begin);
+  CHECK_MESSAGE(line.size() <= 1024, line.size());
+  CHECK(line.find(std::string(2000, 'a')) == std::string::npos);
+}
+
 TEST_CASE("security: WebSocket replies never echo, and a client that does not read is dropped by bytes") {
   test::Scratch s("sec-ws-queue");
   test::Daemon d(s.path(), {{"WS_MAX_QUEUE_BYTES", "65536"}, {"HEARTBEAT_INTERVAL_MS", "60000"}});
