@@ -14,6 +14,7 @@
 #include "core/db/migrations.hpp"
 #include "core/db/pg_url.hpp"
 #include "core/error.hpp"
+#include "core/util/crash_point.hpp"
 #include "core/util/files.hpp"
 #include "core/util/units.hpp"
 #include "core/version.hpp"
@@ -143,6 +144,8 @@ std::uintmax_t pg_space_needed(std::uintmax_t database_bytes) { return database_
 CreateResult create_pg_backup(const PgCreateOptions& o, const Clock& clock) {
   const auto started = std::chrono::steady_clock::now();
   BackupLock lock(o.backup_dir);
+  // What killed runs left goes first, so its room counts for this backup.
+  reclaim_leftovers(o.backup_dir);
   const Catalog catalog = scan_catalog(o.backup_dir);
   const SystemTime now = clock.now();
   const std::vector<Tier> tiers = tiers_for(now);
@@ -172,6 +175,7 @@ CreateResult create_pg_backup(const PgCreateOptions& o, const Clock& clock) {
     if (o.progress) o.progress({"dump", bytes, size});
   });
   file.finish();
+  crash_point("pg_backup.dumped");
 
   CreateResult result;
   result.store_time = since(started);
@@ -366,6 +370,18 @@ RestoreResult restore_pg_backup(const PgRestoreOptions& o, DaemonHandle& daemon,
     if (o.on_step) o.on_step(step, detail);
   };
   daemon.running();  // a daemon restore cannot stop is refused before the long load
+  // One restore of this database at a time; a `_restoring_` database left now is a killed
+  // restore's, never the live data (that is renamed in and out in one transaction).
+  const std::string any = pg_restoring_name(live, SystemTime{});
+  const std::string restoring_prefix = any.substr(0, any.size() - std::string_view("YYYYmmdd_HHMMSS").size());
+  // Keyed by the prefix, so two long names that share it (cut to 63 bytes) also take turns.
+  const db::PgLock lock(o.database, "restore of " + restoring_prefix);
+  db::PgServerAdmin admin(o.database);
+  for (const std::string& leftover : admin.names_starting(restoring_prefix)) {
+    admin.end_sessions(leftover);
+    admin.drop(leftover);
+    if (o.on_step) o.on_step(RestoreStep::verify, fmt::format("dropped {}, left by a restore that was killed", leftover));
+  }
 
   // 1. Verify (checksum and contents) and load into a new database; nothing live changes yet.
   const RestorePlan plan = plan_pg_restore(o, daemon, clock);
@@ -374,7 +390,6 @@ RestoreResult restore_pg_backup(const PgRestoreOptions& o, DaemonHandle& daemon,
   const Manifest& m = *plan.verify.manifest;
   record(RestoreStep::verify, fmt::format("{} verified (SHA-256 and contents)", plan.backup.string()));
 
-  db::PgServerAdmin admin(o.database);
   const SystemTime now = clock.now();
   ScratchDatabase loaded(admin, pg_restoring_name(live, now));
   const db::PgTarget loaded_target = o.database.with_dbname(loaded.name());
@@ -391,6 +406,7 @@ RestoreResult restore_pg_backup(const PgRestoreOptions& o, DaemonHandle& daemon,
   }
   record(RestoreStep::prepare, fmt::format("loaded into {}{}", loaded.name(),
                                            result.migrations.empty() ? std::string() : fmt::format(", {} migration(s) applied", result.migrations.size())));
+  crash_point("pg_restore.loaded");
 
   // 2. Stop, swap by renaming, check, start; undo the renames on any failure.
   const std::optional<pid_t> pid = daemon.running();
@@ -403,25 +419,34 @@ RestoreResult restore_pg_backup(const PgRestoreOptions& o, DaemonHandle& daemon,
     }
   }
   record(RestoreStep::stop_daemon, pid ? fmt::format("stopped bscbotd (pid {})", *pid) : std::string("bscbotd was not running"));
+  crash_point("pg_restore.daemon_stopped");
   const std::string pre = pg_pre_restore_name(live, now);
   bool moved_aside = false, swapped = false;
   RestoreStep current = RestoreStep::pre_restore_copy;
   try {
-    if (admin.exists(live)) {
+    // Both renames in one transaction: killed at any moment, the server has either the old
+    // database under the live name or the restored one, never none.
+    std::vector<std::pair<std::string, std::string>> renames;
+    const bool existed = admin.exists(live);
+    if (existed) {
       clear_sessions(admin, live);
-      admin.rename(live, pre);
-      moved_aside = true;
-      result.pre_restore_copy = pre;
-      record(current, fmt::format("the live database {} renamed to {} (kept)", live, pre));
-    } else {
-      record(current, fmt::format("there was no database {}: nothing to keep", live));
+      renames.emplace_back(live, pre);
     }
-    current = RestoreStep::swap;
     clear_sessions(admin, loaded.name());
-    admin.rename(loaded.name(), live);
+    renames.emplace_back(loaded.name(), live);
+    current = RestoreStep::swap;
+    admin.rename_together(renames);
     loaded.release();
+    moved_aside = existed;
     swapped = true;
-    record(current, fmt::format("{} renamed to {}", pg_restoring_name(live, now), live));
+    crash_point("pg_restore.swapped");
+    if (existed) {
+      result.pre_restore_copy = pre;
+      record(RestoreStep::pre_restore_copy, fmt::format("the live database {} renamed to {} (kept)", live, pre));
+    } else {
+      record(RestoreStep::pre_restore_copy, fmt::format("there was no database {}: nothing to keep", live));
+    }
+    record(current, fmt::format("{} renamed to {} (in the same transaction)", pg_restoring_name(live, now), live));
     current = RestoreStep::check;
     facts = facts_of(o.database);
     result.trades = facts.tables.count("trades") ? facts.tables.at("trades") : 0;
@@ -440,13 +465,13 @@ RestoreResult restore_pg_backup(const PgRestoreOptions& o, DaemonHandle& daemon,
     std::string state;
     try {
       if (swapped) {
+        // Undone in one transaction too: the restored copy aside (for a look), the old one back.
         clear_sessions(admin, live);
-        admin.rename(live, pg_restoring_name(live, now));  // the restored copy, for a look
+        std::vector<std::pair<std::string, std::string>> undo = {{live, pg_restoring_name(live, now)}};
+        if (moved_aside) undo.emplace_back(pre, live);
+        admin.rename_together(undo);
         state = fmt::format("the restored database is kept as {}", pg_restoring_name(live, now));
-      }
-      if (moved_aside) {
-        admin.rename(pre, live);
-        state += (state.empty() ? "" : "; ") + fmt::format("{} is the database it was before", live);
+        if (moved_aside) state += fmt::format("; {} is the database it was before", live);
       }
       if (result.daemon_was_running) {
         const pid_t again = daemon.start();

@@ -69,6 +69,11 @@ public:
   void create(const std::string& name);
   void drop(const std::string& name);  // IF EXISTS
   void rename(const std::string& from, const std::string& to);
+  // Renames (from, to) pairs in one transaction, in order: all of them or none, whatever ends the
+  // process meanwhile (ALTER DATABASE ... RENAME is transactional in PostgreSQL).
+  void rename_together(const std::vector<std::pair<std::string, std::string>>& renames);
+  // Databases whose name starts with `prefix`, sorted.
+  std::vector<std::string> names_starting(const std::string& prefix);
   // Ends the other sessions on `name` that the connecting role may end (its own); returns how many.
   int end_sessions(const std::string& name);
   // Sessions on `name` other than ours, after end_sessions: who still holds it.
@@ -76,6 +81,22 @@ public:
 
 private:
   PgTarget m_target;
+};
+
+// A server-wide advisory lock named `what` (pg_try_advisory_lock on a session of its own), held
+// until destroyed: one restore of a database at a time, whichever machine runs it, and a
+// leftover of one that was killed is known for one by whoever holds the lock next.
+class PgLock {
+public:
+  // Takes the lock or throws core::Error(conflict) naming `what`.
+  PgLock(const PgTarget& target, const std::string& what);
+  ~PgLock();
+  PgLock(const PgLock&) = delete;
+  PgLock& operator=(const PgLock&) = delete;
+
+private:
+  struct Session;
+  std::unique_ptr<Session> m_session;
 };
 
 // The store on `target` (migrations, counts of a restored database).

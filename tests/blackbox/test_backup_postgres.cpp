@@ -110,6 +110,65 @@ TEST_CASE("backup: on PostgreSQL, pg_dump backups are listed, verified by a scra
   CHECK(health["database"]["backend"] == "pg");
 }
 
+
+TEST_CASE("backup: on PostgreSQL, a restore killed at any step leaves the old database or the restored one live, and the next restore clears what it left") {
+  PgSite site("bb-pg-killed");
+  site.add(12);
+  REQUIRE(site.bscbot({"daemon", "start"}).exit_code == 0);
+  REQUIRE(site.bscbot({"backup"}).exit_code == 0);
+  test::PgServer& server = test::PgServer::shared();
+  const std::string live = site.url.substr(site.url.rfind('/') + 1);
+  const auto leftovers = [&] {
+    return server.psql(server.superuser_url(), fmt::format("SELECT COUNT(*) FROM pg_database WHERE datname LIKE '{}\\_restoring\\_%'", live));
+  };
+  // A kill before the swap leaves the live database as it was; after it, the restored one.
+  const std::vector<std::pair<std::string, std::string>> points = {
+      {"pg_restore.loaded", "17"}, {"pg_restore.daemon_stopped", "17"}, {"pg_restore.swapped", "12"}};
+  for (const auto& [point, trades] : points) {
+    CAPTURE(point);
+    if (site.trades() == "12") site.add(5);
+    REQUIRE(site.trades() == "17");
+    if (site.bscbot({"daemon", "status"}).exit_code != 0) REQUIRE(site.bscbot({"daemon", "start"}).exit_code == 0);
+    std::map<std::string, std::string> env = site.env;
+    env["BSCBOT_TEST_CRASH_AT"] = point;
+    const auto killed = test::bscbot({"restore", "--latest", "--yes"}, site.s.path(), env);
+    CHECK_MESSAGE(killed.exit_code == test::k_killed, killed.err);
+    CHECK(site.trades() == trades);
+    CHECK(leftovers() == (point == "pg_restore.swapped" ? "0" : "1"));
+    // The operator starts bscbotd again if the kill left it stopped; it serves what is live.
+    if (site.bscbot({"daemon", "status"}).exit_code != 0) {
+      const auto started = site.bscbot({"daemon", "start"});
+      REQUIRE_MESSAGE(started.exit_code == 0, started.err);
+    }
+    CHECK(site.history().size() == static_cast<std::size_t>(std::stoi(trades)));
+    // The next restore drops the killed one's database and completes.
+    const json restored = site.run_json({"restore", "--latest", "--yes"});
+    CHECK(restored["trades"] == 12);
+    CHECK(site.trades() == "12");
+    CHECK(leftovers() == "0");
+  }
+}
+
+TEST_CASE("backup: on PostgreSQL, a backup killed after pg_dump leaves no file that passes for a backup") {
+  PgSite site("bb-pg-dumpkill");
+  site.add(3);
+  std::map<std::string, std::string> env = site.env;
+  env["BSCBOT_TEST_CRASH_AT"] = "pg_backup.dumped";
+  const auto killed = test::bscbot({"backup"}, site.s.path(), env);
+  CHECK_MESSAGE(killed.exit_code == test::k_killed, killed.err);
+  CHECK(site.run_json({"backup", "list"})["backups"].empty());
+  const json made = site.run_json({"backup"});
+  CHECK(made["manifest"]["tables"]["trades"] == 3);
+  const json list = site.run_json({"backup", "list"});
+  REQUIRE(!list["backups"].empty());  // one, and its tier copies on a Sunday or the 1st
+  for (const auto& b : list["backups"]) CHECK(b["good"] == true);
+  // The killed run's temp file is gone once the next backup has run: every file left is a
+  // backup or its manifest (tier copies are links of the one backup).
+  for (const auto& e : fs::recursive_directory_iterator(site.s / "backups")) {
+    if (e.is_symlink() || !e.is_regular_file() || e.path().filename() == ".lock") continue;
+    CHECK_MESSAGE((e.path().extension() == ".pgdump" || e.path().extension() == ".json"), e.path());
+  }
+}
 }  // TEST_SUITE
 
 TEST_SUITE("backup") {

@@ -241,6 +241,57 @@ void PgServerAdmin::rename(const std::string& from, const std::string& to) {
                  [&](pg::Connection& c) { return c.run(fmt::format("ALTER DATABASE {} RENAME TO {}", quoted(from), quoted(to))).rows(); });
 }
 
+void PgServerAdmin::rename_together(const std::vector<std::pair<std::string, std::string>>& renames) {
+  std::string what;
+  for (const auto& [from, to] : renames) what += fmt::format("{}{} to {}", what.empty() ? "" : ", ", from, to);
+  on_maintenance(m_target, "rename database " + what, [&](pg::Connection& c) {
+    c.run("BEGIN");
+    try {
+      for (const auto& [from, to] : renames) c.run(fmt::format("ALTER DATABASE {} RENAME TO {}", quoted(from), quoted(to)));
+      c.run("COMMIT");
+    } catch (...) {
+      try {
+        c.run("ROLLBACK");
+      } catch (const std::exception&) {
+        // The connection is gone: the server rolled the transaction back with it.
+      }
+      throw;
+    }
+    return 0;
+  });
+}
+
+std::vector<std::string> PgServerAdmin::names_starting(const std::string& prefix) {
+  return on_maintenance(m_target, "list databases named " + prefix + "...", [&](pg::Connection& c) {
+    const pg::Result r = c.exec("SELECT datname FROM pg_database WHERE left(datname, length($1)) = $1 ORDER BY datname", {pg::Param::of(prefix)});
+    std::vector<std::string> out;
+    for (int i = 0; i < r.rows(); ++i) out.emplace_back(r.text(i, 0));
+    return out;
+  });
+}
+
+struct PgLock::Session {
+  explicit Session(const pg::ConnectSettings& settings) : connection(settings) {}
+  pg::Connection connection;
+};
+
+PgLock::PgLock(const PgTarget& target, const std::string& what) {
+  const PgTarget maintenance = target.with_dbname("postgres");
+  try {
+    auto session = std::make_unique<Session>(settings_of(maintenance));
+    const pg::Result r = session->connection.exec("SELECT pg_try_advisory_lock(hashtext($1))", {pg::Param::of("bscbot " + what)});
+    if (r.text(0, 0) != "t") {
+      throw Error(ErrorKind::conflict, fmt::format("another bscbot holds the lock for {} on {}; wait for it to finish", what, maintenance.describe()));
+    }
+    m_session = std::move(session);
+  } catch (const pg::FailureError& e) {
+    throw admin_error("lock " + what, e, maintenance);
+  }
+}
+
+// Closing the session releases the lock.
+PgLock::~PgLock() = default;
+
 int PgServerAdmin::end_sessions(const std::string& name) {
   return on_maintenance(m_target, "end the sessions on " + name, [&](pg::Connection& c) {
     return static_cast<int>(c.exec("SELECT COUNT(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
