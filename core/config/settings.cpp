@@ -136,6 +136,7 @@ const std::vector<Setting> k_settings = {
     {"DB_CONNECTION_ERRORS_CRIT", Type::integer, "10", "Database connection errors since bscbotd started above this are critical", 0, 1000000, {}, false, "thresholds"},
     {"DB_REPLICATION_LAG_WARN_S", Type::number, "10", "PostgreSQL replication lag (standby behind its primary) warning level, seconds", 0, 86400, {}, false, "thresholds"},
     {"DB_REPLICATION_LAG_CRIT_S", Type::number, "60", "PostgreSQL replication lag critical level, seconds", 0, 86400, {}, false, "thresholds"},
+    {"DB_IDLE_TRANSACTION_WARN_S", Type::number, "60", "PostgreSQL: a session idle in an open transaction longer than this is named by `bscbot diagnose database`, seconds", 0, 86400, {}, false, "thresholds"},
     {"DB_FULL_WARN_DAYS", Type::number, "30", "Days until the database fills its disk, at the last day's growth, that warn", 0, 36500, {}, false, "thresholds"},
     {"DB_FULL_CRIT_DAYS", Type::number, "7", "Days until the database fills its disk that are critical", 0, 36500, {}, false, "thresholds"},
     {"JWT_ROTATION_DAYS", Type::integer, "90", "The audit asks to rotate JWT_SECRET when .env is older than this", 1, 36500, {}, false, "thresholds"},

@@ -217,10 +217,17 @@ public:
       out.push_back(std::move(f));
       break;
     }
+    // A forgotten BEGIN in psql holds its locks and keeps VACUUM from reclaiming rows.
+    const double idle_limit = c.cfg.number("DB_IDLE_TRANSACTION_WARN_S");
     for (const auto& s : a.sessions) {
-      if (s.state.rfind("idle in transaction", 0) == 0 && s.transaction_seconds && *s.transaction_seconds > 60) {
-        out.push_back({Status::warn, fmt::format("{} holds a transaction open while idle", describe(s)), {s.query},
-                       "end it; `ALTER DATABASE ... SET idle_in_transaction_session_timeout = '5min'` ends forgotten ones"});
+      if (s.state.rfind("idle in transaction", 0) == 0 && s.transaction_seconds && *s.transaction_seconds > idle_limit) {
+        out.push_back({Status::warn,
+                       fmt::format("{} holds a transaction open while idle (over DB_IDLE_TRANSACTION_WARN_S={} s)", describe(s),
+                                   checks::number_text(idle_limit, 0)),
+                       {"its last statement: " + (s.query.empty() ? std::string("-") : s.query)},
+                       fmt::format("end it (COMMIT or ROLLBACK in that session, or `SELECT pg_terminate_backend({});`); "
+                                   "`ALTER DATABASE ... SET idle_in_transaction_session_timeout = '5min'` ends forgotten ones",
+                                   s.pid)});
       }
     }
     const std::string slots = fmt::format("{} of max_connections={} in use on the server", a.connections, a.max_connections);
@@ -260,15 +267,22 @@ std::vector<Finding> diagnose_database(const Context& c) {
     if (c.daemon.scrape) errors = metrics::value(*c.daemon.scrape, "db_connection_errors").value_or(0);
     evidence.push_back(fmt::format("db_connection_errors {} since bscbotd started", checks::number_text(errors, 0)));
     const double crit = c.cfg.number("DB_CONNECTION_ERRORS_CRIT");
+    // An exhausted pool is said beside whatever else is wrong: often it is why (requests queue
+    // behind connections stuck on a lock), and raising DB_POOL_MAX is not then the fix.
+    const bool exhausted = max > 0 && used >= max;
+    if (exhausted) {
+      out.push_back({Status::warn, fmt::format("every pooled connection is in use ({}/{}): requests wait for one", used, max), evidence,
+                     "find what holds them (the sessions below: a lock, a slow query: bscbot diagnose slow-queries); raise DB_POOL_MAX "
+                     "only if the load is real"});
+    }
     if (state != "ok") {
       out.push_back({Status::crit, fmt::format("bscbotd reports the database {}: {}", state, d.value("error", "")), evidence,
                      "see the lock and permission findings below"});
     } else if (errors > crit) {
       out.push_back({Status::crit, fmt::format("{} database connection errors (DatabaseConnectionFailed: > {})", errors, crit), evidence,
                      "bscbot logs errors; raise DB_BUSY_TIMEOUT_MS if writers time out behind a lock"});
-    } else if (max > 0 && used >= max) {
-      out.push_back({Status::warn, fmt::format("every pooled connection is in use ({}/{}): requests wait for one", used, max), evidence,
-                     "raise DB_POOL_MAX, or look for slow queries: bscbot diagnose slow-queries"});
+    } else if (exhausted) {
+      // Said above.
     } else {
       out.push_back({errors > 0 ? Status::warn : Status::ok, errors > 0 ? fmt::format("{} database connection error(s) since start", errors)
                                                                        : "bscbotd reaches the database",

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <thread>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -267,6 +268,75 @@ TEST_CASE("diagnose database on PostgreSQL: a session waiting for a lock is name
   CHECK_MESSAGE(test::eventually([&] {
     doc = diagnose(s, env, {"database"});
     return problem(doc, "database")["status"] == "OK";
+  }), doc.dump(2));
+}
+
+TEST_CASE("diagnose database on PostgreSQL: a transaction forgotten open, and bscbotd's pool used up behind its lock") {
+  if (!test::testing_pg()) return;
+  Scratch s("diagnose-pg-idle");
+  REQUIRE(test::init(s.path()).exit_code == 0);
+  // A request holds its HTTP thread while it waits for the database: four threads, so two can
+  // wait on the pool's two connections while the others answer /api/health.
+  Daemon d(s.path(), {{"DB_POOL_MIN", "1"}, {"DB_POOL_MAX", "2"}, {"HTTP_THREADS", "4"}});
+  d.start();
+  const Env env = with(port_env(d.port()), {{"DB_IDLE_TRANSACTION_WARN_S", "1"}});
+  const std::string url = database_url(s);
+
+  // An operator's psql that began a transaction, locked the table and went to lunch: psql
+  // reads its script from a pipe that stays open, so the session sits "idle in transaction".
+  Background forgotten("/bin/sh",
+                       {"-c", fmt::format("(printf 'BEGIN;\\nLOCK TABLE trades IN ACCESS EXCLUSIVE MODE;\\n'; sleep 25; printf 'COMMIT;\\n') | "
+                                          "exec /usr/bin/psql '{}?application_name=forgotten-begin' -X -q",
+                                          url)},
+                       s.path(), s / "forgotten-begin.log");
+  REQUIRE(test::eventually([&] {
+    return test::sql(s.path(), "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'forgotten-begin' AND state = 'idle in transaction'") == "1";
+  }));
+  const std::string backend = test::sql(s.path(), "SELECT pid FROM pg_stat_activity WHERE application_name = 'forgotten-begin'");
+  // Readers of the history now wait behind the lock, each holding one of bscbotd's two connections.
+  const std::string history = "http://127.0.0.1:" + std::to_string(d.port()) + "/api/v1/trading/history?limit=5";
+  struct Joined {
+    std::vector<std::thread> threads;
+    ~Joined() {
+      for (auto& t : threads) if (t.joinable()) t.join();
+    }
+  } readers;
+  for (int i = 0; i < 2; ++i) {
+    readers.threads.emplace_back([&] {
+      try {
+        (void)core::net::get(history, std::chrono::milliseconds(40000));
+      } catch (const std::exception&) {
+        // Answered or not, it held a connection while it waited.
+      }
+    });
+  }
+  json doc, idle, pool;
+  REQUIRE_MESSAGE(test::eventually([&] {
+    doc = diagnose(s, env, {"database"});
+    idle = finding(problem(doc, "database"), "holds a transaction open while idle");
+    pool = finding(problem(doc, "database"), "every pooled connection is in use");
+    return !idle.is_null() && !pool.is_null();
+  }, std::chrono::milliseconds(15000)), doc.dump(2));
+  CHECK(idle["status"] == "WARN");
+  CHECK(idle["title"].get<std::string>().find("pid " + backend + " (") != std::string::npos);
+  CHECK(idle["title"].get<std::string>().find("forgotten-begin") != std::string::npos);
+  CHECK(idle["title"].get<std::string>().find("DB_IDLE_TRANSACTION_WARN_S=1") != std::string::npos);
+  CHECK(idle["fix"].get<std::string>().find("pg_terminate_backend(" + backend + ")") != std::string::npos);
+  CHECK(any_evidence(idle, "LOCK TABLE trades IN ACCESS EXCLUSIVE MODE"));
+  CHECK(pool["status"] == "WARN");
+  CHECK(pool["title"].get<std::string>().find("(2/2)") != std::string::npos);
+  CHECK(pool["fix"].get<std::string>().find("find what holds them") != std::string::npos);
+  // The default level (60 s) does not call a transaction of a few seconds forgotten.
+  const json calm = diagnose(s, port_env(d.port()), {"database"});
+  CHECK(finding(problem(calm, "database"), "holds a transaction open while idle").is_null());
+
+  // Ended as the fix says: the readers get their answers, the pool frees up.
+  test::sql(s.path(), "SELECT pg_terminate_backend(" + backend + ")");
+  for (auto& t : readers.threads) t.join();
+  CHECK_MESSAGE(test::eventually([&] {
+    doc = diagnose(s, env, {"database"});
+    return finding(problem(doc, "database"), "every pooled connection is in use").is_null() &&
+           finding(problem(doc, "database"), "holds a transaction open while idle").is_null();
   }), doc.dump(2));
 }
 
