@@ -1,6 +1,7 @@
 // bscbot db: the manual's database section. Replaces `npx knex migrate:latest`, `du -h`,
 // `sqlite3 ... "DELETE FROM trades WHERE created_at < datetime('now', '-90 days')"`, VACUUM
 // and ANALYZE, with counts and a dry run.
+#include <cmath>
 #include <filesystem>
 
 #include "cmd/commands.hpp"
@@ -8,6 +9,7 @@
 #include "core/db/copy.hpp"
 #include "core/db/store.hpp"
 #include "core/error.hpp"
+#include "core/reports/growth.hpp"
 #include "core/util/clock.hpp"
 
 namespace bscbot::cmd {
@@ -61,7 +63,37 @@ int run_status(Context& ctx) {
   return status.newer() ? 1 : 0;
 }
 
-int run_stats(Context& ctx) {
+// The manual's monthly growth loop: the size bscbotd sampled each day.
+int run_trend(Context& ctx, int days) {
+  auto store = open(ctx, Access::read_only);
+  auto& out = ctx.out();
+  if (!store->samples().available()) {
+    throw core::Error(core::ErrorKind::not_found, "this database has no metric_samples table yet; run `bscbot db migrate`, then let bscbotd sample it");
+  }
+  const core::reports::GrowthTrend trend = core::reports::size_trend(store->samples(), ctx.clock().now(), days);
+  nlohmann::json rows = nlohmann::json::array();
+  Table t({"DAY", "SIZE", "CHANGE"});
+  for (const auto& d : trend.days) {
+    rows.push_back({{"day", d.day}, {"bytes", d.bytes}, {"change_bytes", d.change ? nlohmann::json(*d.change) : nlohmann::json(nullptr)}});
+    t.row({d.day, human_bytes(d.bytes),
+           d.change ? (*d.change < 0 ? "-" : "+") + human_bytes(std::abs(*d.change)) : std::string("-")});
+  }
+  out.document({{"path", store->location()}, {"days", days}, {"trend", rows},
+                {"per_day_bytes", trend.per_day ? nlohmann::json(*trend.per_day) : nlohmann::json(nullptr)}});
+  if (trend.days.empty()) {
+    out.line(fmt::format("{}: no size samples in the last {} days (bscbotd records one every METRIC_SAMPLE_INTERVAL_S while it runs)",
+                         store->location(), days));
+    return 0;
+  }
+  out.line(t.render());
+  out.line(trend.per_day ? fmt::format("{}: {}{} per day on average over {} day(s) with samples", store->location(), *trend.per_day < 0 ? "-" : "+",
+                                       human_bytes(std::abs(*trend.per_day)), trend.days.size())
+                         : fmt::format("{}: one day of samples so far; the growth shows from the second", store->location()));
+  return 0;
+}
+
+int run_stats(Context& ctx, bool trend, int days) {
+  if (trend) return run_trend(ctx, days);
   auto store = open(ctx, Access::read_only);
   const auto s = store->stats();
   nlohmann::json tables = nlohmann::json::object();
@@ -200,7 +232,12 @@ void setup_db(CLI::App& command, Context& ctx) {
   migrate->callback([&ctx, dry_run] { ctx.run = [&ctx, dry_run] { return run_migrate(ctx, *dry_run); }; });
 
   command.add_subcommand("status", "Applied and pending migrations")->callback([&ctx] { ctx.run = [&ctx] { return run_status(ctx); }; });
-  command.add_subcommand("stats", "Size, pages, row counts and trade time span")->callback([&ctx] { ctx.run = [&ctx] { return run_stats(ctx); }; });
+  auto* stats = command.add_subcommand("stats", "Size, pages, row counts and trade time span; --trend: the size day by day");
+  auto trend = std::make_shared<bool>(false);
+  auto days = std::make_shared<int>(30);
+  stats->add_flag("--trend", *trend, "The database size bscbotd sampled each UTC day, with the change and the average growth");
+  stats->add_option("--days", *days, "Days the trend covers (default 30, the manual's monthly check)")->check(CLI::Range(1, 3660));
+  stats->callback([&ctx, trend, days] { ctx.run = [&ctx, trend, days] { return run_stats(ctx, *trend, *days); }; });
 
   auto* cleanup = command.add_subcommand("cleanup", "Delete finalised trades older than an age (default RETENTION_DAYS)");
   cleanup->add_option("--older-than", *older_than, "Age such as 90d, 12w or 36h");

@@ -57,7 +57,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 prints the message (or the help); a bad command line is EX_USAGE, whatever CLI11's
+    // own code for its kind of error.
+    return app.exit(e) == 0 ? 0 : 64;
   }
   try {
     ctx.check_test_clock();

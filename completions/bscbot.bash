@@ -17,7 +17,7 @@ _bscbot_words() {
     'db') echo 'migrate status stats cleanup vacuum analyze copy check --help -h --version --json --quiet -q --config -c --data-dir' ;;
     'db migrate') echo '--help -h --dry-run --version --json --quiet -q --config -c --data-dir' ;;
     'db status') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
-    'db stats') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
+    'db stats') echo '--help -h --trend --days --version --json --quiet -q --config -c --data-dir' ;;
     'db cleanup') echo '--help -h --older-than --dry-run --version --json --quiet -q --config -c --data-dir' ;;
     'db vacuum') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
     'db analyze') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;

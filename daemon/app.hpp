@@ -26,6 +26,10 @@ struct App {
   WsHub* hub = nullptr;  // set once the hub exists (the hub refers back to the App)
   TradingService* trading = nullptr;  // set when CHAIN_ENABLED=true
   NotifyService* notify = nullptr;    // set while the notifier runs
+  // The access lines' logger (daemon/logging.hpp), when it is not `log`.
+  std::shared_ptr<spdlog::logger> access_log;
+
+  spdlog::logger& access() const { return access_log ? *access_log : *log; }
 
 };
 

@@ -134,7 +134,8 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   }
   core::crash_point("daemon.starting");
   const auto unclean = detect_unclean_stop(cfg);
-  auto log = make_logger(cfg, log_to_stderr);
+  const Loggers loggers = make_loggers(cfg, log_to_stderr);
+  const auto& log = loggers.log;
   log->info("bscbotd {} starting (pid {}, NODE_ENV={})", k_version, ::getpid(), cfg.text("NODE_ENV"));
   if (cfg.boolean("DISABLE_AUTH")) {
     log->warn("DISABLE_AUTH=true: trading routes accept requests WITHOUT a token. Never run like this in production.");
@@ -156,9 +157,12 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   RuntimeState state;
   // A line that cannot be written (a full log disk) is counted for /api/health instead of
   // spdlog's note on stderr, which would land on the same full disk.
-  log->set_error_handler([&state](const std::string& message) { state.log_write_failed(message); });
+  for (const auto& logger : {loggers.log, loggers.access}) {
+    logger->set_error_handler([&state](const std::string& message) { state.log_write_failed(message); });
+  }
   net::io_context ioc(static_cast<int>(cfg.integer("HTTP_THREADS")));
   App app{cfg, log, metrics, state, *store, schema_version};
+  app.access_log = loggers.access;
   // Every client socket is a descriptor: the two connection limits must fit the process's.
   const http::ConnectionBudget budget =
       http::plan_connection_budget(cfg.integer("HTTP_MAX_CONNECTIONS"), cfg.integer("MAX_CONNECTIONS"));
@@ -266,6 +270,7 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   pid_file.reset();
   log->info("bscbotd stopped");
   log->flush();
+  loggers.access->flush();
   spdlog::shutdown();
   return 0;
 }

@@ -6,6 +6,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "core/logs/log_message.hpp"
@@ -40,7 +41,7 @@ private:
 
 }  // namespace
 
-std::shared_ptr<spdlog::logger> make_logger(const core::config::Config& cfg, bool also_stderr) {
+Loggers make_loggers(const core::config::Config& cfg, bool also_stderr) {
   std::filesystem::create_directories(cfg.log_dir());
   // A background thread writes the lines, so a slow disk does not slow the request threads.
   // The queue's slots are allocated up front (about 350 bytes each): 1024 of them hold 60 ms of
@@ -52,15 +53,23 @@ std::shared_ptr<spdlog::logger> make_logger(const core::config::Config& cfg, boo
       cfg.log_file().string(), static_cast<std::size_t>(cfg.integer("LOG_MAX_SIZE_MB")) * 1024 * 1024,
       static_cast<std::size_t>(cfg.integer("LOG_MAX_FILES")))));
   if (also_stderr) sinks.push_back(std::make_shared<GuardedSink>(std::make_shared<spdlog::sinks::stderr_sink_mt>()));
-  auto logger = std::make_shared<spdlog::async_logger>("bscbotd", sinks.begin(), sinks.end(), spdlog::thread_pool(),
-                                                       spdlog::async_overflow_policy::block);
-  // UTC timestamps, like every other time bscbot writes.
-  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e [%l] %v", spdlog::pattern_time_type::utc);
-  logger->set_level(spdlog::level::from_str(cfg.text("LOG_LEVEL")));
-  logger->flush_on(spdlog::level::warn);
-  spdlog::register_logger(logger);
+  const auto level = spdlog::level::from_str(cfg.text("LOG_LEVEL"));
+  // Both loggers share the sinks (one file, one rotation) and the background thread.
+  auto make = [&](const std::string& name, spdlog::level::level_enum at) {
+    auto logger = std::make_shared<spdlog::async_logger>(name, sinks.begin(), sinks.end(), spdlog::thread_pool(),
+                                                         spdlog::async_overflow_policy::block);
+    // UTC timestamps, like every other time bscbot writes.
+    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e [%l] %v", spdlog::pattern_time_type::utc);
+    logger->set_level(at);
+    logger->flush_on(spdlog::level::warn);
+    spdlog::register_logger(logger);
+    return logger;
+  };
+  Loggers out;
+  out.log = make("bscbotd", level);
+  out.access = make("bscbotd-access", cfg.boolean("ACCESS_LOG") ? std::min(level, spdlog::level::info) : level);
   spdlog::flush_every(std::chrono::seconds(1));
-  return logger;
+  return out;
 }
 
 }  // namespace bscbot::daemon

@@ -10,7 +10,15 @@
 
 namespace bscbot::daemon {
 
-// Creates the rotating file logger (and a stderr copy when `also_stderr`), at LOG_LEVEL.
-std::shared_ptr<spdlog::logger> make_logger(const core::config::Config& cfg, bool also_stderr);
+struct Loggers {
+  std::shared_ptr<spdlog::logger> log;     // at LOG_LEVEL
+  // The lines the manual greps (response_time, Price cache HIT|MISS, ping|pong): into the same
+  // file, at info whatever LOG_LEVEL says unless ACCESS_LOG=false, so `LOG_LEVEL=warn` (which
+  // audit recommends) does not blind them.
+  std::shared_ptr<spdlog::logger> access;
+};
+
+// Creates the rotating file loggers (and a stderr copy when `also_stderr`).
+Loggers make_loggers(const core::config::Config& cfg, bool also_stderr);
 
 }  // namespace bscbot::daemon

@@ -80,7 +80,7 @@ TradingService::TradingService(App& app) : m_app(app) {
     (hit ? app.state.cache_hits : app.state.cache_misses)++;
     if (m_engine) app.state.cache_size.store(static_cast<int>(m_engine->price_cache_size()));
     // The manual counts these: `grep -E "cache.*HIT|cache.*MISS" | awk '{print $NF}'`.
-    app.log->info("Price cache {}{} {}", what, stale ? " (stale)" : "", hit ? "HIT" : "MISS");
+    app.access().info("Price cache {}{} {}", what, stale ? " (stale)" : "", hit ? "HIT" : "MISS");
   };
   hooks.on_queue_length = [&app](int n) { app.state.trade_queue_length.store(n); };
   hooks.on_rpc = [&app](std::string_view role, const core::chain::RpcAttempt& a) {

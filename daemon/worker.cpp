@@ -190,7 +190,7 @@ void Worker::report_heartbeat() {
   const auto dropped = m_app.state.websocket_dropped.load();
   if (pings == m_reported_pings && pongs == m_reported_pongs && dropped == m_reported_dropped) return;
   // One line per round, in the words the manual greps: `grep "ping\|pong"`.
-  m_app.log->info("WebSocket heartbeat: ping sent {}, pong received {}, dropped {} ({} connected)", pings - m_reported_pings,
+  m_app.access().info("WebSocket heartbeat: ping sent {}, pong received {}, dropped {} ({} connected)", pings - m_reported_pings,
                   pongs - m_reported_pongs, dropped - m_reported_dropped, m_app.state.websocket_connections.load());
   m_reported_pings = pings;
   m_reported_pongs = pongs;

@@ -289,14 +289,23 @@ Finding audit_log_level(const config::Config& cfg, bool production) {
     f.evidence += ": request details and internals are written to the log";
   } else if (level == "info") {
     f.severity = Status::warn;
-    f.evidence += ": every request is logged";
+    f.evidence += ": every internal info line is logged";
   } else if (level == "off") {
     f.severity = Status::warn;
     f.evidence += ": no errors or 401/403 answers are logged, so nothing can be audited";
   } else {
+    if (!cfg.boolean("ACCESS_LOG")) {
+      f.severity = Status::warn;
+      f.evidence += fmt::format("; ACCESS_LOG=false ({}): at this level no request, Price cache or ping/pong line is written, so the "
+                                "manual's greps find nothing", where(cfg, "ACCESS_LOG"));
+      f.fix = "Set ACCESS_LOG=true (the default) so the access lines are written at any LOG_LEVEL";
+      return f;
+    }
+    f.evidence += "; the access lines (response_time, Price cache, ping/pong) are still written (ACCESS_LOG=true)";
     return f;
   }
-  f.fix = "Set LOG_LEVEL=warn (or error) in .env and restart bscbotd";
+  f.fix = "Set LOG_LEVEL=warn (or error) in .env and restart bscbotd; the access lines the manual greps (response_time, Price cache "
+          "HIT/MISS, ping/pong) are still written, by ACCESS_LOG=true";
   return f;
 }
 

@@ -41,6 +41,7 @@ const std::vector<Setting> k_settings = {
     {"RETENTION_DAYS", Type::integer, "90", "Age after which `db cleanup` deletes trades", 1, 36500, {}, false, "database"},
     // --- logs ---
     {"LOG_LEVEL", Type::choice, "info", "Log level", 0, 0, {"trace", "debug", "info", "warn", "error", "critical", "off"}, false, "logs"},
+    {"ACCESS_LOG", Type::boolean, "true", "Write the access lines (each request's response_time, Price cache HIT/MISS, WebSocket ping/pong) at any LOG_LEVEL; false: they follow LOG_LEVEL", 0, 0, {}, false, "logs"},
     {"LOG_DIR", Type::path, "logs", "Folder of api-server.log", 0, 0, {}, false, "logs"},
     {"LOG_MAX_SIZE_MB", Type::integer, "10", "Size at which api-server.log rotates", 1, 10240, {}, false, "logs"},
     {"LOG_MAX_FILES", Type::integer, "5", "Rotated log files kept", 1, 1000, {}, false, "logs"},

@@ -329,7 +329,10 @@ WalletLane::Slot* WalletLane::slot_of_trade(std::int64_t trade_id) {
 
 void WalletLane::handle_requests() {
   auto& lanes = m_ctx.store.lanes();
-  for (const auto& [id, request] : lanes.requests(m_address.to_hex())) {
+  for (const auto& entry : lanes.requests(m_address.to_hex())) {
+    // Named copies, not structured bindings: clang 14 cannot capture a binding in a lambda.
+    const std::int64_t id = entry.first;
+    const db::OperatorRequest request = entry.second;
     if (!m_fence) return;
     Slot* slot = slot_of_trade(id);
     const auto claimed = std::find_if(m_claimed.begin(), m_claimed.end(), [&](const db::Trade& t) { return t.id == id; });

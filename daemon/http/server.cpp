@@ -234,7 +234,7 @@ private:
                                                                                           : spdlog::level::info;
     // The client writes the method and target: both are capped, and secret query values
     // (?token=, ?password=) masked, before they reach the log.
-    app.log->log(level, "{} {} {} {} response_time {:.3f}ms", request.remote_address, loggable(request.method, k_max_logged_method),
+    app.access().log(level, "{} {} {} {} response_time {:.3f}ms", request.remote_address, loggable(request.method, k_max_logged_method),
                  loggable(core::config::mask_target(target), k_max_logged_target), result.response.status, seconds * 1000.0);
     write(std::move(result.response), req.version(), req.keep_alive(), req.method() == bhttp::verb::head);
   }

@@ -8,10 +8,10 @@
 #include <sstream>
 
 #include "core/config/config.hpp"
-#include "core/db/database.hpp"
 #include "core/db/migrations.hpp"
-#include "core/db/pool.hpp"
-#include "core/db/trade_repository.hpp"
+#include "core/db/store.hpp"
+#include "core/util/clock.hpp"
+#include "core/util/wei.hpp"
 #include "core/util/files.hpp"
 #include "core/version.hpp"
 #include "daemon/api/routes.hpp"
@@ -45,10 +45,10 @@ core::config::Config fixture_config(const std::filesystem::path& dir) {
 
 // A migrated database with trades of each status, so history, trade and since filters have
 // rows to find.
-void seed_database(const core::config::Config& cfg) {
-  auto db = core::db::open_database(cfg.db_path(), core::db::Access::create);
-  core::db::migrate(*db, cfg.db_path().string());
-  core::db::TradeRepository repo(*db);
+std::unique_ptr<core::db::Store> seeded_store(const core::config::Config& cfg) {
+  auto store = core::db::open_store(cfg, core::db::Access::create, core::db::StoreOptions{1, 2, {}});
+  store->migrate();
+  auto& trades = store->trades();
   const std::string wallet = "0x1111111111111111111111111111111111111111";
   const std::string wbnb = "0xbb4cdb9cbd36b01bd1cbaebf2de08d9173bc095c";
   const std::string token = "0x2222222222222222222222222222222222222222";
@@ -57,23 +57,27 @@ void seed_database(const core::config::Config& cfg) {
     t.wallet_address = wallet;
     t.token_in = i % 2 ? token : wbnb;
     t.token_out = i % 2 ? wbnb : token;
-    t.amount_in = "123456789012345678901234567890";
+    t.amount_in = core::Wei::require("123456789012345678901234567890", "amount_in");
     t.path = t.token_in + "," + t.token_out;
     t.slippage_bps = 50;
-    t.created_at = "2026-11-2" + std::to_string(i) + " 12:00:00";
-    const auto id = repo.insert(t);
+    t.created_at = core::parse_sql_datetime("2026-11-2" + std::to_string(i) + " 12:00:00");
+    const auto id = trades.insert(t);
     core::db::SignedTrade s;
-    s.quoted_amount_out = "1000";
-    s.amount_out_min = "995";
-    s.gas_price = "5000000000";
+    s.quoted_amount_out = core::Wei::require("1000", "quoted");
+    s.amount_out_min = core::Wei::require("995", "minimum");
+    s.gas_price = core::Wei::require("5000000000", "gas price");
     s.tx_hash = "0x" + std::string(63, 'a') + std::to_string(i);
     s.path = t.path;
     s.nonce = i;
     s.chain_id = 56;
-    if (i >= 2) repo.mark_signed(id, s);
-    if (i >= 4) repo.complete(id, "1000", {.gas_used = 90000, .gas_fee = "450000000000000", .block_number = 100 + i});
-    else if (i == 3) repo.fail(id, "slippage: output below amountOutMin", std::nullopt, core::db::KeepTxHash::yes);
+    if (i >= 2) trades.mark_signed(id, s);
+    if (i >= 4) {
+      trades.complete(id, core::Wei::require("1000", "amount out"), {90000, core::Wei::require("450000000000000", "gas fee"), 100 + i});
+    } else if (i == 3) {
+      trades.fail(id, "slippage: output below amountOutMin", std::nullopt, core::db::KeepTxHash::yes);
+    }
   }
+  return store;
 }
 
 }  // namespace
@@ -84,15 +88,14 @@ struct DaemonFixture::Parts {
   std::shared_ptr<spdlog::logger> log = std::make_shared<spdlog::logger>("fuzz", std::make_shared<spdlog::sinks::null_sink_mt>());
   daemon::Metrics metrics;
   daemon::RuntimeState state;
-  std::unique_ptr<core::db::ConnectionPool> pool;
+  std::unique_ptr<core::db::Store> store;
   std::unique_ptr<daemon::App> app;
   std::unique_ptr<daemon::WsHub> hub;
   daemon::http::Router router;
 
   Parts() : cfg((std::filesystem::create_directories(dir), fixture_config(dir))) {
-    seed_database(cfg);
-    pool = std::make_unique<core::db::ConnectionPool>(cfg.db_path(), 1, 2, 1000);
-    app = std::make_unique<daemon::App>(daemon::App{cfg, log, metrics, state, *pool, cfg.db_path().string(), core::db::latest_schema_version()});
+    store = seeded_store(cfg);
+    app = std::make_unique<daemon::App>(daemon::App{cfg, log, metrics, state, *store, core::db::latest_schema_version()});
     hub = std::make_unique<daemon::WsHub>(*app);
     app->hub = hub.get();
     router.add(daemon::api::health_routes(*app));
@@ -100,7 +103,7 @@ struct DaemonFixture::Parts {
     router.add(daemon::api::trading_routes(*app));
     router.set_authorizer([this](const daemon::http::Request& r, daemon::http::Auth needed) { return daemon::authorize(*app, r, needed); });
     // As after the worker's first turn: the database was probed and is fine.
-    state.set_db({core::db::DbState::ok, "", std::chrono::steady_clock::now(), 0, 0});
+    state.set_db({core::db::DbState::ok, "", std::chrono::steady_clock::now(), std::nullopt, std::nullopt});
   }
 };
 

@@ -65,6 +65,24 @@ TEST_CASE("audit: a fresh deployment passes once it has a backup; without one it
   CHECK(r.out == "AUDIT OK - 17 checks: 0 critical, 0 warning, 0 unknown, 17 passed\n");
   // --production judges the pre-production checklist before NODE_ENV is set: info logs warn.
   CHECK(severities(audit_json(s, {"--production"}))["log_level"] == "WARN");
+  // At warn the access lines the manual greps are still written (ACCESS_LOG); with ACCESS_LOG
+  // off, audit says that warn has blinded them.
+  const auto log_level_of = [&](const json& report) {
+    for (const auto& f : report["findings"]) {
+      if (f["id"] == "log_level") return f;
+    }
+    FAIL("no log_level finding");
+    return json();
+  };
+  const std::string dotenv = test::read_text(s / ".env");
+  s.write(".env", dotenv + "LOG_LEVEL=warn\n");
+  json f = log_level_of(audit_json(s, {"--production"}));
+  CHECK(f["severity"] == "OK");
+  CHECK(f["evidence"].get<std::string>().find("still written (ACCESS_LOG=true)") != std::string::npos);
+  s.write(".env", dotenv + "LOG_LEVEL=warn\nACCESS_LOG=false\n");
+  f = log_level_of(audit_json(s, {"--production"}));
+  CHECK(f["severity"] == "WARN");
+  CHECK(f["fix"].get<std::string>().find("ACCESS_LOG=true") != std::string::npos);
 }
 
 TEST_CASE("audit: a weak production deployment is CRIT with evidence and fixes, and the report is written") {

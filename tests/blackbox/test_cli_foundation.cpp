@@ -1,5 +1,6 @@
 // bscbot init, config, daemon and db, run as an operator runs them.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
@@ -172,6 +173,49 @@ TEST_CASE("cli: db migrate, status, stats, cleanup, vacuum, analyze, check") {
   r = test::bscbot({"db", "status"}, s.path());
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("pending") == std::string::npos);
+}
+
+TEST_CASE("cli: db stats --trend lists the size bscbotd sampled each day, the change and the average growth") {
+  Scratch s("cli-db-trend");
+  REQUIRE(test::init(s.path()).exit_code == 0);
+  const std::string now = "2026-11-28 12:00:00";
+  auto r = test::bscbot_at(now, {"db", "stats", "--trend"}, s.path());
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(r.out.find("no size samples in the last 30 days") != std::string::npos);
+
+  const std::string zone = test::testing_pg() ? "+00" : "";
+  const auto sample = [&](const std::string& at, const std::string& name, double value) {
+    test::sql(s.path(), fmt::format("INSERT INTO metric_samples (sampled_at, name, value) VALUES ('{}{}', '{}', {})", at, zone, name, value));
+  };
+  sample("2026-10-01 09:00:00", "db_file_bytes", 500000);  // outside the 30 days
+  sample("2026-11-25 01:00:00", "db_file_bytes", 1000000);
+  sample("2026-11-25 23:00:00", "db_file_bytes", 1100000);
+  sample("2026-11-26 12:00:00", "db_file_bytes", 1300000);
+  sample("2026-11-26 12:00:00", "requests", 99);  // another metric
+  sample("2026-11-28 06:00:00", "db_file_bytes", 1900000);
+
+  r = test::bscbot_at(now, {"--json", "db", "stats", "--trend"}, s.path());
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  const json doc = json::parse(r.out);
+  REQUIRE(doc["trend"].size() == 3);
+  CHECK(doc["trend"][0]["day"] == "2026-11-25");
+  CHECK(doc["trend"][0]["bytes"] == 1100000.0);  // the day's largest
+  CHECK(doc["trend"][0]["change_bytes"].is_null());
+  CHECK(doc["trend"][1]["change_bytes"] == 200000.0);
+  CHECK(doc["trend"][2]["day"] == "2026-11-28");
+  CHECK(doc["trend"][2]["change_bytes"] == 600000.0);
+  CHECK(doc["per_day_bytes"].get<double>() == doctest::Approx(800000.0 / 3.0));
+
+  r = test::bscbot_at(now, {"db", "stats", "--trend"}, s.path());
+  CHECK(r.out.find("2026-11-26") != std::string::npos);
+  CHECK(r.out.find("per day on average over 3 day(s)") != std::string::npos);
+  // --days 2: yesterday and today, one day with samples, no growth figure yet.
+  const json two = json::parse(test::bscbot_at(now, {"--json", "db", "stats", "--trend", "--days", "2"}, s.path()).out);
+  CHECK(two["trend"].size() == 1);
+  CHECK(two["per_day_bytes"].is_null());
+  r = test::bscbot_at(now, {"db", "stats", "--trend", "--days", "0"}, s.path());
+  CHECK(r.exit_code == 64);
+  CHECK(r.err.find("--days") != std::string::npos);
 }
 
 TEST_CASE("cli: --version, --help and a missing subcommand") {

@@ -181,6 +181,31 @@ TEST_CASE("daemon: request log lines carry response_time as the last field") {
   CHECK(std::stod(r.out) >= 0.0);
 }
 
+TEST_CASE("daemon: at LOG_LEVEL=warn the manual's greps still find the access lines; ACCESS_LOG=false lets LOG_LEVEL drop them") {
+  const auto log_of = [](const Scratch& s) { return test::read_text(s / "logs" / "api-server.log"); };
+  {
+    Scratch s("bb-access-warn");
+    Daemon d(s.path(), {{"LOG_LEVEL", "warn"}});
+    d.start();
+    for (int i = 0; i < 3; ++i) d.get("/api/health");
+    CHECK(test::eventually([&] { return log_of(s).find("GET /api/health 200 response_time") != std::string::npos; }));
+    const auto r = test::shell("grep \"response_time\" logs/api-server.log | awk '{print $NF}' | sort -n | tail -1", s.path());
+    CHECK(r.out.find("ms") != std::string::npos);
+    // LOG_LEVEL still governs everything else: bscbotd's own info lines are not written.
+    CHECK(log_of(s).find("Listening on") == std::string::npos);
+  }
+  {
+    Scratch s("bb-access-off");
+    Daemon d(s.path(), {{"LOG_LEVEL", "warn"}, {"ACCESS_LOG", "false"}, {"JWT_SECRET", std::string(64, 'k')}, {"LOOPBACK_READS_WITHOUT_TOKEN", "false"}});
+    d.start();
+    for (int i = 0; i < 3; ++i) d.get("/api/health");
+    CHECK(d.get("/api/v1/trading/history?limit=1").status == 401);
+    // A 401 is a warning: written at this level; the 200s are info lines: dropped.
+    CHECK(test::eventually([&] { return log_of(s).find("/api/v1/trading/history?limit=1 401 response_time") != std::string::npos; }));
+    CHECK(log_of(s).find("GET /api/health 200") == std::string::npos);
+  }
+}
+
 TEST_CASE("daemon: SIGTERM finishes cleanly and removes the pid file") {
   Scratch s("bb-sigterm");
   Daemon d(s.path());
