@@ -126,6 +126,7 @@ HealthReport run_health(const config::Config& cfg, const HealthOptions& options,
   out.push_back(check_daemon_cpu(daemon_cpu, daemon_how, cpu_levels));
   out.push_back(check_host_memory(proc, levels(cfg, "HOST_MEMORY_WARN_PCT", "HOST_MEMORY_CRIT_PCT")));
   out.push_back(check_host_cpu(host_cpu, host_how, cpu_levels));
+  out.push_back(check_tcp_connections(proc, static_cast<int>(cfg.integer("PORT")), cfg.integer("HTTP_MAX_CONNECTIONS")));
 
   // Keep the groups together: daemon, database, system, trading.
   std::stable_sort(out.begin(), out.end(), [](const CheckResult& a, const CheckResult& b) {

@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
+#include "core/diagnose/system.hpp"
+
 namespace bscbot::core::checks {
 
 namespace {
@@ -128,6 +132,36 @@ CheckResult check_host_memory(const ProcReader& proc, Levels percent) {
   r.value = number_text(*r.number, 1) + " %";
   r.status = rising(*r.number, percent);
   r.detail = fmt::format("{} available of {}", bytes_text(info->available_bytes), bytes_text(info->total_bytes));
+  return r;
+}
+
+CheckResult check_tcp_connections(const ProcReader& proc, int port, std::int64_t max) {
+  CheckResult r = make("tcp_connections");
+  // At the limit is CRIT: the next client gets a 503.
+  const double warn_at = 0.8 * static_cast<double>(max);
+  r.threshold = fmt::format("warn >= {}, crit >= {} (80 % and all of HTTP_MAX_CONNECTIONS)", number_text(warn_at, 0), max);
+  constexpr int k_established = 0x01, k_time_wait = 0x06;
+  int established = 0, time_wait = 0;
+  bool read_any = false;
+  for (const auto& [table, v6] : {std::pair{"net/tcp", false}, std::pair{"net/tcp6", true}}) {
+    const auto text = proc.read(table);
+    if (!text) continue;
+    read_any = true;
+    for (const auto& socket : diagnose::parse_proc_net_tcp(*text, v6)) {
+      if (socket.local_port != port) continue;
+      if (socket.state == k_established) ++established;
+      if (socket.state == k_time_wait) ++time_wait;
+    }
+  }
+  if (!read_any) {
+    r.detail = "cannot read /proc/net/tcp";
+    return r;
+  }
+  r.number = established;
+  r.value = std::to_string(established);
+  r.status = established >= max ? Status::crit : established >= warn_at ? Status::warn : Status::ok;
+  r.detail = fmt::format("TCP connections established to port {} ({} more in TIME_WAIT); bscbotd answers 503 beyond HTTP_MAX_CONNECTIONS={}",
+                         port, time_wait, max);
   return r;
 }
 

@@ -37,6 +37,11 @@ CheckResult check_daemon_cpu(std::optional<double> percent, const std::string& h
 // Used memory of the host from /proc/meminfo.
 CheckResult check_host_memory(const ProcReader& proc, Levels percent);
 
+// The manual's `netstat -an | grep :10001 | wc -l`, from /proc/net/tcp and tcp6: connections
+// established to `port` (TIME_WAIT ones said in the detail), against `max` (HTTP_MAX_CONNECTIONS,
+// beyond which bscbotd answers 503): WARN from 80 %, CRIT at the limit.
+CheckResult check_tcp_connections(const ProcReader& proc, int port, std::int64_t max);
+
 // CPU of the host in percent of all cores, and how it was measured.
 CheckResult check_host_cpu(std::optional<double> percent, const std::string& how, Levels levels);
 

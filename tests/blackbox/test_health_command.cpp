@@ -91,7 +91,7 @@ TEST_CASE("health: a healthy deployment is OK on every check, exit 0, in well un
   CHECK(doc["status"] == "OK");
   CHECK(doc["exit_code"] == 0);
   // PostgreSQL adds replication_lag (a primary without standbys: OK).
-  const std::size_t checks = test::testing_pg() ? 26 : 25;
+  const std::size_t checks = test::testing_pg() ? 27 : 26;
   CHECK(doc["checks"].size() == checks);
   for (const auto& c : doc["checks"]) CHECK_MESSAGE(c["status"] == "OK", c.dump());
   CHECK(status_of(doc, "daemon") == "OK");
@@ -156,6 +156,9 @@ TEST_CASE("health: thresholds and real inputs drive the checks to WARN (exit 1) 
   }
   CHECK(status_of(doc, "daemon") == "OK");
   CHECK(status_of(doc, "database_integrity") == "OK");
+  // The WebSocket client's connection counts against HTTP_MAX_CONNECTIONS (the manual's netstat).
+  const json tight = health_json(s, with(d.env(), {{"HTTP_MAX_CONNECTIONS", "1"}}));
+  CHECK(status_of(tight, "tcp_connections") == "CRIT");
 
   // CRIT: the same inputs against tighter levels, a second WebSocket client, a 24 h
   // database growth that fills the disk in hours.

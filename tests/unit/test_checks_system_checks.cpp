@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <map>
+
 #include "core/checks/system_checks.hpp"
 #include "tests/support/scratch.hpp"
 
@@ -73,4 +75,43 @@ TEST_CASE("checks: CPU of the daemon and the host against CPU levels") {
   CHECK(check_host_cpu(29.9, "measured", levels).status == Status::ok);
   CHECK(check_host_cpu(71.0, "measured", levels).status == Status::crit);
   CHECK(check_host_cpu(std::nullopt, "cannot read /proc/stat", levels).status == Status::unknown);
+}
+
+namespace {
+
+class FakeProc final : public ProcReader {
+public:
+  std::map<std::string, std::string> files;
+  std::optional<std::string> read(const std::string& relative) const override {
+    const auto it = files.find(relative);
+    return it == files.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
+};
+
+constexpr const char* k_tcp_header =
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+
+}  // namespace
+
+TEST_CASE("checks: tcp_connections counts what is established to the port, as netstat | grep :10001 | wc -l") {
+  FakeProc proc;
+  // Port 10001 is 0x2711: a listener, two clients in, one in TIME_WAIT, and our own client side
+  // of a loopback connection (its local port is not 10001), plus another port.
+  proc.files["net/tcp"] = std::string(k_tcp_header) +
+                          "   0: 0100007F:2711 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000 0 111 1\n"
+                          "   1: 0100007F:2711 0100007F:D431 01 00000000:00000000 00:00000000 00000000  1000 0 112 1\n"
+                          "   2: 0100007F:D431 0100007F:2711 01 00000000:00000000 00:00000000 00000000  1000 0 113 1\n"
+                          "   3: 0100007F:2711 0100007F:D432 06 00000000:00000000 00:00000000 00000000     0 0 0 1\n"
+                          "   4: 0100007F:1F90 0100007F:D433 01 00000000:00000000 00:00000000 00000000  1000 0 114 1\n";
+  proc.files["net/tcp6"] = std::string(k_tcp_header) +
+                           "   0: 0000000000000000FFFF00000100007F:2711 0000000000000000FFFF00000100007F:D440 01 00000000:00000000 "
+                           "00:00000000 00000000  1000 0 115 1\n";
+  auto r = check_tcp_connections(proc, 10001, 1000);
+  CHECK(r.status == Status::ok);
+  CHECK(r.value == "2");
+  CHECK(r.detail.find("1 more in TIME_WAIT") != std::string::npos);
+  CHECK(check_tcp_connections(proc, 10001, 2).status == Status::crit);   // at the limit
+  CHECK(check_tcp_connections(proc, 10001, 3).status == Status::ok);     // 2 < 80 % of 3
+  CHECK(check_tcp_connections(proc, 10001, 2).threshold.find("HTTP_MAX_CONNECTIONS") != std::string::npos);
+  CHECK(check_tcp_connections(FakeProc{}, 10001, 1000).status == Status::unknown);
 }
