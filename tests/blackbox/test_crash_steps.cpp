@@ -95,7 +95,9 @@ void check_good_backups_verify(const test::Deployment& d) {
   if (!fs::exists(d / "backups")) return;
   const auto list = d.bscbot({"--json", "backup", "list"});
   REQUIRE_MESSAGE(list.exit_code == 0, list.err);
-  for (const auto& b : json::parse(list.out)["backups"]) {
+  // Named: a range-for over a member of a temporary reads freed memory (ASan found it).
+  const json listed = json::parse(list.out);
+  for (const auto& b : listed["backups"]) {
     if (!b["good"].get<bool>()) continue;
     const auto v = d.bscbot({"backup", "verify", b["path"].get<std::string>()});
     CHECK_MESSAGE(v.exit_code == 0, "listed good but does not verify: " << b["path"] << ": " << v.out);
