@@ -29,6 +29,7 @@
 #include "daemon/trading_service.hpp"
 #include "daemon/ops_gauges.hpp"
 #include "daemon/sampler.hpp"
+#include "daemon/integrity_watch.hpp"
 #include "daemon/worker.hpp"
 #include "daemon/ws/hub.hpp"
 
@@ -161,8 +162,7 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
     logger->set_error_handler([&state](const std::string& message) { state.log_write_failed(message); });
   }
   net::io_context ioc(static_cast<int>(cfg.integer("HTTP_THREADS")));
-  App app{cfg, log, metrics, state, *store, schema_version};
-  app.access_log = loggers.access;
+  App app{cfg, log, metrics, state, *store, schema_version, nullptr, nullptr, nullptr, loggers.access};
   // Every client socket is a descriptor: the two connection limits must fit the process's.
   const http::ConnectionBudget budget =
       http::plan_connection_budget(cfg.integer("HTTP_MAX_CONNECTIONS"), cfg.integer("MAX_CONNECTIONS"));
@@ -198,6 +198,8 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   worker.every(std::chrono::seconds(1), [&ops_gauges] { ops_gauges.track_cpu(); });
   worker.every(std::chrono::seconds(15), [&ops_gauges] { ops_gauges.refresh(); });
   worker.start();
+  IntegrityWatch integrity(app);
+  integrity.start();
   core::crash_point("daemon.worker_started");
   NotifyService notify(app);
   app.notify = &notify;

@@ -61,6 +61,8 @@ Metrics::Metrics()
       m_rpc_score(prometheus::BuildGauge().Name("rpc_endpoint_score").Help("Health score of a JSON-RPC endpoint (0..100)").Register(*m_registry)),
       m_rpc_open(prometheus::BuildGauge().Name("rpc_endpoint_circuit_open").Help("1 while a JSON-RPC endpoint is skipped after failures").Register(*m_registry)),
       m_chain_up(prometheus::BuildGauge().Name("bscbotd_chain_up").Help("1 while some JSON-RPC endpoint answered within CHAIN_DOWN_AFTER_S").Register(*m_registry)),
+      m_integrity_ok(prometheus::BuildGauge().Name("bscbotd_db_integrity_ok").Help("1 when the last scheduled quick check found the database ok, 0 when damaged").Register(*m_registry)),
+      m_integrity_age(prometheus::BuildGauge().Name("bscbotd_db_integrity_age_seconds").Help("Age of the last scheduled database quick check (DB_INTEGRITY_INTERVAL_S)").Register(*m_registry)),
       m_chain_silent(prometheus::BuildGauge().Name("bscbotd_chain_silent_seconds").Help("Time since any JSON-RPC endpoint last answered").Register(*m_registry)),
       m_in_flight(prometheus::BuildGauge().Name("trades_in_flight").Help("Transactions a wallet has sent and not yet settled").Register(*m_registry)),
       m_stuck(prometheus::BuildGauge().Name("trades_stuck").Help("Transactions in flight for longer than TRADE_STUCK_AFTER_S").Register(*m_registry)),
@@ -105,6 +107,10 @@ std::string Metrics::render(const MetricsSnapshot& s) {
   m_db_errors.Set(s.db_connection_errors);
   m_tick_age.Set(s.loop_tick_age_seconds);
   m_db_up.Set(s.db_ok ? 1 : 0);
+  if (s.db_integrity_ok) {
+    m_integrity_ok.Add({}).Set(*s.db_integrity_ok ? 1 : 0);
+    m_integrity_age.Add({}).Set(s.db_integrity_age_seconds);
+  }
   if (s.chain_up) {
     m_chain_up.Add({}).Set(*s.chain_up ? 1 : 0);
     m_chain_silent.Add({}).Set(s.chain_silent_seconds);

@@ -48,6 +48,9 @@ struct MetricsSnapshot {
   double db_connection_errors = 0;
   double loop_tick_age_seconds = 0;
   bool db_ok = false;
+  // The scheduled quick check's verdict (1 ok, 0 damaged) and its age; absent before the first.
+  std::optional<bool> db_integrity_ok;
+  double db_integrity_age_seconds = 0;
   // With CHAIN_ENABLED: whether some endpoint answered within CHAIN_DOWN_AFTER_S, for how long
   // none has, and the endpoints and wallets.
   std::optional<bool> chain_up;
@@ -112,6 +115,8 @@ private:
   prometheus::Family<prometheus::Gauge>& m_rpc_score;
   prometheus::Family<prometheus::Gauge>& m_rpc_open;
   prometheus::Family<prometheus::Gauge>& m_chain_up;
+  prometheus::Family<prometheus::Gauge>& m_integrity_ok;
+  prometheus::Family<prometheus::Gauge>& m_integrity_age;
   prometheus::Family<prometheus::Gauge>& m_chain_silent;
   prometheus::Family<prometheus::Gauge>& m_in_flight;
   prometheus::Family<prometheus::Gauge>& m_stuck;

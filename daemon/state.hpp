@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "core/checks/integrity_verdict.hpp"
 #include "core/db/probe.hpp"
 
 namespace bscbot::daemon {
@@ -63,6 +64,16 @@ public:
     return m_backups;
   }
 
+  // The scheduled quick check's last verdict (daemon/integrity_watch.hpp).
+  void set_integrity(core::checks::IntegrityVerdict v) {
+    std::lock_guard lock(m_mutex);
+    m_integrity = std::move(v);
+  }
+  std::optional<core::checks::IntegrityVerdict> integrity() const {
+    std::lock_guard lock(m_mutex);
+    return m_integrity;
+  }
+
   // Told by the logger's error handler (its own thread) when a line could not be written.
   void log_write_failed(std::string error) {
     ++log_write_failures;
@@ -96,6 +107,7 @@ private:
   mutable std::mutex m_mutex;
   DbProbe m_db;
   FolderProbe m_logs, m_backups;
+  std::optional<core::checks::IntegrityVerdict> m_integrity;
   std::string m_last_log_error;
 };
 

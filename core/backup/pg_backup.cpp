@@ -52,6 +52,17 @@ std::string stamped(const std::string& live, std::string_view what, SystemTime n
   return live.substr(0, 63 - suffix.size()) + suffix;
 }
 
+// `name`, or when a database has it (names are stamped to the second: a second restore within
+// it), the first free `name_2`, `name_3`, ..., cut to PostgreSQL's 63 bytes like the stamp.
+std::string unused_name(db::PgServerAdmin& admin, const std::string& name) {
+  if (!admin.exists(name)) return name;
+  for (int n = 2;; ++n) {
+    const std::string tail = fmt::format("_{}", n);
+    std::string candidate = name.substr(0, 63 - tail.size()) + tail;
+    if (!admin.exists(candidate)) return candidate;
+  }
+}
+
 // A scratch database name unique to this process.
 std::string scratch_name(std::string_view what) {
   static std::atomic<int> n{0};
@@ -347,7 +358,7 @@ RestorePlan plan_pg_restore(const PgRestoreOptions& o, DaemonHandle& daemon, con
   p.database_exists = admin.exists(live);
   p.daemon_pid = daemon.running();
   const SystemTime now = clock.now();
-  p.pre_restore_copy = pg_pre_restore_name(live, now);
+  p.pre_restore_copy = unused_name(admin, pg_pre_restore_name(live, now));
   p.steps.push_back(fmt::format("verify {}: ok ({} trades)", p.backup.string(), p.verify.manifest->tables.count("trades") ? p.verify.manifest->tables.at("trades") : 0));
   p.steps.push_back(fmt::format("load it with pg_restore into a new database {} and migrate it", pg_restoring_name(live, now)));
   if (p.daemon_pid) p.steps.push_back(fmt::format("stop bscbotd (pid {})", *p.daemon_pid));
@@ -420,7 +431,7 @@ RestoreResult restore_pg_backup(const PgRestoreOptions& o, DaemonHandle& daemon,
   }
   record(RestoreStep::stop_daemon, pid ? fmt::format("stopped bscbotd (pid {})", *pid) : std::string("bscbotd was not running"));
   crash_point("pg_restore.daemon_stopped");
-  const std::string pre = pg_pre_restore_name(live, now);
+  const std::string pre = unused_name(admin, pg_pre_restore_name(live, now));
   bool moved_aside = false, swapped = false;
   RestoreStep current = RestoreStep::pre_restore_copy;
   try {

@@ -251,7 +251,7 @@ namespace bscbot::core::checks {
 
 CheckResult check_chain(const DaemonSnapshot& snap) {
   CheckResult r = make("chain");
-  r.threshold = "state ok (CHAIN_ENABLED=true), or disabled";
+  r.threshold = "state ok with every RPC endpoint answering (CHAIN_ENABLED=true), or disabled";
   if (const auto why = unreachable(snap)) {
     r.detail = *why;
     return r;
@@ -271,19 +271,38 @@ CheckResult check_chain(const DaemonSnapshot& snap) {
     r.status = Status::ok;
     const auto block = number_at(chain, {"block_number"});
     r.detail = block ? fmt::format("block {}", number_text(*block, 0)) : "connected";
+    // The chain answers, but through fewer endpoints than configured: one more failure and
+    // it does not. Said while an endpoint is skipped or has not answered since it failed.
+    std::vector<std::string> failing;
+    std::size_t total = 0;
+    for (const char* list : {"endpoints", "private_endpoints"}) {
+      if (!chain.contains(list) || !chain[list].is_array()) continue;
+      for (const auto& e : chain[list]) {
+        ++total;
+        const std::string s = text_at(e, "state");
+        if (s.empty() || s == "ok") continue;
+        const std::string err = text_at(e, "last_error");
+        failing.push_back(fmt::format("{} {}{}", text_at(e, "url"), s, err.empty() ? "" : ": " + err));
+      }
+    }
+    if (!failing.empty()) {
+      r.status = Status::warn;
+      r.detail += fmt::format("; {} of {} RPC endpoints failing ({})", failing.size(), total, fmt::join(failing, "; "));
+    }
   } else if (state == "connecting") {
     r.detail = detail.empty() ? "bscbotd is still connecting to the node" : detail;
   } else {
     // unavailable (no endpoint answers) or refused (wrong chain id): no swap can be sent.
     r.status = Status::crit;
     std::vector<std::string> failing;
+    r.detail = detail.empty() ? "the chain cannot be used" : detail;
     if (chain.contains("endpoints") && chain["endpoints"].is_array()) {
       for (const auto& e : chain["endpoints"]) {
+        // Each endpoint's last error once: the detail often quotes the last one already.
         const std::string err = text_at(e, "last_error");
-        if (!err.empty()) failing.push_back(fmt::format("{}: {}", text_at(e, "url"), err));
+        if (!err.empty() && r.detail.find(err) == std::string::npos) failing.push_back(fmt::format("{}: {}", text_at(e, "url"), err));
       }
     }
-    r.detail = detail.empty() ? "the chain cannot be used" : detail;
     if (!failing.empty()) r.detail += fmt::format(" ({})", fmt::join(failing, "; "));
   }
   return r;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/config/mask.hpp"
 #include "core/error.hpp"
 
 namespace fs = std::filesystem;
@@ -16,21 +17,28 @@ CheckResult make(std::string name, const char* group) {
 
 }  // namespace
 
-CheckResult check_integrity(db::Store& store, Integrity depth) {
+CheckResult check_integrity(db::Store& store, Integrity depth, const std::optional<IntegrityVerdict>& published, const Clock& clock) {
   CheckResult r = make("database_integrity", "database");
-  const bool sqlite = store.backend() == db::Backend::sqlite;
-  const char* what = sqlite ? (depth == Integrity::full ? "PRAGMA integrity_check" : "PRAGMA quick_check")
-                            : (depth == Integrity::full ? "a read of every table" : "the required tables");
+  const auto check_depth = depth == Integrity::full ? db::CheckDepth::full : db::CheckDepth::quick;
   r.threshold = "ok";
+  const auto judge = [&](const IntegrityVerdict& v, const std::string& by) {
+    const bool ok = v.result == "ok";
+    r.value = ok ? "ok" : "damaged";
+    r.status = ok ? Status::ok : Status::crit;
+    r.detail = fmt::format("{} of {}{}{}", v.method, store.location(), by, ok ? "" : ": " + v.result);
+  };
+  // Only a verdict on this very database (bscbotd on PORT might be another deployment's).
+  if (published && depth == Integrity::quick && published->location == config::mask_url(store.location())) {
+    const auto age = std::chrono::duration_cast<std::chrono::seconds>(clock.now() - published->checked_at);
+    judge(*published, fmt::format(" by bscbotd {} ago (took {})", format_duration(age), format_duration(published->took)));
+    return r;
+  }
   try {
-    const std::string result = store.check_integrity(depth == Integrity::full ? db::CheckDepth::full : db::CheckDepth::quick);
-    r.value = result == "ok" ? "ok" : "damaged";
-    r.status = result == "ok" ? Status::ok : Status::crit;
-    r.detail = fmt::format("{} of {}{}", what, store.location(), result == "ok" ? "" : ": " + result);
+    judge(run_integrity_check(store, check_depth, clock), "");
   } catch (const Error& e) {
     r.status = Status::crit;
     r.value = e.kind() == ErrorKind::unavailable ? "unreachable" : "unreadable";
-    r.detail = fmt::format("{} of {} failed: {}", what, store.location(), e.what());
+    r.detail = fmt::format("{} of {} failed: {}", integrity_method(store.backend(), check_depth), store.location(), e.what());
   }
   return r;
 }
@@ -195,7 +203,8 @@ CheckResult check_writable(const config::Config& cfg, const DiskProbe& disk) {
 
 namespace {
 
-std::vector<CheckResult> readable_checks(const config::Config& cfg, Integrity depth, const Clock& clock, const DiskProbe& disk) {
+std::vector<CheckResult> readable_checks(const config::Config& cfg, Integrity depth, const Clock& clock, const DiskProbe& disk,
+                                        const std::optional<IntegrityVerdict>& published) {
   std::vector<CheckResult> out;
   const SystemTime now = clock.now();
   const Levels days_left{cfg.number("DB_FULL_WARN_DAYS"), cfg.number("DB_FULL_CRIT_DAYS")};
@@ -216,7 +225,7 @@ std::vector<CheckResult> readable_checks(const config::Config& cfg, Integrity de
     unknown_trading(std::string("the database cannot be read: ") + e.what());
     return out;
   }
-  out.push_back(check_integrity(*store, depth));
+  out.push_back(check_integrity(*store, depth, published, clock));
   const bool readable = out.back().status == Status::ok || out.back().value == "damaged";
   std::optional<std::uintmax_t> size;
   std::optional<DiskUsage> free;
@@ -257,8 +266,9 @@ std::vector<CheckResult> readable_checks(const config::Config& cfg, Integrity de
 
 }  // namespace
 
-std::vector<CheckResult> database_checks(const config::Config& cfg, Integrity depth, const Clock& clock, const DiskProbe& disk) {
-  std::vector<CheckResult> out = readable_checks(cfg, depth, clock, disk);
+std::vector<CheckResult> database_checks(const config::Config& cfg, Integrity depth, const Clock& clock, const DiskProbe& disk,
+                                         const std::optional<IntegrityVerdict>& published) {
+  std::vector<CheckResult> out = readable_checks(cfg, depth, clock, disk, published);
   out.insert(out.begin() + 1, check_writable(cfg, disk));
   return out;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/checks/disk.hpp"
+#include "core/checks/integrity_verdict.hpp"
 #include "core/checks/status.hpp"
 #include "core/config/config.hpp"
 #include "core/db/store.hpp"
@@ -18,8 +19,10 @@ namespace bscbot::core::checks {
 enum class Integrity { quick, full };
 
 // SQLite's quick_check (or the full integrity_check); on PostgreSQL the required tables (and a
-// read of every row with `full`). CRIT for a damaged database.
-CheckResult check_integrity(db::Store& store, Integrity depth);
+// read of every row with `full`). CRIT for a damaged database. `published` is bscbotd's fresh
+// verdict of the quick check: it stands in for running it again (never for `full`).
+CheckResult check_integrity(db::Store& store, Integrity depth, const std::optional<IntegrityVerdict>& published = std::nullopt,
+                            const Clock& clock = system_clock());
 
 // The same verdict for a database that could not even be opened (`why`, with `missing` for a
 // file that does not exist).
@@ -57,6 +60,7 @@ CheckResult check_gas_fee(const db::TradeStats& day);
 
 // Every database check for the configured database, never throwing: a database that cannot
 // be opened makes integrity CRIT and the rest UNKNOWN.
-std::vector<CheckResult> database_checks(const config::Config& cfg, Integrity depth, const Clock& clock, const DiskProbe& disk);
+std::vector<CheckResult> database_checks(const config::Config& cfg, Integrity depth, const Clock& clock, const DiskProbe& disk,
+                                         const std::optional<IntegrityVerdict>& published = std::nullopt);
 
 }  // namespace bscbot::core::checks

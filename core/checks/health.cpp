@@ -51,12 +51,21 @@ HealthReport run_health(const config::Config& cfg, const HealthOptions& options,
   const CpuReading cpu_before = read_cpu(proc, pid_hint);
 
   // The slow parts run side by side: HTTP to the daemon, the database, the log.
-  auto daemon_future = std::async(std::launch::async, edges.daemon);
-  auto db_future = std::async(std::launch::async, [&] { return database_checks(cfg, options.integrity, clock, edges.disk); });
+  std::shared_future<DaemonSnapshot> daemon_future = std::async(std::launch::async, edges.daemon).share();
+  // The database checks wait for the daemon's answer only for its integrity verdict: a fresh
+  // one saves the quick_check whose cost grows with the database.
+  auto db_future = std::async(std::launch::async, [&] {
+    std::optional<IntegrityVerdict> published;
+    if (options.integrity == Integrity::quick) {
+      published = verdict_in_health(daemon_future.get().health.body);
+      if (published && !is_fresh(*published, clock.now(), std::chrono::seconds(cfg.integer("DB_INTEGRITY_INTERVAL_S")))) published.reset();
+    }
+    return database_checks(cfg, options.integrity, clock, edges.disk, published);
+  });
   const std::string day_ago = to_sql_datetime(clock.now() - std::chrono::hours(24));
   auto log_future = std::async(std::launch::async, [&] { return scan_log(cfg.log_file(), day_ago, 1); });
 
-  const DaemonSnapshot snap = daemon_future.get();
+  const DaemonSnapshot& snap = daemon_future.get();
   auto& out = report.checks;
   out.push_back(check_daemon(snap));
   out.push_back(check_response_time(snap, levels(cfg, "RESPONSE_TIME_WARN_MS", "RESPONSE_TIME_CRIT_MS")));

@@ -38,6 +38,8 @@ http::Response health(App& app, bool detail) {
                                    std::chrono::duration_cast<std::chrono::milliseconds>(now - db.checked).count()));
   }
   if (app.state.stopping) problems.push_back("shutting down");
+  const auto integrity = app.state.integrity();
+  if (integrity && integrity->result != "ok") problems.push_back("database damaged: " + integrity->method + " found: " + integrity->result);
   // The log and backup folders do not stop bscbotd from serving: warnings, not a 503.
   const FolderProbe logs = app.state.logs();
   const FolderProbe backups = app.state.backups();
@@ -80,7 +82,8 @@ http::Response health(App& app, bool detail) {
         {"free_bytes", db.free_bytes ? nlohmann::json(*db.free_bytes) : nlohmann::json(nullptr)},
         {"schema_version", app.schema_version},
         {"pool_used", pool.in_use},
-        {"pool_max", pool.max}}},
+        {"pool_max", pool.max},
+        {"integrity", integrity ? core::checks::to_json(*integrity, core::system_clock().now(), detail) : nlohmann::json(nullptr)}}},
       {"logs", logs_json},
       {"backups", folder_json(backups)},
       {"warnings", warnings},

@@ -23,6 +23,10 @@ http::Response metrics(App& app) {
   s.db_connection_errors = static_cast<double>(pool.connection_errors);
   s.loop_tick_age_seconds = static_cast<double>(app.state.tick_age().count()) / 1000.0;
   s.db_ok = app.state.db().state == DbState::ok;
+  if (const auto v = app.state.integrity()) {
+    s.db_integrity_ok = v->result == "ok";
+    s.db_integrity_age_seconds = std::chrono::duration<double>(core::system_clock().now() - v->checked_at).count();
+  }
   if (app.trading) app.trading->fill_metrics(s);
   return http::Response::text(200, app.metrics.render(s), "text/plain; version=0.0.4; charset=utf-8");
 }

@@ -95,7 +95,7 @@ struct DaemonFixture::Parts {
 
   Parts() : cfg((std::filesystem::create_directories(dir), fixture_config(dir))) {
     store = seeded_store(cfg);
-    app = std::make_unique<daemon::App>(daemon::App{cfg, log, metrics, state, *store, core::db::latest_schema_version()});
+    app = std::make_unique<daemon::App>(daemon::App{cfg, log, metrics, state, *store, core::db::latest_schema_version(), nullptr, nullptr, nullptr, nullptr});
     hub = std::make_unique<daemon::WsHub>(*app, static_cast<int>(cfg.integer("MAX_CONNECTIONS")));
     app->hub = hub.get();
     router.add(daemon::api::health_routes(*app));

@@ -70,7 +70,7 @@ TEST_SUITE("alerting") {
 TEST_CASE("alerting: promtool accepts the rules and the scrape config, and the rule unit tests pass") {
   auto r = test::run("promtool", {"check", "rules", "alerts.yml"}, k_deploy / "prometheus");
   CHECK_MESSAGE(r.exit_code == 0, r.out << r.err);
-  CHECK(r.out.find("SUCCESS: 12 rules found") != std::string::npos);
+  CHECK(r.out.find("SUCCESS: 13 rules found") != std::string::npos);
   r = test::run("promtool", {"check", "config", "prometheus.yml"}, k_deploy / "prometheus");
   CHECK_MESSAGE(r.exit_code == 0, r.out << r.err);
   r = test::run("promtool", {"test", "rules", "alerts_test.yml"}, k_deploy / "prometheus");
@@ -118,7 +118,11 @@ TEST_CASE("alerting: the manual's alerts with its severities, over metrics bscbo
   d.start();
   d.get("/api/health");
   // The CPU gauges appear with bscbotd's second reading of /proc, a second after the start.
-  CHECK(test::eventually([&] { return d.get("/api/metrics").body.find("host_cpu_usage_ratio") != std::string::npos; }));
+  // The integrity gauges, once its first scheduled quick check is done.
+  CHECK(test::eventually([&] {
+    const std::string body = d.get("/api/metrics").body;
+    return body.find("host_cpu_usage_ratio") != std::string::npos && body.find("bscbotd_db_integrity_ok") != std::string::npos;
+  }));
   const auto exported = exported_names(d.get("/api/metrics").body);
   std::set<std::string> used;
   for (const auto& e : exprs) {

@@ -4,7 +4,10 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include <algorithm>
+#include <fstream>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
@@ -130,6 +133,77 @@ TEST_CASE("health: a healthy deployment is OK on every check, exit 0, in well un
   r = test::bscbot({"-q", "health", "--watch", "1", "--count", "2"}, s.path(), env);
   CHECK(r.exit_code == 0);
   CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 2);
+}
+
+TEST_CASE("health: bscbotd's scheduled quick check stands in for health's own; health checks itself when the daemon is down or with --full") {
+  Scratch s("health-integrity-verdict");
+  REQUIRE(test::init(s.path()).exit_code == 0);
+  Daemon d(s.path());
+  d.start();
+  json published;
+  REQUIRE(test::eventually([&] {
+    published = json::parse(d.get("/api/health").body)["database"]["integrity"];
+    return published.is_object();
+  }));
+  CHECK(published["result"] == "ok");
+  CHECK(published["age_seconds"].get<int>() >= 0);
+  CHECK(d.get("/api/metrics").body.find("bscbotd_db_integrity_ok 1") != std::string::npos);
+  const Env env = with(d.env(), k_host_neutral);
+  auto detail_of = [](const json& doc) {
+    for (const auto& c : doc["checks"]) {
+      if (c["name"] == "database_integrity") return c["detail"].get<std::string>();
+    }
+    return std::string("absent");
+  };
+  const json doc = health_json(s, env);
+  CHECK(status_of(doc, "database_integrity") == "OK");
+  CHECK_MESSAGE(detail_of(doc).find(" by bscbotd ") != std::string::npos, detail_of(doc));
+  const json full = health_json(s, env, {"--full"});
+  CHECK(status_of(full, "database_integrity") == "OK");
+  CHECK(detail_of(full).find("bscbotd") == std::string::npos);
+  d.stop();
+  const json down = health_json(s, env);
+  CHECK(status_of(down, "database_integrity") == "OK");
+  CHECK(detail_of(down).find("bscbotd") == std::string::npos);
+}
+
+TEST_CASE("health: a damaged page found by bscbotd's own check makes /api/health 503 and the health check CRIT, with what it found") {
+  if (test::testing_pg()) return;  // a SQLite file's page
+  Scratch s("health-integrity-damaged");
+  REQUIRE(test::init(s.path()).exit_code == 0);
+  const fs::path db = s / "data/trading-bot.sqlite";
+  std::int64_t page_size = 0, pages = 0;
+  {
+    // Enough trades for pages that nothing reads at start-up; closed, so all of it is in the file.
+    SQLite::Database w(db.string(), SQLite::OPEN_READWRITE);
+    w.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) "
+           "INSERT INTO trades (wallet_address, token_in, token_out, amount_in, status, created_at, updated_at) "
+           "SELECT '0x1111111111111111111111111111111111111111', '0xbb4cdb9cbd36b01bd1cbaebf2de08d9173bc095c', "
+           "'0x0e09fabb73bd3ade0a17ecc321fd13a19e81ce82', '1000', 'completed', '2026-01-01 00:00:00', '2026-01-01 00:00:00' FROM n");
+    w.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    page_size = w.execAndGet("PRAGMA page_size").getInt64();
+    pages = w.execAndGet("PRAGMA page_count").getInt64();
+  }
+  {
+    std::fstream f(db, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp((pages - 1) * page_size);
+    const std::string garbage(static_cast<std::size_t>(page_size), '\xff');
+    f.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  }
+  Daemon d(s.path());
+  d.start();
+  core::net::HttpResponse h;
+  REQUIRE(test::eventually([&] {
+    h = d.get("/api/health");
+    return h.status == 503;
+  }));
+  const json body = json::parse(h.body);
+  CHECK(body["reason"].get<std::string>().find("database damaged: PRAGMA quick_check found:") != std::string::npos);
+  CHECK(body["database"]["integrity"]["result"] != "ok");
+  CHECK(d.get("/api/metrics").body.find("bscbotd_db_integrity_ok 0") != std::string::npos);
+  const json doc = health_json(s, with(d.env(), k_host_neutral));
+  CHECK(status_of(doc, "database_integrity") == "CRIT");
+  CHECK(test::read_text(s / "logs/api-server.log").find("Database integrity: PRAGMA quick_check") != std::string::npos);
 }
 
 TEST_CASE("health: thresholds and real inputs drive the checks to WARN (exit 1) and CRIT (exit 2)") {

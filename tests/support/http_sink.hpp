@@ -10,14 +10,11 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/http_wire.hpp"
+
 namespace bscbot::test {
 
-struct SinkRequest {
-  std::string method;
-  std::string target;                          // path and query
-  std::map<std::string, std::string> headers;  // lower-case names
-  std::string body;
-};
+using SinkRequest = WireRequest;
 
 class HttpSink {
 public:

@@ -199,6 +199,13 @@ TEST_CASE("pg restore: loads a new database, renames it over the live one, keeps
   // The restored database takes writes again, with ids after the restored ones.
   site.add(1);
   CHECK(site.count("trades") == 6);
+
+  // A second restore within the same second keeps its pre-restore copy under the next free name.
+  const RestoreResult again = restore_pg_backup(site.restore_options({backup}), site.daemon, site.clock);
+  REQUIRE(again.pre_restore_copy);
+  CHECK(again.pre_restore_copy->string() == pre + "_2");
+  CHECK(PgServer::shared().psql(PgServer::shared().superuser_url(again.pre_restore_copy->string()), "SELECT count(*) FROM trades") == "6");
+  CHECK(PgServer::shared().psql(PgServer::shared().superuser_url(pre), "SELECT count(*) FROM trades") == "8");
 }
 
 TEST_CASE("pg restore: a bscbotd that does not come back after the swap is rolled back to the database it had") {

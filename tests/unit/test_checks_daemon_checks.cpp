@@ -162,3 +162,29 @@ TEST_CASE("checks: database connection errors, the manual's DatabaseConnectionFa
   CHECK(errors(11) == Status::crit);
   CHECK(check_db_connection_errors(reachable(healthy_body(), 200, "other 1\n"), 10).status == Status::unknown);
 }
+
+TEST_CASE("checks: chain is OK through every endpoint, WARN naming an endpoint that fails while another answers, CRIT when none does") {
+  auto with_chain = [](json endpoints, std::string state = "ok") {
+    json body = healthy_body();
+    body["chain"] = {{"enabled", true}, {"state", state}, {"detail", ""}, {"block_number", 1234},
+                     {"endpoints", std::move(endpoints)}, {"private_endpoints", json::array()}};
+    return reachable(body);
+  };
+  const json good = {{"url", "http://a/"}, {"state", "ok"}, {"last_error", ""}};
+  const json hung = {{"url", "http://b/"}, {"state", "open"}, {"last_error", "timed out after 1000 ms"}};
+
+  const auto all = check_chain(with_chain(json::array({good, good})));
+  CHECK(all.status == Status::ok);
+  CHECK(all.detail == "block 1234");
+
+  const auto one = check_chain(with_chain(json::array({hung, good})));
+  CHECK(one.status == Status::warn);
+  CHECK(one.detail.find("1 of 2 RPC endpoints failing") != std::string::npos);
+  CHECK(one.detail.find("http://b/ open: timed out after 1000 ms") != std::string::npos);
+
+  const auto none = check_chain(with_chain(json::array({hung}), "unavailable"));
+  CHECK(none.status == Status::crit);
+  CHECK(none.detail.find("http://b/: timed out") != std::string::npos);
+
+  CHECK(check_chain(reachable(healthy_body())).status == Status::unknown);
+}
