@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/net/http_client.hpp"
 #include "core/trade/math.hpp"
+#include "core/trade/order.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/wei.hpp"
 
@@ -237,7 +238,7 @@ core::SystemTime since_time(const std::string& since, core::SystemTime now) {
 int run_history(Context& ctx, const HistoryFlags& f) {
   core::db::HistoryQuery q;
   q.limit = f.limit;
-  if (!f.wallet.empty()) q.wallet = f.wallet;
+  if (!f.wallet.empty()) q.wallet = core::trade::parse_wallet(f.wallet, "--wallet").to_hex();  // the one address rule, as the API
   if (!f.status.empty()) {
     q.status = core::db::parse_trade_status(f.status);
     if (!q.status) throw Error(ErrorKind::usage, fmt::format("status '{}' is not pending, completed or failed", f.status));
