@@ -211,6 +211,42 @@ TEST_CASE("trade: cancel of a sent swap sends a 0-value self-transfer at its non
   CHECK(txs[1]["state"] == "mined");
 }
 
+TEST_CASE("trade: a cancel that loses the race to its swap: the swap is mined first and the trade ends completed, the cancel replaced") {
+  TradeFixture f("trade-cancel-race", {{"TRADE_STUCK_AFTER_S", "600"}});
+  const auto& info = f.info();
+  f.daemon.start();
+  f.automine(false);
+  const std::int64_t id = f.swap({{"from", "BNB"}, {"to", info.token_a.to_hex()}, {"amount", "0.1"}});
+  const std::string swap_hash = f.sent_hash(id);
+  const auto r = test::call(f.daemon, "POST", "/api/v1/trading/trades/" + std::to_string(id) + "/cancel", test::token_for(Role::trader));
+  REQUIRE_MESSAGE(r.status == 202, r.body);
+  std::string cancel_hash;
+  REQUIRE_MESSAGE(test::eventually([&] {
+    for (const auto& tx : transactions(f, id)) {
+      if (tx["kind"] == "cancel") cancel_hash = tx["tx_hash"];
+    }
+    return !cancel_hash.empty() && in_pool(f, cancel_hash);
+  }), daemon_log(f));
+  // The race, as another node's pool could decide it: the cancel is lost and the swap, still
+  // known elsewhere, comes back first. Its signed bytes are the ones bscbotd recorded.
+  f.rpc.call("anvil_dropTransaction", json::array({cancel_hash}));
+  const auto raw = test::deployment_store(f.scratch.path())->query_rows("SELECT raw_tx FROM trade_transactions WHERE tx_hash = '" + swap_hash + "'");
+  REQUIRE(raw.size() == 1);
+  CHECK(f.rpc.call("eth_sendRawTransaction", json::array({raw[0][0]})) == swap_hash);
+  f.mine();
+  const auto t = f.final_row(id);
+  REQUIRE_MESSAGE(t.status == core::db::TradeStatus::completed, t.error.value_or("") << daemon_log(f));
+  CHECK(t.tx_hash == std::optional<std::string>(swap_hash));
+  test::check_row_matches_receipt(t, f.receipt(swap_hash));
+  CHECK(f.rpc.call("eth_getTransactionReceipt", json::array({cancel_hash})).is_null());
+  const json txs = transactions(f, id);
+  REQUIRE(txs.size() == 2);
+  CHECK(txs[0]["kind"] == "swap");
+  CHECK(txs[0]["state"] == "mined");
+  CHECK(txs[1]["kind"] == "cancel");
+  CHECK(txs[1]["state"] == "replaced");
+}
+
 TEST_CASE("trade: with BSC_PRIVATE_RPC_URLS dead a swap fails 'not sent' naming it, and never reaches the public node") {
   const int dead = test::free_port();
   TradeFixture f("trade-private-dead", {{"BSC_PRIVATE_RPC_URLS", "http://127.0.0.1:" + std::to_string(dead) + "/"}, {"RPC_RETRIES", "0"}});
