@@ -145,6 +145,70 @@ TEST_CASE("trade: a dropped swap is rebroadcast, then replaced with a bumped gas
   CHECK(w["replacements"].get<int>() >= 1);
 }
 
+TEST_CASE("trade: in a gas spike (blocks with room for one swap, full of better-paying transfers) the stuck swap is replaced with bumped prices until it gets in") {
+  TradeFixture f("trade-gas-spike", {{"TRADE_STUCK_AFTER_S", "1"}, {"GAS_BUMP_PCT", "50"}, {"GAS_PRICE_MAX_GWEI", "1000"}});
+  const auto& info = f.info();
+  f.daemon.start();
+  f.automine(false);
+  const std::int64_t id = f.swap({{"from", "BNB"}, {"to", info.token_a.to_hex()}, {"amount", "0.1"}});
+  const std::string first = f.sent_hash(id);
+  const auto sent = f.row(id);
+  REQUIRE(sent->gas_limit.has_value());
+  REQUIRE(sent->gas_price.has_value());
+  const U256 ours(sent->gas_price->decimal());
+  // The spike: a block holds our swap's gas limit and no more, and another account pays three
+  // times our price for 0-value transfers, more of them than any block can take.
+  f.rpc.call("evm_setBlockGasLimit", json::array({core::chain::to_quantity(static_cast<std::uint64_t>(*sent->gas_limit))}));
+  const std::string spammer = f.rpc.call("eth_accounts")[3];
+  const auto spammer_address = core::chain::Address::parse(spammer);
+  const U256 spike = ours * 3;
+  auto flood = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      f.rpc.call("eth_sendTransaction", json::array({{{"from", spammer}, {"to", spammer}, {"value", "0x0"}, {"gas", "0x5208"},
+                                                      {"gasPrice", core::chain::to_quantity(spike)}}}));
+    }
+  };
+  f.rpc.call("anvil_setNextBlockBaseFeePerGas", json::array({"0x0"}));
+  flood(60);
+  int blocks = 0;
+  REQUIRE_MESSAGE(test::eventually([&] {
+    const auto waiting = f.eth.get_transaction_count(spammer_address, core::chain::BlockTag::pending) -
+                         f.eth.get_transaction_count(spammer_address, core::chain::BlockTag::latest);
+    if (waiting < 30) flood(30);
+    // BSC burns no base fee: keep anvil's at zero, or full blocks would raise it past everyone.
+    f.rpc.call("anvil_setNextBlockBaseFeePerGas", json::array({"0x0"}));
+    f.mine();
+    ++blocks;
+    const auto t = f.row(id);
+    return t && t->status != core::db::TradeStatus::pending;
+  }, std::chrono::milliseconds(60000)), daemon_log(f));
+  const auto t = f.final_row(id);
+  REQUIRE_MESSAGE(t.status == core::db::TradeStatus::completed, t.error.value_or(""));
+  test::check_row_matches_receipt(t, f.receipt(*t.tx_hash));
+  CHECK(*t.tx_hash != first);
+  // What it paid to get in: the spike's price at least (a replacement takes the bump or the
+  // node's gas price, whichever is higher, and the node's has risen to the spike's), and every
+  // hash it was sent under is kept.
+  CHECK(U256(t.gas_price->decimal()) >= spike);
+  const json txs = transactions(f, id);
+  REQUIRE(txs.size() >= 2);
+  CHECK(txs[0]["tx_hash"] == first);
+  int mined = 0;
+  for (std::size_t i = 0; i < txs.size(); ++i) {
+    CHECK(txs[i]["nonce"] == *t.nonce);
+    if (i > 0) CHECK(U256(txs[i]["gas_price"].get<std::string>()) > U256(txs[i - 1]["gas_price"].get<std::string>()));
+    if (txs[i]["state"] == "mined") {
+      ++mined;
+      CHECK(txs[i]["tx_hash"] == *t.tx_hash);
+    } else {
+      CHECK(txs[i]["state"] == "replaced");
+    }
+  }
+  CHECK(mined == 1);
+  MESSAGE("mined after " << blocks << " blocks of the spike, at " << txs.size() << " hashes");
+  CHECK(wallet_health(f)["replacements"].get<int>() >= 1);
+}
+
 TEST_CASE("trade: speed-up replaces a sent swap on demand (CLI), and the replacement is what completes") {
   TradeFixture f("trade-speed-up", {{"TRADE_STUCK_AFTER_S", "600"}});
   const auto& info = f.info();
