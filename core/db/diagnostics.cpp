@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <sstream>
 
 #include "core/db/database.hpp"
 #include "core/db/migrations.hpp"
@@ -173,6 +174,64 @@ PgActivity pg_activity(Store& store) {
     a.connections = to_int(limits[0][1]);
   }
   return a;
+}
+
+std::vector<IndexInfo> expected_pg_indexes() {
+  // The statements are ours (core/db/schema_pg.hpp), one per line: CREATE [UNIQUE] INDEX name
+  // ON table(...) and DROP INDEX name.
+  std::vector<IndexInfo> out;
+  for (const Migration& m : known_migrations()) {
+    std::string_view sql = m.pg_sql;
+    while (!sql.empty()) {
+      const auto end = sql.find('\n');
+      std::string line(sql.substr(0, end));
+      sql = end == std::string_view::npos ? std::string_view() : sql.substr(end + 1);
+      while (!line.empty() && (line.back() == ';' || line.back() == ' ' || line.back() == '\r')) line.pop_back();
+      std::istringstream words(line);
+      std::string w1, w2, w3, w4, w5;
+      words >> w1 >> w2 >> w3;
+      if (w1 == "DROP" && w2 == "INDEX") {
+        std::erase_if(out, [&](const IndexInfo& i) { return i.name == w3; });
+        continue;
+      }
+      if (w1 != "CREATE") continue;
+      if (w2 == "UNIQUE") {
+        if (w3 != "INDEX") continue;
+        words >> w4 >> w5;
+      } else if (w2 == "INDEX") {
+        w4 = w3;
+        words >> w5;
+      } else {
+        continue;
+      }
+      std::string table;
+      words >> table;
+      table = table.substr(0, table.find('('));
+      std::erase_if(out, [&](const IndexInfo& i) { return i.name == w4; });
+      out.push_back({w4, table, line});
+    }
+  }
+  return out;
+}
+
+std::vector<IndexInfo> pg_indexes(Store& store) {
+  if (store.backend() != Backend::pg) throw Error(ErrorKind::database, "pg_indexes is PostgreSQL's");
+  std::vector<IndexInfo> out;
+  for (const auto& row : store.query_rows("SELECT indexname, tablename, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname")) {
+    if (row.size() == 3) out.push_back({row[0], row[1], row[2]});
+  }
+  return out;
+}
+
+std::vector<PgTableScans> pg_table_scans(Store& store) {
+  if (store.backend() != Backend::pg) throw Error(ErrorKind::database, "pg_stat_user_tables is PostgreSQL's");
+  std::vector<PgTableScans> out;
+  for (const auto& row : store.query_rows("SELECT relname, n_live_tup, seq_scan, seq_tup_read, COALESCE(idx_scan, 0) FROM pg_stat_user_tables "
+                                          "WHERE schemaname = current_schema() ORDER BY seq_tup_read DESC")) {
+    if (row.size() != 5) continue;
+    out.push_back({row[0], std::stoll(row[1]), std::stoll(row[2]), std::stoll(row[3]), std::stoll(row[4])});
+  }
+  return out;
 }
 
 }  // namespace bscbot::core::db

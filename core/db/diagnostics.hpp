@@ -112,4 +112,22 @@ struct PgActivity {
 // server's connection limit; throws core::Error(database) when the store is not PostgreSQL.
 PgActivity pg_activity(Store& store);
 
+// The indexes the PostgreSQL migrations define, as they stand after the last one (a migration
+// may drop and re-create an index), with their CREATE INDEX statements.
+std::vector<IndexInfo> expected_pg_indexes();
+
+// The indexes of the store's PostgreSQL database (pg_indexes of its schema), by name.
+std::vector<IndexInfo> pg_indexes(Store& store);
+
+// How a table of the store's PostgreSQL database is read (pg_stat_user_tables): sequential
+// scans read every row, so many of them on a big table point at an index that is missing.
+struct PgTableScans {
+  std::string table;
+  std::int64_t rows = 0;               // n_live_tup, the planner's estimate
+  std::int64_t seq_scans = 0;
+  std::int64_t seq_rows_read = 0;
+  std::int64_t index_scans = 0;
+};
+std::vector<PgTableScans> pg_table_scans(Store& store);
+
 }  // namespace bscbot::core::db

@@ -37,6 +37,46 @@ std::string index_in(const std::string& plan_row) {
   return std::regex_search(plan_row, m, used) ? m[1].str() : std::string();
 }
 
+// PostgreSQL: the schema's indexes against the live ones (a missing one named with its CREATE
+// INDEX), and the tables read by sequential scans, which is where a missing index shows. The
+// plans themselves are left to EXPLAIN in psql: our statements are prepared with parameters.
+void diagnose_pg_indexes(const Context& c, bool slow_logged, std::vector<Finding>& out) {
+  std::unique_ptr<db::Store> store;
+  std::vector<db::IndexInfo> live;
+  std::vector<db::PgTableScans> scans;
+  try {
+    store = db::open_store(c.cfg, db::Access::read_only);
+    live = db::pg_indexes(*store);
+    scans = db::pg_table_scans(*store);
+  } catch (const std::exception& e) {
+    out.push_back({Status::unknown, std::string("the database cannot be read to compare its indexes: ") + e.what(), {}, "bscbot diagnose database"});
+    return;
+  }
+  int missing = 0;
+  for (const auto& want : db::expected_pg_indexes()) {
+    if (std::any_of(live.begin(), live.end(), [&](const db::IndexInfo& l) { return l.name == want.name; })) continue;
+    ++missing;
+    std::vector<std::string> evidence = {want.sql};
+    for (const auto& t : scans) {
+      if (t.table == want.table && t.seq_scans > 0) {
+        evidence.push_back(fmt::format("{}: {} sequential scan(s) read {} rows since the statistics were reset ({} index scans; about {} rows)", t.table,
+                                       t.seq_scans, t.seq_rows_read, t.index_scans, t.rows));
+      }
+    }
+    out.push_back({Status::warn, fmt::format("index {} of the schema is missing on {}", want.name, want.table), evidence,
+                   fmt::format("psql \"$DATABASE_URL\" -c \"{};\" (as the migrations define it), then `bscbot db analyze`", want.sql)});
+  }
+  if (missing == 0) out.push_back({Status::ok, fmt::format("all {} indexes of the schema are present", db::expected_pg_indexes().size()), {}, ""});
+  if (slow_logged) {
+    std::vector<std::string> evidence;
+    for (const auto& t : scans) {
+      if (t.seq_scans > 0) evidence.push_back(fmt::format("{}: {} sequential scan(s), {} rows read; {} index scan(s)", t.table, t.seq_scans, t.seq_rows_read, t.index_scans));
+    }
+    out.push_back({Status::unknown, "the slow statements' plans: read them with EXPLAIN on the server", evidence,
+                   "in psql: EXPLAIN (ANALYZE, BUFFERS) the slow statement; pg_stat_statements ranks them by time"});
+  }
+}
+
 }  // namespace
 
 std::vector<Finding> diagnose_slow_queries(const Context& c) {
@@ -81,12 +121,7 @@ std::vector<Finding> diagnose_slow_queries(const Context& c) {
   }
 
   if (db::configured_backend(c.cfg) != db::Backend::sqlite) {
-    // The plans and the index comparison below read SQLite's EXPLAIN QUERY PLAN; with nothing
-    // slow there is nothing to explain.
-    if (!ranked.empty()) {
-      out.push_back({Status::unknown, "DB_CLIENT=pg: the plans of the slow queries are not examined on PostgreSQL", {},
-                     "in psql: EXPLAIN (ANALYZE, BUFFERS) the slow statement; pg_stat_statements ranks them"});
-    }
+    diagnose_pg_indexes(c, !ranked.empty(), out);
     return out;
   }
   std::unique_ptr<db::QueryPlans> plans;

@@ -485,6 +485,34 @@ TEST_CASE("diagnose slow-queries: the slowest logged queries, their plans, and t
   CHECK(!finding(problem(after, "slow-queries"), "indexes of the schema are present").is_null());
 }
 
+TEST_CASE("diagnose slow-queries on PostgreSQL: a dropped index named with its CREATE INDEX, and the sequential scans that show it") {
+  if (!test::testing_pg()) return;  // the SQLite form is the test above
+  Scratch s("diagnose-slow-pg");
+  REQUIRE(test::init(s.path()).exit_code == 0);
+  test::sql(s.path(), "DROP INDEX idx_trades_created_at");
+  const Env settings = {{"SLOW_QUERY_MS", "0"}};
+  Daemon d(s.path(), settings);
+  d.start();
+  REQUIRE(d.get("/api/v1/trading/history?limit=5&since=2026-01-01%2000:00:00").status == 200);
+  REQUIRE(test::eventually([&] { return test::read_text(s / "logs/api-server.log").find("Slow query trades.history: Query took") != std::string::npos; }));
+  const Env env = with(port_env(d.port()), settings);
+  int code = 0;
+  const auto doc = diagnose(s, env, {"slow-queries"}, &code);
+  CHECK(code == 1);
+  const auto& q = problem(doc, "slow-queries");
+  const json missing = finding(q, "index idx_trades_created_at of the schema is missing on trades");
+  REQUIRE_MESSAGE(!missing.is_null(), q.dump(2));
+  CHECK(missing["status"] == "WARN");
+  CHECK(missing["fix"].get<std::string>().find("CREATE INDEX idx_trades_created_at ON trades(created_at, status, gas_fee);") != std::string::npos);
+  CHECK(any_evidence(missing, "trades: "));
+  CHECK(!finding(q, "the slow statements' plans: read them with EXPLAIN on the server").is_null());
+  // Put back as the fix says: nothing missing.
+  test::sql(s.path(), "CREATE INDEX idx_trades_created_at ON trades(created_at, status, gas_fee)");
+  const auto after = diagnose(s, env, {"slow-queries"});
+  CHECK(finding(problem(after, "slow-queries"), "is missing").is_null());
+  CHECK(!finding(problem(after, "slow-queries"), "indexes of the schema are present").is_null());
+}
+
 TEST_CASE("diagnose: every problem at once, a decision, and the summary line for scripts") {
   Scratch s("diagnose-all");
   REQUIRE(test::init(s.path()).exit_code == 0);

@@ -3,12 +3,14 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
 
 #include "core/config/config.hpp"
 #include "core/db/diagnostics.hpp"
 #include "core/db/store.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/scratch.hpp"
+#include "tests/support/stores.hpp"
 
 using namespace bscbot::core;
 using bscbot::test::Scratch;
@@ -51,4 +53,21 @@ TEST_CASE("db diagnostics: every named query's statements, captured off the live
   CHECK(bscbot::test::read_text(path) == before);
   CHECK(db::probe_writable_now(path).state == db::DbState::ok);
   CHECK(db::journal_mode_of(path) == "wal");
+}
+
+TEST_CASE("db diagnostics: the PostgreSQL migrations define the same indexes, by name and table, as the SQLite ones") {
+  bscbot::test::Scratch s("diag-pg-indexes");
+  auto store = bscbot::test::sqlite_file_store(s / "bot.sqlite");
+  bscbot::core::db::QueryPlans plans(s / "bot.sqlite");
+  std::map<std::string, std::string> sqlite, pg;
+  for (const auto& i : plans.expected_indexes()) sqlite[i.name] = i.table;
+  for (const auto& i : bscbot::core::db::expected_pg_indexes()) {
+    pg[i.name] = i.table;
+    CHECK_MESSAGE(i.sql.rfind("CREATE ", 0) == 0, i.sql);
+  }
+  CHECK(pg == sqlite);
+  CHECK(pg.count("idx_trades_created_at") == 1);  // migration 4's, after it dropped migration 1's
+  for (const auto& i : bscbot::core::db::expected_pg_indexes()) {
+    if (i.name == "idx_trades_created_at") CHECK(i.sql == "CREATE INDEX idx_trades_created_at ON trades(created_at, status, gas_fee)");
+  }
 }
