@@ -61,7 +61,12 @@ TradingService::TradingService(App& app) : m_app(app) {
   core::trade::EngineHooks hooks;
   hooks.log = [&app](LogLevel level, const std::string& message) { app.log->log(level_of(level), "{}", message); };
   hooks.on_trade = [&app](const core::db::Trade& trade) {
-    if (app.hub) app.hub->broadcast(to_json_text({{"type", "trade"}, {"trade", trade}}));
+    if (!app.hub) return;
+    // The trade's one writer; the keys in the order a JSON object of both would print them.
+    std::string message = "{\"trade\":";
+    core::db::append_trade_json(message, trade);
+    message += ",\"type\":\"trade\"}";
+    app.hub->broadcast(message);
   };
   hooks.on_price = [&app](const core::trade::PairPrice& p) {
     if (!app.hub) return;

@@ -1,53 +1,126 @@
 #include "core/db/trade_json.hpp"
 
+#include <fmt/format.h>
+
+#include <charconv>
+
 #include "core/error.hpp"
 
 namespace bscbot::core::db {
 
 namespace {
 
-template <typename T>
-nlohmann::json opt(const std::optional<T>& v) {
-  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-}
+// JSON text as nlohmann's dump(-1, ' ', false, replace) writes it.
+class Writer {
+public:
+  explicit Writer(std::string& out) : m_out(out) {}
 
-nlohmann::json opt(const std::optional<Wei>& v) { return v ? nlohmann::json(v->decimal()) : nlohmann::json(nullptr); }
+  // Keys must come in nlohmann's (sorted) order; the caller writes them so.
+  Writer& key(std::string_view k) {
+    m_out += m_first ? "{\"" : ",\"";
+    m_first = false;
+    m_out += k;
+    m_out += "\":";
+    return *this;
+  }
+  void end() { m_out += m_first ? "{}" : "}"; }
 
-// Times as the manual's sqlite3 shows them: "YYYY-MM-DD HH:MM:SS" UTC, on either backend.
-nlohmann::json opt(const std::optional<SystemTime>& t) { return t ? nlohmann::json(to_sql_datetime(*t)) : nlohmann::json(nullptr); }
+  void value(std::string_view s) {
+    // Bytes above 0x7f may be invalid UTF-8 (an error text from a node): nlohmann decides how
+    // they are replaced, so such a string goes through it; everything else is copied here.
+    for (const char c : s) {
+      if (static_cast<unsigned char>(c) >= 0x80) {
+        m_out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        return;
+      }
+    }
+    m_out += '"';
+    for (const char c : s) {
+      switch (c) {
+        case '"': m_out += "\\\""; break;
+        case '\\': m_out += "\\\\"; break;
+        case '\b': m_out += "\\b"; break;
+        case '\f': m_out += "\\f"; break;
+        case '\n': m_out += "\\n"; break;
+        case '\r': m_out += "\\r"; break;
+        case '\t': m_out += "\\t"; break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) {
+            m_out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+          } else {
+            m_out += c;
+          }
+      }
+    }
+    m_out += '"';
+  }
+  void value(std::int64_t n) {
+    char buf[24];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+    m_out.append(buf, end);
+  }
+  void value(const Wei& w) { value(std::string_view(w.decimal())); }
+  void value(SystemTime t) { value(std::string_view(to_sql_datetime(t))); }  // as sqlite3 shows them, on either backend
+  template <typename T>
+  void value(const std::optional<T>& v) {
+    if (v) {
+      value(*v);
+    } else {
+      m_out += "null";
+    }
+  }
+
+private:
+  std::string& m_out;
+  bool m_first = true;
+};
 
 }  // namespace
 
-// Fields are set one by one: nlohmann's initializer-list form builds and copies a
-// temporary array per field, which made this the history route's largest cost.
+void append_trade_json(std::string& out, const Trade& t) {
+  Writer w(out);
+  w.key("amount_in").value(t.amount_in);
+  w.key("amount_out").value(t.amount_out);
+  w.key("amount_out_min").value(t.amount_out_min);
+  w.key("block_number").value(t.block_number);
+  w.key("chain_id").value(t.chain_id);
+  w.key("created_at").value(t.created_at);
+  w.key("deadline").value(t.deadline);
+  w.key("deadline_seconds").value(t.deadline_seconds);
+  w.key("error").value(t.error);
+  w.key("finalized_at").value(t.finalized_at);
+  w.key("gas_fee").value(t.gas_fee);
+  w.key("gas_limit").value(t.gas_limit);
+  w.key("gas_price").value(t.gas_price);
+  w.key("gas_used").value(t.gas_used);
+  w.key("id").value(t.id);
+  w.key("nonce").value(t.nonce);
+  w.key("operator_request").value(t.operator_request);
+  w.key("path").value(t.path);
+  w.key("quoted_amount_out").value(t.quoted_amount_out);
+  w.key("slippage_bps").value(t.slippage_bps);
+  w.key("status").value(to_string(t.status));
+  w.key("token_in").value(t.token_in);
+  w.key("token_out").value(t.token_out);
+  w.key("tx_hash").value(t.tx_hash);
+  w.key("updated_at").value(t.updated_at);
+  w.key("wallet_address").value(t.wallet_address);
+  w.end();
+}
+
+void append_trades_json(std::string& out, const std::vector<Trade>& trades) {
+  out += '[';
+  for (std::size_t i = 0; i < trades.size(); ++i) {
+    if (i) out += ',';
+    append_trade_json(out, trades[i]);
+  }
+  out += ']';
+}
+
 void to_json(nlohmann::json& j, const Trade& t) {
-  j = nlohmann::json::object();
-  j["id"] = t.id;
-  j["tx_hash"] = opt(t.tx_hash);
-  j["wallet_address"] = t.wallet_address;
-  j["token_in"] = t.token_in;
-  j["token_out"] = t.token_out;
-  j["amount_in"] = t.amount_in.decimal();
-  j["amount_out"] = opt(t.amount_out);
-  j["amount_out_min"] = opt(t.amount_out_min);
-  j["quoted_amount_out"] = opt(t.quoted_amount_out);
-  j["path"] = t.path;
-  j["slippage_bps"] = opt(t.slippage_bps);
-  j["deadline"] = opt(t.deadline);
-  j["deadline_seconds"] = opt(t.deadline_seconds);
-  j["gas_limit"] = opt(t.gas_limit);
-  j["gas_price"] = opt(t.gas_price);
-  j["gas_used"] = opt(t.gas_used);
-  j["gas_fee"] = opt(t.gas_fee);
-  j["nonce"] = opt(t.nonce);
-  j["chain_id"] = opt(t.chain_id);
-  j["block_number"] = opt(t.block_number);
-  j["status"] = std::string(to_string(t.status));
-  j["error"] = opt(t.error);
-  j["operator_request"] = opt(t.operator_request);
-  j["created_at"] = to_sql_datetime(t.created_at);
-  j["updated_at"] = to_sql_datetime(t.updated_at);
-  j["finalized_at"] = opt(t.finalized_at);
+  std::string text;
+  append_trade_json(text, t);
+  j = nlohmann::json::parse(text);
 }
 
 Trade trade_from_json(const nlohmann::json& j) {

@@ -57,11 +57,13 @@ http::Response history(App& app, const http::Request& r) {
     q.since = core::parse_sql_datetime(it->second);
   }
   const auto trades = app.store.trades().history(q);
-  nlohmann::json body = nlohmann::json::object();  // not an initializer list: it would copy every trade
-  body["trades"] = trades;
-  body["count"] = trades.size();
-  body["limit"] = q.limit;
-  return http::Response::json(200, body);
+  // Written as text, rows straight into the body: a DOM of 20 trades cost more than the query.
+  // The keys in nlohmann's order, so the answer is the bytes it always was.
+  std::string body = fmt::format("{{\"count\":{},\"limit\":{},\"trades\":", trades.size(), q.limit);
+  body.reserve(body.size() + trades.size() * 900);
+  core::db::append_trades_json(body, trades);
+  body += '}';
+  return http::Response::text(200, std::move(body), "application/json");
 }
 
 core::trade::TradeEngine& engine(App& app) {
