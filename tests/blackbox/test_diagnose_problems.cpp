@@ -69,6 +69,19 @@ bool any_evidence(const json& f, const std::string& text) {
 
 Env port_env(int port) { return with(k_host_neutral, {{"PORT", std::to_string(port)}}); }
 
+// Every query counts as slow, so the daemon's own 24 h gauges land in the log.
+const Env k_every_query_slow = {{"SLOW_QUERY_MS", "0"}};
+
+// Drops idx_trades_created_at, starts `d` (made with k_every_query_slow) and has it serve a
+// history page, so "Query took" lines name the queries; returns diagnose's environment.
+Env with_dropped_index(const Scratch& s, Daemon& d) {
+  test::sql(s.path(), "DROP INDEX idx_trades_created_at");
+  d.start();
+  REQUIRE(d.get("/api/v1/trading/history?limit=5&since=2026-01-01%2000:00:00").status == 200);
+  REQUIRE(test::eventually([&] { return test::read_text(s / "logs/api-server.log").find("Slow query trades.history: Query took") != std::string::npos; }));
+  return with(port_env(d.port()), k_every_query_slow);
+}
+
 // Failed trades as the engine records them, on either backend.
 void seed_failed(const Scratch& s, const std::string& error, int n, std::optional<std::int64_t> gas = std::nullopt) {
   const std::string g = gas ? std::to_string(*gas) : "NULL";
@@ -448,17 +461,8 @@ TEST_CASE("diagnose slow-queries: the slowest logged queries, their plans, and t
   if (test::testing_pg()) return;  // SQLite's EXPLAIN QUERY PLAN
   Scratch s("diagnose-slow");
   REQUIRE(test::init(s.path()).exit_code == 0);
-  {
-    SQLite::Database db((s / "data/trading-bot.sqlite").string(), SQLite::OPEN_READWRITE);
-    db.exec("DROP INDEX idx_trades_created_at");
-  }
-  // Every query counts as slow, so the daemon's own 24 h gauges land in the log.
-  const Env settings = {{"SLOW_QUERY_MS", "0"}};
-  Daemon d(s.path(), settings);
-  d.start();
-  REQUIRE(d.get("/api/v1/trading/history?limit=5&since=2026-01-01%2000:00:00").status == 200);
-  REQUIRE(test::eventually([&] { return test::read_text(s / "logs/api-server.log").find("Slow query trades.history: Query took") != std::string::npos; }));
-  const Env env = with(port_env(d.port()), settings);
+  Daemon d(s.path(), k_every_query_slow);
+  const Env env = with_dropped_index(s, d);
   int code = 0;
   const auto doc = diagnose(s, env, {"slow-queries"}, &code);
   CHECK(code == 1);
@@ -489,13 +493,8 @@ TEST_CASE("diagnose slow-queries on PostgreSQL: a dropped index named with its C
   if (!test::testing_pg()) return;  // the SQLite form is the test above
   Scratch s("diagnose-slow-pg");
   REQUIRE(test::init(s.path()).exit_code == 0);
-  test::sql(s.path(), "DROP INDEX idx_trades_created_at");
-  const Env settings = {{"SLOW_QUERY_MS", "0"}};
-  Daemon d(s.path(), settings);
-  d.start();
-  REQUIRE(d.get("/api/v1/trading/history?limit=5&since=2026-01-01%2000:00:00").status == 200);
-  REQUIRE(test::eventually([&] { return test::read_text(s / "logs/api-server.log").find("Slow query trades.history: Query took") != std::string::npos; }));
-  const Env env = with(port_env(d.port()), settings);
+  Daemon d(s.path(), k_every_query_slow);
+  const Env env = with_dropped_index(s, d);
   int code = 0;
   const auto doc = diagnose(s, env, {"slow-queries"}, &code);
   CHECK(code == 1);

@@ -54,6 +54,30 @@ bool in_pool(TradeFixture& f, const std::string& hash) {
   return !tx.is_null() && tx["blockNumber"].is_null();
 }
 
+// With automine off: a swap sent, then cancelled through the API; waits until the cancel is in
+// the pool. Returns the trade, the swap's hash and the cancel's.
+struct SentCancel {
+  std::int64_t id = 0;
+  std::string swap_hash;
+  std::string cancel_hash;
+};
+SentCancel send_and_cancel(TradeFixture& f) {
+  SentCancel c;
+  c.id = f.swap({{"from", "BNB"}, {"to", f.info().token_a.to_hex()}, {"amount", "0.1"}});
+  c.swap_hash = f.sent_hash(c.id);
+  const auto r = test::call(f.daemon, "POST", "/api/v1/trading/trades/" + std::to_string(c.id) + "/cancel", test::token_for(Role::trader));
+  REQUIRE_MESSAGE(r.status == 202, r.body);
+  CHECK(json::parse(r.body)["cancel_requested"] == true);
+  // The cancel is a transaction of the trade's own; the swap's hash stays the trade's until one is mined.
+  REQUIRE_MESSAGE(test::eventually([&] {
+    for (const auto& tx : transactions(f, c.id)) {
+      if (tx["kind"] == "cancel") c.cancel_hash = tx["tx_hash"];
+    }
+    return !c.cancel_hash.empty() && in_pool(f, c.cancel_hash);
+  }), daemon_log(f));
+  return c;
+}
+
 }  // namespace
 
 TEST_SUITE("trade") {
@@ -240,19 +264,7 @@ TEST_CASE("trade: cancel of a sent swap sends a 0-value self-transfer at its non
   const auto& info = f.info();
   f.daemon.start();
   f.automine(false);
-  const std::int64_t id = f.swap({{"from", "BNB"}, {"to", info.token_a.to_hex()}, {"amount", "0.1"}});
-  const std::string swap_hash = f.sent_hash(id);
-  const auto r = test::call(f.daemon, "POST", "/api/v1/trading/trades/" + std::to_string(id) + "/cancel", test::token_for(Role::trader));
-  REQUIRE_MESSAGE(r.status == 202, r.body);
-  CHECK(json::parse(r.body)["cancel_requested"] == true);
-  // The cancel is a transaction of the trade's own; the swap's hash stays the trade's until one is mined.
-  std::string cancel_hash;
-  REQUIRE_MESSAGE(test::eventually([&] {
-    for (const auto& tx : transactions(f, id)) {
-      if (tx["kind"] == "cancel") cancel_hash = tx["tx_hash"];
-    }
-    return !cancel_hash.empty() && in_pool(f, cancel_hash);
-  }), daemon_log(f));
+  const auto [id, swap_hash, cancel_hash] = send_and_cancel(f);
   CHECK_FALSE(in_pool(f, swap_hash));  // the pool took the cancel in the swap's place
   CHECK(f.row(id)->status == core::db::TradeStatus::pending);  // not final until the cancel is mined
   f.mine();
@@ -277,20 +289,9 @@ TEST_CASE("trade: cancel of a sent swap sends a 0-value self-transfer at its non
 
 TEST_CASE("trade: a cancel that loses the race to its swap: the swap is mined first and the trade ends completed, the cancel replaced") {
   TradeFixture f("trade-cancel-race", {{"TRADE_STUCK_AFTER_S", "600"}});
-  const auto& info = f.info();
   f.daemon.start();
   f.automine(false);
-  const std::int64_t id = f.swap({{"from", "BNB"}, {"to", info.token_a.to_hex()}, {"amount", "0.1"}});
-  const std::string swap_hash = f.sent_hash(id);
-  const auto r = test::call(f.daemon, "POST", "/api/v1/trading/trades/" + std::to_string(id) + "/cancel", test::token_for(Role::trader));
-  REQUIRE_MESSAGE(r.status == 202, r.body);
-  std::string cancel_hash;
-  REQUIRE_MESSAGE(test::eventually([&] {
-    for (const auto& tx : transactions(f, id)) {
-      if (tx["kind"] == "cancel") cancel_hash = tx["tx_hash"];
-    }
-    return !cancel_hash.empty() && in_pool(f, cancel_hash);
-  }), daemon_log(f));
+  const auto [id, swap_hash, cancel_hash] = send_and_cancel(f);
   // The race, as another node's pool could decide it: the cancel is lost and the swap, still
   // known elsewhere, comes back first. Its signed bytes are the ones bscbotd recorded.
   f.rpc.call("anvil_dropTransaction", json::array({cancel_hash}));
