@@ -59,6 +59,7 @@ public:
   // up, and what the opener throws when a new one cannot be opened (both counted as errors).
   Lease acquire(std::chrono::milliseconds wait = std::chrono::milliseconds(2000)) {
     std::unique_lock lock(m_mutex);
+    if (!m_fenced.empty()) throw Error(ErrorKind::unavailable, m_fenced);
     if (!m_cv.wait_for(lock, wait, [&] { return !m_idle.empty() || m_open < m_max; })) {
       ++m_errors;
       throw Error(ErrorKind::unavailable, fmt::format("Failed to get database connection: all {} connections to {} busy for {} ms",
@@ -103,6 +104,20 @@ public:
     if (before != m_idle.size()) m_cv.notify_all();
   }
 
+  // Hands out no connection any more (acquire throws `why`) and closes every one, the idle ones
+  // now and the borrowed ones as they come back, each passed to `before_close` first: for a
+  // database that must not be touched again (a SQLite file overwritten under the daemon).
+  void fence(std::string why, std::function<void(Connection&)> before_close) {
+    std::lock_guard lock(m_mutex);
+    if (!m_fenced.empty()) return;
+    m_fenced = std::move(why);
+    m_before_close = std::move(before_close);
+    for (auto& c : m_idle) m_before_close(*c);
+    m_open -= static_cast<int>(m_idle.size());
+    m_idle.clear();
+    m_cv.notify_all();
+  }
+
   PoolStatus status() const {
     std::lock_guard lock(m_mutex);
     return PoolStatus{m_in_use.load(), m_open, m_max, m_errors.load()};
@@ -112,7 +127,10 @@ private:
   void give_back(std::unique_ptr<Connection> c, bool discard) {
     --m_in_use;
     std::lock_guard lock(m_mutex);
-    if (discard) {
+    if (!m_fenced.empty()) {
+      m_before_close(*c);
+      --m_open;
+    } else if (discard) {
       --m_open;
       ++m_errors;
     } else {
@@ -127,6 +145,8 @@ private:
   mutable std::mutex m_mutex;
   std::condition_variable m_cv;
   std::vector<std::unique_ptr<Connection>> m_idle;
+  std::string m_fenced;  // why, once fenced
+  std::function<void(Connection&)> m_before_close;
   int m_open = 0;
   std::atomic<int> m_in_use{0};
   std::atomic<std::uint64_t> m_errors{0};

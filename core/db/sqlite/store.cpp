@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 #include "core/db/database.hpp"
 #include "core/db/schema_sqlite.hpp"
@@ -26,6 +27,19 @@ namespace {
 ino_t inode_of(const fs::path& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+// What the file's own header says against a live WAL database: empty while it is one, else why
+// it no longer is. Our connections never write a header that leaves WAL mode, but `cp` of a
+// backup over the live file does (a backup is a rollback-journal file): its pages and our -wal
+// would then make a database that never existed.
+std::string overwritten_in_place(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  char header[20] = {};
+  if (!in.read(header, sizeof header)) return "";  // a short read is a file being written: judged next time
+  if (std::memcmp(header, "SQLite format 3", 16) != 0) return "it is no SQLite database any more";
+  if (header[18] != 2 || header[19] != 2) return "its header now says rollback-journal mode, as a backup file's does";
+  return "";
 }
 
 std::uintmax_t size_with_wal(const fs::path& path) {
@@ -58,6 +72,7 @@ public:
     // naming the file; the pool then keeps it.
     m_first = std::make_unique<Connection>(m_path, access, busy_timeout_ms);
     m_inode = inode_of(m_path);
+    m_wal = journal_mode(m_first->db()) == "wal";
     m_first.reset();
     std::vector<SqlitePool::Lease> warm;
     for (int i = 0; i < options.pool_min && i < options.pool_max; ++i) warm.push_back(m_pool.acquire());
@@ -183,6 +198,19 @@ public:
       probe.error = "database file was replaced while bscbotd was running; restart bscbotd (use `bscbot restore`)";
       return probe;
     }
+    if (m_wal) {
+      if (const std::string why = overwritten_in_place(m_path); !why.empty()) {
+        probe.state = DbState::replaced;
+        probe.error = fmt::format("database file {} was overwritten in place while bscbotd was running ({}); bscbotd no longer reads "
+                                  "or writes it: stop bscbotd and restore with `bscbot restore`, which sets the -wal aside (never cp a live "
+                                  "database)",
+                                  m_location, why);
+        // Nothing more goes into the file: no statement, and no checkpoint of our -wal into the
+        // copied pages when the connections close.
+        m_pool.fence(probe.error, [](Connection& c) { sqlite3_db_config(c.db().getHandle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr); });
+        return probe;
+      }
+    }
     // A connection opened while the file could not be written is read-only for good (SQLite
     // falls back silently, and BEGIN IMMEDIATE still succeeds on it): close those, so that the
     // pool opens writable ones as soon as the file is writable again.
@@ -245,6 +273,7 @@ private:
   Access m_access;
   std::unique_ptr<Connection> m_first;
   ino_t m_inode = 0;
+  bool m_wal = false;  // a WAL database when opened: its header must keep saying so
   SqlitePool m_pool;
   Runner m_run;
   Trades m_trades;
