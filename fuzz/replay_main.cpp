@@ -224,6 +224,16 @@ int main(int argc, char** argv) {
 
   for (int sig : {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL}) ::signal(sig, on_signal);
   std::set_terminate([] {
+    // Say what escaped the target, as libFuzzer's "uncaught exception" report would.
+    if (const auto e = std::current_exception()) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        std::fprintf(stderr, "replay: uncaught exception: %s\n", ex.what());
+      } catch (...) {
+        std::fprintf(stderr, "replay: uncaught exception of an unknown type\n");
+      }
+    }
     save_current();
     std::abort();
   });

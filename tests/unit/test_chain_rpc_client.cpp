@@ -373,16 +373,19 @@ TEST_CASE("chain: unusable answers count as endpoint failures") {
         if (url == "http://html") return "<html>502 Bad Gateway</html>";
         if (url == "http://wrong-id") return json{{"jsonrpc", "2.0"}, {"id", 999999}, {"result", "0x1"}}.dump();
         if (url == "http://empty") return json{{"jsonrpc", "2.0"}, {"id", request["id"]}}.dump();
+        // A number past a double's range: nlohmann throws out_of_range, not parse_error.
+        if (url == "http://overflow") return R"({"jsonrpc":"2.0","id":1e999,"result":"0x1"})";
         return result_for(request, "0x1");
       },
       /*retries=*/0);
-  RpcClient rpc = h.client({"http://html", "http://wrong-id", "http://empty", "http://good"});
+  RpcClient rpc = h.client({"http://html", "http://wrong-id", "http://empty", "http://overflow", "http://good"});
   CHECK(rpc.call("eth_blockNumber") == "0x1");
   const auto status = rpc.endpoints();
   CHECK(status[0].last_error.find("not JSON") != std::string::npos);
   CHECK(status[1].last_error.find("does not match request id") != std::string::npos);
   CHECK(status[2].last_error.find("neither result nor error") != std::string::npos);
-  CHECK(status[3].failures == 0);
+  CHECK(status[3].last_error.find("not JSON") != std::string::npos);
+  CHECK(status[4].failures == 0);
 }
 
 TEST_CASE("chain: a null result is a result") {

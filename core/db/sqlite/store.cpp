@@ -9,7 +9,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
+#include <array>
+#include <optional>
 
 #include "core/db/database.hpp"
 #include "core/db/schema_sqlite.hpp"
@@ -29,16 +30,28 @@ ino_t inode_of(const fs::path& path) {
   return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
 }
 
-// What the file's own header says against a live WAL database: empty while it is one, else why
-// it no longer is. Our connections never write a header that leaves WAL mode, but `cp` of a
-// backup over the live file does (a backup is a rollback-journal file): its pages and our -wal
-// would then make a database that never existed.
-std::string overwritten_in_place(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  char header[20] = {};
-  if (!in.read(header, sizeof header)) return "";  // a short read is a file being written: judged next time
-  if (std::memcmp(header, "SQLite format 3", 16) != 0) return "it is no SQLite database any more";
-  if (header[18] != 2 || header[19] != 2) return "its header now says rollback-journal mode, as a backup file's does";
+// The database file's first bytes as they are on disk, read through the connection's own file
+// handle (SQLite's VFS), not the page cache. Never open and close the live file outside SQLite
+// in a process that has it open: closing any descriptor of a file drops every POSIX lock the
+// process holds on it, SQLite's included, and another process would then checkpoint and delete
+// the -wal under our readers.
+std::optional<std::array<char, 20>> file_header(SQLite::Database& db) {
+  sqlite3_file* file = nullptr;
+  if (sqlite3_file_control(db.getHandle(), "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK || !file || !file->pMethods) return std::nullopt;
+  std::array<char, 20> header{};
+  // A short read (a file being written, or empty) is judged next time.
+  if (file->pMethods->xRead(file, header.data(), static_cast<int>(header.size()), 0) != SQLITE_OK) return std::nullopt;
+  return header;
+}
+
+bool says_wal(const std::array<char, 20>& h) { return std::memcmp(h.data(), "SQLite format 3", 16) == 0 && h[18] == 2 && h[19] == 2; }
+
+// Empty while the header is a WAL database's, else why it is not any more. Our connections never
+// write a header that leaves WAL mode, but `cp` of a backup over the live file does (a backup is
+// a rollback-journal file): its pages and our -wal would make a database that never existed.
+std::string overwritten_in_place(const std::array<char, 20>& h) {
+  if (std::memcmp(h.data(), "SQLite format 3", 16) != 0) return "it is no SQLite database any more";
+  if (!says_wal(h)) return "its header now says rollback-journal mode, as a backup file's does";
   return "";
 }
 
@@ -72,7 +85,8 @@ public:
     // naming the file; the pool then keeps it.
     m_first = std::make_unique<Connection>(m_path, access, busy_timeout_ms);
     m_inode = inode_of(m_path);
-    m_wal = journal_mode(m_first->db()) == "wal";
+    const auto header = file_header(m_first->db());
+    m_wal = header && says_wal(*header);
     m_first.reset();
     std::vector<SqlitePool::Lease> warm;
     for (int i = 0; i < options.pool_min && i < options.pool_max; ++i) warm.push_back(m_pool.acquire());
@@ -199,7 +213,14 @@ public:
       return probe;
     }
     if (m_wal) {
-      if (const std::string why = overwritten_in_place(m_path); !why.empty()) {
+      std::string why;
+      try {
+        auto lease = m_pool.acquire();
+        if (const auto header = file_header(lease->db())) why = overwritten_in_place(*header);
+      } catch (const Error&) {
+        // No connection to read it with: the write probe below says why.
+      }
+      if (!why.empty()) {
         probe.state = DbState::replaced;
         probe.error = fmt::format("database file {} was overwritten in place while bscbotd was running ({}); bscbotd no longer reads "
                                   "or writes it: stop bscbotd and restore with `bscbot restore`, which sets the -wal aside (never cp a live "
