@@ -45,6 +45,10 @@ Metrics::Metrics()
       m_start_time(gauge(*m_registry, "process_start_time_seconds", "Start time of bscbotd since the epoch")),
       m_ws(gauge(*m_registry, "websocket_connections", "WebSocket clients connected")),
       m_ws_opened(prometheus::BuildCounter().Name("websocket_connections_opened_total").Help("WebSocket connections accepted").Register(*m_registry).Add({})),
+      m_response_cache(prometheus::BuildCounter()
+                           .Name("http_response_cache_total")
+                           .Help("Lookups in the per-route response cache (TOKENS_/PAIRS_/DASHBOARD_CACHE_TTL_MS), by route and result (hit, miss)")
+                           .Register(*m_registry)),
       m_queue(gauge(*m_registry, "trade_queue_length", "Swaps waiting in the trade queue")),
       m_cache_hit_rate(gauge(*m_registry, "cache_hit_rate", "Price cache hits over lookups since start (0..1)")),
       m_cache_size(gauge(*m_registry, "cache_size", "Entries in the price cache")),
@@ -80,6 +84,10 @@ void Metrics::count_accept_error() { m_accept_errors.Increment(); }
 
 void Metrics::observe_query(std::string_view name, double seconds) {
   m_query_duration.Add({{"query", std::string(name)}}, latency_buckets()).Observe(seconds);
+}
+
+void Metrics::count_response_cache(const std::string& route, bool hit) {
+  m_response_cache.Add({{"route", route}, {"result", hit ? "hit" : "miss"}}).Increment();
 }
 
 void Metrics::count_websocket_open() { m_ws_opened.Increment(); }

@@ -80,6 +80,9 @@ public:
 
   void count_websocket_open();
 
+  // A lookup in the per-route response cache (daemon/api/response_cache.hpp).
+  void count_response_cache(const std::string& route, bool hit);
+
   // Counts and times one JSON-RPC attempt: calls, errors (by outcome) and latency per endpoint
   // and method.
   void observe_rpc(std::string_view role, const std::string& endpoint, std::string_view method, std::string_view outcome, double seconds);
@@ -102,6 +105,7 @@ private:
   prometheus::Gauge& m_start_time;
   prometheus::Gauge& m_ws;
   prometheus::Counter& m_ws_opened;
+  prometheus::Family<prometheus::Counter>& m_response_cache;
   prometheus::Gauge& m_queue;
   prometheus::Gauge& m_cache_hit_rate;
   prometheus::Gauge& m_cache_size;

@@ -39,6 +39,13 @@ struct TradeStats {
   std::int64_t distinct_wallets = 0;
 };
 
+// A pair of tokens trades went between (in that direction), and how many.
+struct TradedPair {
+  std::string token_in;
+  std::string token_out;
+  std::int64_t trades = 0;
+};
+
 // The trades of one UTC day, for the weekly report.
 struct DailyTrades {
   std::string day;                         // "YYYY-MM-DD"
@@ -106,6 +113,10 @@ public:
 
   // Exact sum of amount_in over trades created after `since`.
   virtual Wei volume_in(SystemTime since) = 0;
+
+  // The token pairs trades went between, most traded first, at most `limit` (the market
+  // endpoints list these tokens and pairs).
+  virtual std::vector<TradedPair> traded_pairs(int limit) = 0;
 
   // Trades whose amount_in is above `limit` (exact uint256 comparison), or that were changed
   // after they were finalised; newest first, at most `max_rows`.

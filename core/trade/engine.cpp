@@ -152,6 +152,12 @@ EngineStatus TradeEngine::status() const {
 
 std::pair<U256, U256> TradeEngine::gas_price() { return m_quoter.gas_price(); }
 
+TokenInfo TradeEngine::token_info(const chain::Address& token) { return m_quoter.token_info(token); }
+
+PriceLookup TradeEngine::pair_price(const chain::Address& a, const chain::Address& b) { return m_prices.lookup(a, b); }
+
+U256 TradeEngine::balance(const chain::Address& wallet) { return m_quoter.eth().get_balance(wallet, chain::BlockTag::latest); }
+
 Quote TradeEngine::quote(const SwapRequest& request, CheckWallet check) {
   const SwapOrder order = m_quoter.validate(request);
   std::optional<chain::Address> wallet;

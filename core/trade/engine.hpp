@@ -91,6 +91,12 @@ public:
 
   EngineStatus status() const;
 
+  // For the market endpoints: a token's symbol and decimals (read once), a pair's reserves
+  // through the price cache, a wallet's BNB balance. RPC failures pass through.
+  TokenInfo token_info(const chain::Address& token);
+  PriceLookup pair_price(const chain::Address& a, const chain::Address& b);
+  U256 balance(const chain::Address& wallet);
+
   const EngineSettings& settings() const { return m_settings; }
   std::size_t price_cache_size() const { return m_prices.size(); }
   // The wallets this daemon can sign for.

@@ -52,6 +52,13 @@ unsigned Pancake::decimals(const Address& token) const {
   return static_cast<unsigned>(d);
 }
 
+std::string Pancake::symbol(const Address& token) const {
+  static const auto selector = function_selector("symbol()");
+  const Bytes answer = m_eth.eth_call(token, encode_call(selector));
+  if (answer.empty()) throw Error(ErrorKind::data, fmt::format("{} has no symbol()", token.to_hex()));
+  return chain::decode_string(answer);
+}
+
 Bytes Pancake::approve_data(const Address& spender, const U256& amount) {
   static const auto selector = function_selector("approve(address,uint256)");
   return encode_call(selector, AbiEncoder().address(spender).uint256(amount));

@@ -40,6 +40,9 @@ public:
   U256 balance_of(const chain::Address& token, const chain::Address& owner) const;
   U256 allowance(const chain::Address& token, const chain::Address& owner, const chain::Address& spender) const;
   unsigned decimals(const chain::Address& token) const;
+  // symbol(): an ABI string, or the bytes32 some old tokens return; throws core::Error(data)
+  // when the token has none.
+  std::string symbol(const chain::Address& token) const;
 
   // token.approve(spender, amount) call data.
   static chain::Bytes approve_data(const chain::Address& spender, const U256& amount);

@@ -73,6 +73,26 @@ unsigned Quoter::decimals_of(const Token& token) {
   return d;
 }
 
+TokenInfo Quoter::token_info(const Address& token) {
+  TokenInfo info{token, std::nullopt, decimals_of(Token{false, token})};
+  const std::string key = token.to_hex();
+  {
+    std::lock_guard lock(m_mutex);
+    if (auto it = m_symbols.find(key); it != m_symbols.end()) {
+      info.symbol = it->second;
+      return info;
+    }
+  }
+  try {
+    info.symbol = m_pancake.symbol(token);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::data) throw;  // an RPC failure is tried again next time; a token without symbol() is not
+  }
+  std::lock_guard lock(m_mutex);
+  m_symbols[key] = info.symbol;
+  return info;
+}
+
 SwapOrder Quoter::validate(const SwapRequest& request) {
   return trade::validate(request, m_settings, [this](const Token& t) { return decimals_of(t); });
 }

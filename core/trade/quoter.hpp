@@ -59,12 +59,23 @@ struct Plan {
 // "0xa,0xb": a path as the trade row keeps it.
 std::string join_path(const std::vector<chain::Address>& path);
 
+// What the market endpoints say of a token: its symbol (none when it has no symbol()) and
+// decimals, read from the chain once and kept.
+struct TokenInfo {
+  chain::Address address;
+  std::optional<std::string> symbol;
+  unsigned decimals = 18;
+};
+
 class Quoter {
 public:
   Quoter(const EngineSettings& settings, chain::Eth& eth, PriceCache& prices, std::function<void(const PairPrice&)> on_price = {});
 
   // A token's decimals (18 for BNB), read once and kept.
   unsigned decimals_of(const Token& token);
+
+  // The token's symbol and decimals, read once and kept.
+  TokenInfo token_info(const chain::Address& token);
 
   // Checks a request (reading decimals when the amount is in units).
   SwapOrder validate(const SwapRequest& request);
@@ -92,6 +103,7 @@ private:
   std::function<void(const PairPrice&)> m_on_price;
   std::mutex m_mutex;
   std::map<std::string, unsigned> m_decimals;
+  std::map<std::string, std::optional<std::string>> m_symbols;
 };
 
 }  // namespace bscbot::core::trade

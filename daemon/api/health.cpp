@@ -15,16 +15,12 @@
 
 namespace bscbot::daemon::api {
 
-namespace {
-
-http::Response health(App& app, bool detail) {
+std::vector<std::string> health_problems(App& app) {
   const auto now = std::chrono::steady_clock::now();
   const DbProbe db = app.state.db();
-  const core::db::PoolStatus pool = app.store.pool_status();
   const auto tick_age = app.state.tick_age();
   const auto stall_limit = std::chrono::milliseconds(app.cfg.integer("LOOP_STALL_MS"));
   const bool stalled = tick_age > stall_limit;
-
   std::vector<std::string> problems;
   if (db.state != DbState::ok) {
     problems.push_back(db.state == DbState::unknown ? std::string("database not checked yet")
@@ -40,6 +36,24 @@ http::Response health(App& app, bool detail) {
   if (app.state.stopping) problems.push_back("shutting down");
   const auto integrity = app.state.integrity();
   if (integrity && integrity->result != "ok") problems.push_back("database damaged: " + integrity->method + " found: " + integrity->result);
+  // Swaps cannot be sent nor followed while no endpoint answers: not "ok" at the top level.
+  if (app.trading) {
+    if (std::string chain = app.trading->problem(); !chain.empty()) problems.push_back(std::move(chain));
+  }
+  return problems;
+}
+
+namespace {
+
+http::Response health(App& app, bool detail) {
+  const auto now = std::chrono::steady_clock::now();
+  const DbProbe db = app.state.db();
+  const core::db::PoolStatus pool = app.store.pool_status();
+  const auto tick_age = app.state.tick_age();
+  const auto stall_limit = std::chrono::milliseconds(app.cfg.integer("LOOP_STALL_MS"));
+  const bool stalled = tick_age > stall_limit;
+  const std::vector<std::string> problems = health_problems(app);
+  const auto integrity = app.state.integrity();
   // The log and backup folders do not stop bscbotd from serving: warnings, not a 503.
   const FolderProbe logs = app.state.logs();
   const FolderProbe backups = app.state.backups();
@@ -53,10 +67,6 @@ http::Response health(App& app, bool detail) {
   };
   nlohmann::json logs_json = folder_json(logs);
   logs_json["lost_lines"] = app.state.log_write_failures.load();
-  // Swaps cannot be sent nor followed while no endpoint answers: not "ok" at the top level.
-  if (app.trading) {
-    if (std::string chain = app.trading->problem(); !chain.empty()) problems.push_back(std::move(chain));
-  }
 
   const auto hits = app.state.cache_hits.load();
   const auto misses = app.state.cache_misses.load();

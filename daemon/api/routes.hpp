@@ -1,5 +1,6 @@
 #pragma once
 // Each area of the API declares its routes in one function; main wires them into the router.
+#include <string>
 #include <vector>
 
 #include "daemon/http/router.hpp"
@@ -14,6 +15,10 @@ std::vector<http::Route> health_routes(App& app);
 std::vector<http::Route> metrics_routes(App& app);
 std::vector<http::Route> trading_routes(App& app);
 std::vector<http::Route> alert_routes(App& app);
+std::vector<http::Route> market_routes(App& app);
+
+// What makes /api/health answer 503 now (the database, the loop, the chain), in its words.
+std::vector<std::string> health_problems(App& app);
 
 }  // namespace api
 }  // namespace bscbot::daemon

@@ -147,6 +147,16 @@ Wei Trades::volume_in(SystemTime since) {
   });
 }
 
+std::vector<TradedPair> Trades::traded_pairs(int limit) {
+  return m_run("trades.pairs", Retry::safe, [&](Connection& c) {
+    const Result r = c.exec("SELECT token_in, token_out, COUNT(*) FROM trades GROUP BY token_in, token_out ORDER BY COUNT(*) DESC, token_in, token_out LIMIT $1",
+                            {Param::of(limit)});
+    std::vector<TradedPair> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back({std::string(r.text(i, 0)), std::string(r.text(i, 1)), r.integer(i, 2)});
+    return out;
+  });
+}
+
 std::vector<Trade> Trades::suspicious(const Wei& limit, int max_rows) {
   static const std::string sql =
       select("WHERE amount_in > $1::numeric OR (finalized_at IS NOT NULL AND updated_at > finalized_at) ORDER BY created_at DESC, id DESC LIMIT $2");

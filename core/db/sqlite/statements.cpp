@@ -61,6 +61,7 @@ void run_every_query(TradeStore& t, MetricStore& m, StateStore& s) {
   attempt([&] { t.stats(epoch); });
   attempt([&] { t.daily(epoch, day); });
   attempt([&] { t.volume_in(epoch); });
+  attempt([&] { t.traded_pairs(100); });
   attempt([&] { t.suspicious(Wei(), 1); });
   attempt([&] { t.pending(); });
   attempt([&] { t.span(); });

@@ -54,6 +54,7 @@ public:
   TradeStats stats(SystemTime since) override;
   std::vector<DailyTrades> daily(SystemTime since, SystemTime until) override;
   Wei volume_in(SystemTime since) override;
+  std::vector<TradedPair> traded_pairs(int limit) override;
   std::vector<Trade> suspicious(const Wei& limit, int max_rows) override;
   std::vector<Trade> pending() override;
   std::optional<TradeSpan> span() override;

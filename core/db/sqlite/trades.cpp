@@ -202,6 +202,16 @@ Wei Trades::volume_in(SystemTime since) {
   });
 }
 
+std::vector<TradedPair> Trades::traded_pairs(int limit) {
+  return m_run("trades.pairs", [&](Connection& c) {
+    auto q = c.prepared("SELECT token_in, token_out, COUNT(*) FROM trades GROUP BY token_in, token_out ORDER BY COUNT(*) DESC, token_in, token_out LIMIT ?");
+    q->bind(1, limit);
+    std::vector<TradedPair> out;
+    while (q->executeStep()) out.push_back({q->getColumn(0).getString(), q->getColumn(1).getString(), q->getColumn(2).getInt64()});
+    return out;
+  });
+}
+
 std::vector<Trade> Trades::suspicious(const Wei& limit, int max_rows) {
   // Amounts are canonical decimal text, so "longer, or as long and greater" is exact.
   static const std::string sql = select(
