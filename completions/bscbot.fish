@@ -126,6 +126,7 @@ complete -c bscbot -n '__fish_seen_subcommand_from send' -l key -r -d 'Deduplica
 complete -c bscbot -n '__fish_seen_subcommand_from send' -l resolved -d 'Say that the problem under --key is over'
 complete -c bscbot -n '__fish_seen_subcommand_from report; and not __fish_seen_subcommand_from weekly' -a weekly -d 'The manual'\''s Friday performance report: response times, success rate, query P95, cache hits'
 complete -c bscbot -n '__fish_seen_subcommand_from weekly' -l output -s o -r -F -d 'Write the Markdown here ('\''-'\'' for stdout; default REPORTS_DIR/weekly_YYYYmmdd.md)'
+complete -c bscbot -n '__fish_seen_subcommand_from weekly' -l html -r -d 'Also (or, without -o, only) write the report as an HTML page with charts, to open in a browser'
 complete -c bscbot -n '__fish_seen_subcommand_from weekly' -l days -r -d 'Length of the period ending now, in days'
 complete -c bscbot -n '__fish_seen_subcommand_from drill' -l backup -r -F -d 'Backup file to drill with (default: the newest good backup)'
 complete -c bscbot -n '__fish_seen_subcommand_from drill' -l scratch -r -d 'Folder for the scratch deployment (default: the system temp folder)'

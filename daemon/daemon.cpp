@@ -180,6 +180,7 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   router.add(api::trading_routes(app));
   router.add(api::alert_routes(app));
   router.add(api::market_routes(app));
+  router.add(api::status_page_routes(app));
   router.set_authorizer([&app](const http::Request& r, http::Auth needed) { return authorize(app, r, needed); });
   // Chain access and the trade queue run on the engine's own threads, never the worker loop's.
   std::unique_ptr<TradingService> trading;

@@ -177,6 +177,7 @@ const std::vector<Setting> k_settings = {
     // --- metric samples: what bscbotd keeps for the weekly report ---
     {"METRIC_SAMPLE_INTERVAL_S", Type::integer, "300", "bscbotd stores request, latency, cache and size samples this often", 1, 86400, {}, false, "metrics"},
     {"METRIC_RETENTION_DAYS", Type::integer, "35", "Metric samples older than this are deleted", 8, 3650, {}, false, "metrics"},
+    {"STATUS_PAGE_REFRESH_S", Type::integer, "30", "The status page (GET / on bscbotd) reloads itself this often (0: never)", 0, 3600, {}, false, "metrics"},
 };
 
 }  // namespace

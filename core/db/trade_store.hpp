@@ -52,6 +52,11 @@ struct DailyTrades {
   TradeStats stats;
 };
 
+struct HourlyTrades {
+  std::string hour;                        // "YYYY-MM-DD HH", UTC
+  TradeStats stats;
+};
+
 struct CleanupResult {
   std::int64_t deleted = 0;                // rows removed (or that would be, on a dry run)
   std::int64_t kept_pending = 0;           // old pending trades kept for reconciliation
@@ -110,6 +115,9 @@ public:
   // Metrics per UTC day over trades created in (since, until], oldest day first; days
   // without trades are absent.
   virtual std::vector<DailyTrades> daily(SystemTime since, SystemTime until) = 0;
+
+  // The same per UTC hour (the status page's last 24 hours).
+  virtual std::vector<HourlyTrades> hourly(SystemTime since, SystemTime until) = 0;
 
   // Exact sum of amount_in over trades created after `since`.
   virtual Wei volume_in(SystemTime since) = 0;

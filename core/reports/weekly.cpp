@@ -122,11 +122,6 @@ namespace {
 std::string ms(const std::optional<double>& v) { return v ? checks::number_text(*v, 2) + " ms" : "-"; }
 std::string pct(const std::optional<double>& v) { return v ? checks::number_text(*v, 1) + " %" : "-"; }
 
-struct Row {
-  std::string metric, value, target;
-  std::optional<Status> status;
-};
-
 std::string status_text(const std::optional<Status>& s) { return s ? std::string(checks::to_string(*s)) : "no data"; }
 
 // The verdict of a weekly figure, none without data.
@@ -138,7 +133,7 @@ std::optional<Status> judge(const std::optional<double>& v, Levels levels, bool 
 
 }  // namespace
 
-std::string render_weekly(const WeeklyReport& r, const config::Config& cfg) {
+std::vector<KeyMetric> key_metrics(const WeeklyReport& r, const config::Config& cfg) {
   const auto& t = r.total;
   const Levels response{cfg.number("RESPONSE_TIME_WARN_MS"), cfg.number("RESPONSE_TIME_CRIT_MS")};
   const Levels success{cfg.number("SUCCESS_RATE_WARN_PCT"), cfg.number("SUCCESS_RATE_CRIT_PCT")};
@@ -154,7 +149,7 @@ std::string render_weekly(const WeeklyReport& r, const config::Config& cfg) {
   if (t.peak_rss_bytes > 0) rss_mb = t.peak_rss_bytes / 1048576.0;
   if (t.sampled_seconds > 0) unauthorized_count = t.unauthorized;
 
-  const std::vector<Row> rows = {
+  return {
       {"Average response time", ms(t.average_ms()), fmt::format("< {} ms", checks::number_text(response.warn)), rising(t.average_ms(), response)},
       {"Response time P95", ms(t.request_p95_ms), fmt::format("< {} ms", checks::number_text(response.warn)), rising(t.request_p95_ms, response)},
       {"Trade success rate", t.trades.success_rate ? fmt::format("{} ({} of {} trades)", pct(t.trades.success_rate), t.trades.completed, t.trades.total) : "-",
@@ -167,7 +162,11 @@ std::string render_weekly(const WeeklyReport& r, const config::Config& cfg) {
       {"Peak memory (bscbotd)", rss_mb ? checks::number_text(*rss_mb, 1) + " MB" : "-", fmt::format("< {} MB", checks::number_text(memory.warn)), rising(rss_mb, memory)},
       {"Average CPU (bscbotd)", pct(t.cpu_percent()), fmt::format("< {} %", checks::number_text(cpu.warn)), rising(t.cpu_percent(), cpu)},
   };
+}
 
+std::string render_weekly(const WeeklyReport& r, const config::Config& cfg) {
+  const auto& t = r.total;
+  const std::vector<KeyMetric> rows = key_metrics(r, cfg);
   std::string md;
   md += "# Weekly Performance Report\n";
   md += fmt::format("Period: {} to {} UTC\n\n", r.since, r.until);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/checks/status.hpp"
 #include "core/config/config.hpp"
 #include "core/db/store.hpp"
 #include "core/util/clock.hpp"
@@ -53,8 +54,20 @@ struct WeeklyReport {
 // The figures for the `days` days before `until`.
 WeeklyReport build_weekly(db::Store& store, SystemTime until, int days);
 
+// One key metric of the week, judged against its threshold from `cfg` (no status without data).
+struct KeyMetric {
+  std::string metric;
+  std::string value;
+  std::string target;
+  std::optional<checks::Status> status;
+};
+std::vector<KeyMetric> key_metrics(const WeeklyReport& report, const config::Config& cfg);
+
 // The Markdown report, with each key metric judged against its threshold from `cfg`.
 std::string render_weekly(const WeeklyReport& report, const config::Config& cfg);
+
+// The same report as one self-contained HTML page with a chart per key figure and day.
+std::string render_weekly_html(const WeeklyReport& report, const config::Config& cfg);
 
 nlohmann::json to_json(const WeeklyReport& report);
 

@@ -16,6 +16,7 @@ std::vector<http::Route> metrics_routes(App& app);
 std::vector<http::Route> trading_routes(App& app);
 std::vector<http::Route> alert_routes(App& app);
 std::vector<http::Route> market_routes(App& app);
+std::vector<http::Route> status_page_routes(App& app);
 
 // What makes /api/health answer 503 now (the database, the loop, the chain), in its words.
 std::vector<std::string> health_problems(App& app);

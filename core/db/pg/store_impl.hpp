@@ -89,6 +89,7 @@ public:
   std::vector<Trade> history(const HistoryQuery& query) override;
   TradeStats stats(SystemTime since) override;
   std::vector<DailyTrades> daily(SystemTime since, SystemTime until) override;
+  std::vector<HourlyTrades> hourly(SystemTime since, SystemTime until) override;
   Wei volume_in(SystemTime since) override;
   std::vector<TradedPair> traded_pairs(int limit) override;
   std::vector<Trade> suspicious(const Wei& limit, int max_rows) override;

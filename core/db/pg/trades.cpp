@@ -141,6 +141,19 @@ std::vector<DailyTrades> Trades::daily(SystemTime since, SystemTime until) {
   });
 }
 
+std::vector<HourlyTrades> Trades::hourly(SystemTime since, SystemTime until) {
+  static const std::string sql = fmt::format(
+      "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24') AS hour, {} FROM trades WHERE created_at > $1 AND created_at <= $2 "
+      "GROUP BY hour ORDER BY hour",
+      k_stats_columns);
+  return m_run("trades.hourly", Retry::safe, [&](Connection& c) {
+    const Result r = c.exec(sql, {Param::of(since), Param::of(until)});
+    std::vector<HourlyTrades> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back({std::string(r.text(i, 0)), read_stats(r, i, 1)});
+    return out;
+  });
+}
+
 Wei Trades::volume_in(SystemTime since) {
   return m_run("trades.volume_in", Retry::safe, [&](Connection& c) {
     return c.exec("SELECT COALESCE(SUM(amount_in), 0) FROM trades WHERE created_at > $1", {Param::of(since)}).wei(0, 0, "volume");

@@ -60,6 +60,7 @@ void run_every_query(TradeStore& t, MetricStore& m, StateStore& s) {
   attempt([&] { t.history(HistoryQuery{20, std::nullopt, std::nullopt, epoch}); });
   attempt([&] { t.stats(epoch); });
   attempt([&] { t.daily(epoch, day); });
+  attempt([&] { t.hourly(epoch, day); });
   attempt([&] { t.volume_in(epoch); });
   attempt([&] { t.traded_pairs(100); });
   attempt([&] { t.suspicious(Wei(), 1); });

@@ -192,6 +192,20 @@ std::vector<DailyTrades> Trades::daily(SystemTime since, SystemTime until) {
   });
 }
 
+std::vector<HourlyTrades> Trades::hourly(SystemTime since, SystemTime until) {
+  static const std::string sql = fmt::format(
+      "SELECT substr(created_at, 1, 13) AS hour, {} FROM trades WHERE created_at > ? AND created_at <= ? GROUP BY hour ORDER BY hour",
+      k_stats_columns);
+  return m_run("trades.hourly", [&](Connection& c) {
+    auto q = c.prepared(sql);
+    q->bind(1, to_sql_datetime(since));
+    q->bind(2, to_sql_datetime(until));
+    std::vector<HourlyTrades> out;
+    while (q->executeStep()) out.push_back({q->getColumn(0).getString(), read_stats(*q, 1)});
+    return out;
+  });
+}
+
 Wei Trades::volume_in(SystemTime since) {
   return m_run("trades.volume_in", [&](Connection& c) {
     auto q = c.prepared("SELECT amount_in FROM trades WHERE created_at > ?");
