@@ -50,7 +50,7 @@ _bscbot_words() {
     'notify escalate') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
     'report') echo 'weekly --help -h --version --json --quiet -q --config -c --data-dir' ;;
     'report weekly') echo '--help -h --output -o --days --version --json --quiet -q --config -c --data-dir' ;;
-    'drill') echo '--help -h --backup --scratch --target --report --keep --version --json --quiet -q --config -c --data-dir' ;;
+    'drill') echo '--help -h --backup --full --config-archive --scratch --target --report --keep --version --json --quiet -q --config -c --data-dir' ;;
     'logs') echo 'tail errors archive --help -h --version --json --quiet -q --config -c --data-dir' ;;
     'logs tail') echo '--help -h --lines -n --follow -f --version --json --quiet -q --config -c --data-dir' ;;
     'logs errors') echo '--help -h --scan --version --json --quiet -q --config -c --data-dir' ;;
