@@ -11,10 +11,7 @@
 #include "cmd/progress.hpp"
 #include "core/backup/config_restore.hpp"
 #include "core/backup/daemon_handle.hpp"
-#include "core/backup/pg_backup.hpp"
-#include "core/backup/restore.hpp"
-#include "core/db/pg_tools.hpp"
-#include "core/db/store.hpp"
+#include "core/backup/recovery.hpp"
 #include "core/error.hpp"
 
 namespace fs = std::filesystem;
@@ -70,10 +67,6 @@ private:
   std::chrono::steady_clock::time_point m_lap = m_start;
 };
 
-bk::BackupFormat format_for(const core::config::Config& cfg) {
-  return core::db::configured_backend(cfg) == core::db::Backend::pg ? bk::BackupFormat::pg_dump : bk::BackupFormat::sqlite;
-}
-
 int run_recover(Context& ctx, const RecoverFlags& flags) {
   auto& out = ctx.out();
   const bool with_config = flags.latest_config || !flags.config_archive.empty();
@@ -93,7 +86,7 @@ int run_recover(Context& ctx, const RecoverFlags& flags) {
       }
     }
     const auto& cfg = ctx.config();
-    const auto candidates = bk::restore_candidates(cfg.path("BACKUP_DIR"), flags.backup, flags.latest, format_for(cfg));
+    const auto candidates = bk::restore_candidates(cfg.path("BACKUP_DIR"), flags.backup, flags.latest, bk::backup_format_for(cfg));
     out.document({{"dry_run", true}, {"config", plan}, {"backup", candidates.front().string()},
                   {"steps", {"stop bscbotd", "restore the config archive", "restore the database (verified, migrated)", "start bscbotd",
                              "wait until /api/health is healthy"}}});
@@ -129,39 +122,21 @@ int run_recover(Context& ctx, const RecoverFlags& flags) {
     steps.done("stop", pid ? fmt::format("stopped bscbotd (pid {})", *pid) : std::string("bscbotd was not running"));
   }
   if (config_plan) {
-    const bk::ConfigRestoreResult r = bk::restore_config(*config_plan, flags.system, ctx.clock().now());
+    const bk::ConfigStep r = bk::restore_config_step(*config_plan, flags.system, ctx.clock().now(), "skipped (--system)");
     ctx.reload_config();
-    steps.done("config", fmt::format("{} file(s) written from {}{}{}", r.written.size(), config_plan->archive.string(),
-                                     r.kept.empty() ? "" : fmt::format(", {} kept as *.before-restore-*", r.kept.size()),
-                                     r.skipped.empty() ? "" : fmt::format(", {} outside the deployment skipped (--system)", r.skipped.size())));
+    steps.done("config", r.detail);
   } else {
     steps.done("config", "kept as it is");
   }
 
   const auto& cfg = ctx.config();
   bk::ProcessDaemon daemon(ctx.daemon(), k_stop_timeout, k_start_timeout);
-  const auto candidates = bk::restore_candidates(cfg.path("BACKUP_DIR"), flags.backup, flags.latest, format_for(cfg));
+  const auto candidates = bk::restore_candidates(cfg.path("BACKUP_DIR"), flags.backup, flags.latest, bk::backup_format_for(cfg));
   ProgressBar bar(out);
-  bk::RestoreResult restored;
-  if (format_for(cfg) == bk::BackupFormat::pg_dump) {
-    bk::PgRestoreOptions o;
-    o.database = core::db::pg_target(cfg);
-    o.candidates = candidates;
-    o.progress = [&bar](std::uintmax_t done, std::uintmax_t total) { bar.update({"verify", done, total}); };
-    restored = bk::restore_pg_backup(o, daemon, ctx.clock());
-  } else {
-    bk::RestoreOptions o;
-    o.database = cfg.db_path();
-    o.busy_timeout_ms = static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS"));
-    o.step_pages = static_cast<int>(cfg.integer("BACKUP_STEP_PAGES"));
-    o.candidates = candidates;
-    o.progress = [&bar](std::uintmax_t done, std::uintmax_t total) { bar.update({"verify", done, total}); };
-    restored = bk::restore_backup(o, daemon, ctx.clock());
-  }
+  const bk::RestoreResult restored =
+      bk::restore_database(cfg, candidates, daemon, ctx.clock(), [&bar](std::uintmax_t done, std::uintmax_t total) { bar.update({"verify", done, total}); });
   bar.finish();
-  steps.done("database", fmt::format("{} restored into {}: {} trades, newest {}, schema {}{}", restored.backup.string(), restored.database.string(),
-                                     restored.trades, restored.newest_trade.value_or("none"), restored.schema_version,
-                                     restored.migrations.empty() ? "" : fmt::format(", {} migration(s) applied", restored.migrations.size())));
+  steps.done("database", bk::database_step_detail(restored));
   const pid_t pid = daemon.start();  // waits until /api/health says its database is usable
   steps.done("start", fmt::format("bscbotd started (pid {}) and healthy", pid));
 

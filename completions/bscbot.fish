@@ -129,6 +129,8 @@ complete -c bscbot -n '__fish_seen_subcommand_from weekly' -l output -s o -r -F 
 complete -c bscbot -n '__fish_seen_subcommand_from weekly' -l html -r -d 'Also (or, without -o, only) write the report as an HTML page with charts, to open in a browser'
 complete -c bscbot -n '__fish_seen_subcommand_from weekly' -l days -r -d 'Length of the period ending now, in days'
 complete -c bscbot -n '__fish_seen_subcommand_from drill' -l backup -r -F -d 'Backup file to drill with (default: the newest good backup)'
+complete -c bscbot -n '__fish_seen_subcommand_from drill' -l full -d 'Rehearse the whole recovery: the config archive too, as bscbot recover'
+complete -c bscbot -n '__fish_seen_subcommand_from drill' -l config-archive -r -F -d 'Config archive for --full (default: the newest of BACKUP_DIR/config)'
 complete -c bscbot -n '__fish_seen_subcommand_from drill' -l scratch -r -d 'Folder for the scratch deployment (default: the system temp folder)'
 complete -c bscbot -n '__fish_seen_subcommand_from drill' -l target -r -d 'Recovery time target, e.g. 30m (default RECOVERY_TARGET_MINUTES)'
 complete -c bscbot -n '__fish_seen_subcommand_from drill' -l report -r -F -d 'Also write the Markdown report to this file'

@@ -1,8 +1,6 @@
 #include "core/drill/drill.hpp"
 
 #include <fmt/format.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,12 +17,13 @@
 #include <thread>
 
 #include "core/backup/catalog.hpp"
+#include "core/backup/config_restore.hpp"
 #include "core/backup/manifest.hpp"
-#include "core/backup/pg_backup.hpp"
-#include "core/backup/restore.hpp"
+#include "core/backup/recovery.hpp"
 #include "core/db/maintenance.hpp"
 #include "core/db/pg_tools.hpp"
 #include "core/db/store.hpp"
+#include "core/drill/sandbox.hpp"
 #include "core/error.hpp"
 #include "core/process/daemon_control.hpp"
 #include "core/process/pid_file.hpp"
@@ -44,53 +43,6 @@ public:
   void stop() override {}
   pid_t start() override { throw Error(ErrorKind::internal, "the drill starts its daemon itself"); }
 };
-
-int free_loopback_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    if (fd >= 0) ::close(fd);
-    throw Error(ErrorKind::io, "cannot find a free loopback port for the drill's daemon");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// The production settings with every path and port moved into the scratch folder (and, on
-// PostgreSQL, the database into the scratch database), and the chain and notifications switched
-// off: a drill must never trade, nor page anyone about the scratch copy.
-std::map<std::string, std::string> scratch_settings(const fs::path& scratch, int port, const std::optional<db::PgTarget>& pg) {
-  std::map<std::string, std::string> s = {
-      {"HOST", "127.0.0.1"},
-      {"PORT", std::to_string(port)},
-      {"DATA_DIR", (scratch / "data").string()},
-      {"DB_PATH", (scratch / "data" / "trading-bot.sqlite").string()},
-      {"PID_FILE", (scratch / "data" / "bscbotd.pid").string()},
-      {"LOG_DIR", (scratch / "logs").string()},
-      {"BACKUP_DIR", (scratch / "backups").string()},
-      {"REPORTS_DIR", (scratch / "reports").string()},
-      {"CHAIN_ENABLED", "false"},
-      {"AUTO_MIGRATE", "true"},
-      {"WEBSOCKET_ENABLED", "false"},
-      {"NOTIFY_ENABLED", "false"},
-  };
-  if (pg) {
-    s["DB_CLIENT"] = "pg";
-    s["DATABASE_URL"] = pg->url_with_dbname();
-  }
-  return s;
-}
-
-// A database name from the scratch folder's (unique) name.
-std::string scratch_database_name(const fs::path& scratch) {
-  std::string name;
-  for (char c : scratch.filename().string()) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  return name.substr(0, 63);
-}
 
 std::string ms(std::chrono::milliseconds d) { return format_duration(d); }
 
@@ -162,6 +114,14 @@ bool DrillReport::ok() const {
   return !steps.empty() && std::all_of(steps.begin(), steps.end(), [](const DrillStep& s) { return s.ok; });
 }
 
+fs::path choose_config_archive(const config::Config& cfg, const std::optional<fs::path>& given) {
+  if (!given) return backup::chosen_config_archive(cfg.path("BACKUP_DIR"), "", /*latest=*/true);
+  if (!fs::exists(*given)) {
+    throw Error(ErrorKind::not_found, fmt::format("config archive {} does not exist; take one with `bscbot backup config`", given->string()));
+  }
+  return *given;
+}
+
 DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, const Clock& clock) {
   DrillReport report;
   report.started_at = to_sql_datetime(clock.now());
@@ -194,6 +154,13 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
     report.steps.push_back(std::move(s));
   };
 
+  // A full drill rehearses the config archive too: without one there is nothing to rehearse, and
+  // that is said before anything is made.
+  if (options.full == Full::yes) {
+    report.full = true;
+    report.config_archive = choose_config_archive(cfg, options.config_archive);
+  }
+
   // The scratch folder is created up front so that a failure can be inspected with --keep. It
   // comes from mkdtemp: a fresh name nobody could guess, made by us alone (mode 700), so nothing
   // another user prepared (a pid file, a link) can be in it.
@@ -207,12 +174,36 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
   fs::create_directories(scratch / "data");
   write_in_progress(scratch);
   report.scratch = scratch;
-  const fs::path database = scratch / "data" / "trading-bot.sqlite";
   std::optional<backup::Manifest> manifest;
-  // PostgreSQL: the backup is a pg_dump archive, loaded into a scratch database on the same server.
-  const bool on_pg = db::configured_backend(cfg) == db::Backend::pg;
-  const backup::BackupFormat format = on_pg ? backup::BackupFormat::pg_dump : backup::BackupFormat::sqlite;
+
+  // The scratch deployment's configuration: production's (plain drill) or the config archive's
+  // (full drill), with every path and the port moved into the scratch folder and, on PostgreSQL,
+  // the database into a scratch database on the same server.
+  const int port = free_loopback_port();
+  config::Config scratch_cfg = cfg;
+  std::map<std::string, std::string> settings;
   std::optional<db::PgTarget> pg_scratch;
+  const auto move_into_scratch = [&](const config::Config& from) {
+    pg_scratch.reset();
+    if (db::configured_backend(from) == db::Backend::pg) pg_scratch = db::pg_target(from).with_dbname(scratch_database_name(scratch));
+    settings = scratch_settings(scratch, port, pg_scratch);
+  };
+  // Production's, moved; a full drill replaces it with the archive's below.
+  move_into_scratch(cfg);
+  const config::Source drill_source{config::Source::Kind::command_line, {}};
+  for (const auto& [k, v] : settings) scratch_cfg.set(k, v, drill_source);
+  SandboxConfig sandbox;
+  if (options.full == Full::yes) {
+    step("config", [&] {
+      sandbox = unpack_config_archive(report.config_archive, scratch, clock.now());
+      const auto environment = config::process_environment();
+      move_into_scratch(load_sandbox_config(sandbox, report.config_archive, environment, {}));
+      point_dotenv_at(sandbox.dotenv, settings);
+      scratch_cfg = load_sandbox_config(sandbox, report.config_archive, environment, settings);
+      return fmt::format("{}; .env checked and pointed at {} and 127.0.0.1:{}", sandbox.detail,
+                         pg_scratch ? "the scratch database " + pg_scratch->dbname : scratch_cfg.db_path().string(), port);
+    });
+  }
 
   step("select backup", [&] {
     if (options.backup) {
@@ -220,6 +211,8 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
       report.backup = *options.backup;
       return fmt::format("{} (given)", report.backup.string());
     }
+    // Production's backups, in the format of the backend the scratch deployment runs on.
+    const backup::BackupFormat format = backup::backup_format_for(scratch_cfg);
     const auto catalog = backup::scan_catalog(cfg.path("BACKUP_DIR"));
     const auto newest = std::find_if(catalog.entries.begin(), catalog.entries.end(),
                                      [&](const backup::BackupEntry& e) { return e.good() && backup::format_of(e.path) == format; });
@@ -238,25 +231,11 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
     }
   }
 
+  // The restore `bscbot recover` runs, into the scratch database, with no daemon to stop there.
   backup::RestoreResult restored;
   step("verify and restore", [&] {
-    if (on_pg) {
-      const backup::VerifyReport verified = backup::verify_pg_backup(report.backup, {});
-      if (!verified.ok()) throw Error(ErrorKind::data, fmt::format("{} is not usable: {}", report.backup.string(), verified.problem()));
-      const db::PgTarget server = db::pg_target(cfg);
-      const std::string name = scratch_database_name(scratch);
-      restored.migrations = backup::load_pg_backup(report.backup, server, name);
-      pg_scratch = server.with_dbname(name);
-      restored.schema_version = db::open_pg_store(*pg_scratch, db::Access::read_only)->schema_status().current;
-      return fmt::format("{} verified (SHA-256 and pg_restore --list); loaded with pg_restore into the scratch database {}",
-                         report.backup.string(), name);
-    }
-    backup::RestoreOptions ro;
-    ro.candidates = {report.backup};
-    ro.database = database;
-    ro.busy_timeout_ms = static_cast<int>(cfg.integer("DB_BUSY_TIMEOUT_MS"));
     NoDaemon none;
-    restored = backup::restore_backup(ro, none, clock);
+    restored = backup::restore_database(scratch_cfg, {report.backup}, none, clock);
     std::string detail;
     for (const auto& r : restored.steps) {
       if (r.step == backup::RestoreStep::verify || r.step == backup::RestoreStep::swap || r.step == backup::RestoreStep::check) {
@@ -270,28 +249,31 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
                                        : fmt::format("applied {}", fmt::join(restored.migrations, ", "));
   });
 
-  config::Config scratch_cfg = cfg;
-  const int port = free_loopback_port();
-  const auto settings = scratch_settings(scratch, port, pg_scratch);
-  const config::Source drill_source{config::Source::Kind::command_line, {}};
-  for (const auto& [k, v] : settings) scratch_cfg.set(k, v, drill_source);
-  process::DaemonOptions dopts;
-  dopts.bscbotd = options.bscbotd;
-  dopts.env_overrides = settings;
-  const process::DaemonControl daemon(scratch_cfg, dopts);
   // The daemon the drill started, by pid and identity: the stop step signals that process and
   // no other, whatever the pid file in the scratch folder says by then.
+  std::optional<process::DaemonControl> daemon;
   std::optional<std::pair<pid_t, process::ProcessIdentity>> started;
 
   step("start bscbotd", [&] {
-    const pid_t pid = daemon.start(options.start_timeout);
+    process::DaemonOptions dopts;
+    dopts.bscbotd = options.bscbotd;
+    dopts.env_overrides = settings;
+    if (options.full == Full::yes) {
+      // In the scratch deployment, on its restored bscbot.yaml and .env; production's BSCBOT_CONFIG
+      // must not reach it.
+      dopts.working_dir = scratch;
+      dopts.config_file = sandbox.config_file;
+      dopts.env_overrides["BSCBOT_CONFIG"] = sandbox.config_file.string();
+    }
+    daemon.emplace(scratch_cfg, dopts);
+    const pid_t pid = daemon->start(options.start_timeout);
     const auto identity = process::process_identity(pid);
     if (!identity) throw Error(ErrorKind::unavailable, fmt::format("bscbotd (pid {}) exited right after it answered", pid));
     started.emplace(pid, *identity);
-    return fmt::format("pid {} on {}", pid, daemon.base_url());
+    return fmt::format("pid {} on {}", pid, daemon->base_url());
   });
   step("health", [&] {
-    const auto probe = daemon.probe(std::chrono::milliseconds(5000));
+    const auto probe = daemon->probe(std::chrono::milliseconds(5000));
     if (!probe.healthy()) {
       throw Error(ErrorKind::unavailable, fmt::format("/api/health answered {}: {}", probe.http_status,
                                                       probe.body.is_null() ? probe.error : probe.body.dump()));
@@ -304,10 +286,11 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
   // The restored data as the scratch bscbotd serves it, through the same store as production.
   std::unique_ptr<db::Store> store;
   step("integrity", [&] {
-    store = pg_scratch ? db::open_pg_store(*pg_scratch, db::Access::read_only) : db::open_store_at(cfg, database.string(), db::Access::read_only);
+    store = pg_scratch ? db::open_pg_store(*pg_scratch, db::Access::read_only)
+                       : db::open_store_at(scratch_cfg, scratch_cfg.db_path().string(), db::Access::read_only);
     const std::string result = store->check_integrity(db::CheckDepth::full);
     if (result != "ok") throw Error(ErrorKind::data, "integrity check: " + result);
-    return std::string(on_pg ? "every row of every table read back: ok" : "PRAGMA integrity_check: ok");
+    return std::string(pg_scratch ? "every row of every table read back: ok" : "PRAGMA integrity_check: ok");
   });
   db::DatabaseStats stats;
   step("row counts", [&] {
@@ -365,12 +348,15 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
       fs::remove(scratch / k_in_progress);
       return fmt::format("kept {}{}", scratch.string(), db_note);
     }
-    if (pg_scratch) {
-      db::PgServerAdmin admin(*pg_scratch);
-      admin.end_sessions(pg_scratch->dbname);
-      admin.drop(pg_scratch->dbname);
-    }
     fs::remove_all(scratch);
+    if (pg_scratch) {
+      // The scratch database, and the copy a failed restore keeps under its _restoring_ name.
+      db::PgServerAdmin admin(*pg_scratch);
+      for (const std::string& name : admin.names_starting(pg_scratch->dbname)) {
+        admin.end_sessions(name);
+        admin.drop(name);
+      }
+    }
     return fmt::format("removed {}{}", scratch.string(), db_note);
   });
   failed = failed || failed_before_cleanup;
@@ -382,6 +368,10 @@ DrillReport run_drill(const config::Config& cfg, const DrillOptions& options, co
 std::string to_markdown(const DrillReport& r) {
   std::string out = fmt::format("# Disaster Recovery Drill: {}\n\n", r.ok() ? "PASSED" : "FAILED");
   out += fmt::format("- **Date**: {} UTC\n", r.started_at);
+  if (r.full) {
+    out += "- **Kind**: full recovery (config archive and database, as `bscbot recover`)\n";
+    out += fmt::format("- **Config archive**: {}\n", r.config_archive.string());
+  }
   out += fmt::format("- **Backup**: {}\n", r.backup.empty() ? "none" : r.backup.string());
   if (r.ok()) {
     out += fmt::format("- **Recovery time**: {} (target {} min): {}\n", ms(r.recovery), r.target.count(),

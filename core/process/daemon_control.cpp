@@ -8,6 +8,7 @@
 
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
+#include <cerrno>
 #include <cstring>
 #include <deque>
 #include <fstream>
@@ -116,6 +117,7 @@ pid_t DaemonControl::start(std::chrono::milliseconds timeout) const {
   // The overrides are set in the child, between fork and exec: boost::process::environment's
   // key lookup memcmp()s past the end of shorter entries (AddressSanitizer catches it).
   const auto overrides = m_options.env_overrides;
+  const fs::path working_dir = m_options.working_dir;
 
   const auto out_size_before = fs::exists(out) ? fs::file_size(out) : 0;
   bp::child child;
@@ -125,7 +127,7 @@ pid_t DaemonControl::start(std::chrono::milliseconds timeout) const {
     if (found.empty()) throw Error(ErrorKind::not_found, fmt::format("{} not found on PATH; set BSCBOTD_PATH", exe.string()));
     child = bp::child(found, bp::args(args),
                       bp::std_in < bp::null, (bp::std_out & bp::std_err) > bp::null,
-                      bp::extend::on_exec_setup([out, &overrides](auto& exec) {
+                      bp::extend::on_exec_setup([out, &overrides, &working_dir](auto& exec) {
                         for (const auto& [k, v] : overrides) ::setenv(k.c_str(), v.c_str(), 1);
                         exec.env = ::environ;  // setenv may have moved the array the executor holds
                         // Own session: the daemon outlives this command and ignores its terminal.
@@ -134,6 +136,11 @@ pid_t DaemonControl::start(std::chrono::milliseconds timeout) const {
                         if (fd >= 0) {
                           ::dup2(fd, 1);
                           ::dup2(fd, 2);
+                        }
+                        if (!working_dir.empty() && ::chdir(working_dir.c_str()) != 0) {
+                          const std::string why = "bscbotd: cannot enter " + working_dir.string() + ": " + std::strerror(errno) + "\n";
+                          (void)!::write(2, why.data(), why.size());
+                          ::_exit(74);
                         }
                       }));
   } catch (const bp::process_error& e) {

@@ -37,6 +37,9 @@ struct DaemonOptions {
   std::filesystem::path bscbotd;            // executable
   std::optional<std::filesystem::path> config_file;
   std::map<std::string, std::string> env_overrides;  // command-line settings passed on to the daemon
+  // The folder it runs in, where it reads ./bscbot.yaml and ./.env (a drill's scratch deployment);
+  // empty: ours.
+  std::filesystem::path working_dir;
 };
 
 class DaemonControl {
