@@ -223,7 +223,8 @@ TEST_CASE("health: thresholds and real inputs drive the checks to WARN (exit 1) 
                                   {"DISK_USAGE_CRIT_PCT", "100"}, {"LOG_ERRORS_WARN", "1"},        {"LOG_ERRORS_CRIT", "1000"},
                                   {"TRADES_PER_HOUR_WARN", "5"},   {"ERROR_RATE_WARN_PCT", "0"},    {"ERROR_RATE_CRIT_PCT", "100"},
                                   {"WS_CONNECTIONS_WARN", "1"},    {"WS_CONNECTIONS_CRIT", "1000"}, {"HOST_MEMORY_WARN_PCT", "0"},
-                                  {"HOST_MEMORY_CRIT_PCT", "100"}, {"CPU_WARN_PCT", "0"},           {"CPU_CRIT_PCT", "6000"}});
+                                  {"HOST_MEMORY_CRIT_PCT", "100"}, {"CPU_WARN_PCT", "0"},           {"CPU_CRIT_PCT", "6000"},
+                                  {"DISK_IO_WARN_PCT", "101"},     {"DISK_IO_CRIT_PCT", "101"}});
   json doc = health_json(s, warn);
   CHECK(doc["exit_code"] == 1);
   for (const char* name : {"memory_daemon", "disk_data", "disk_logs", "log_errors", "trades_24h", "success_rate", "error_rate",

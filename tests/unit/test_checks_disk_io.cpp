@@ -57,7 +57,7 @@ struct Host {
   }
 };
 
-const BlockDevice& device(const DeviceLookup& lookup) {
+BlockDevice device(const DeviceLookup& lookup) {
   REQUIRE(std::holds_alternative<BlockDevice>(lookup));
   return std::get<BlockDevice>(lookup);
 }
@@ -93,25 +93,25 @@ TEST_CASE("checks: /proc/diskstats rows of every kernel layout parse to the coun
 
 TEST_CASE("checks: the block device behind a folder: a disk as it is, a partition as its disk, dm as it is") {
   const Host h;
-  const auto& vda = device(find_block_device(makedev(254, 0), h.sys, h.proc));
+  const auto vda = device(find_block_device(makedev(254, 0), h.sys, h.proc));
   CHECK(vda.name == "vda");
   CHECK((vda.major == 254 && vda.minor == 0));
   CHECK(vda.how.empty());
-  const auto& sda = device(find_block_device(makedev(8, 2), h.sys, h.proc));
+  const auto sda = device(find_block_device(makedev(8, 2), h.sys, h.proc));
   CHECK(sda.name == "sda");
   CHECK((sda.major == 8 && sda.minor == 0));
   CHECK(sda.how == "sda2 is a partition of sda");
   CHECK(device(find_block_device(makedev(259, 1), h.sys, h.proc)).name == "nvme0n1");
-  const auto& dm = device(find_block_device(makedev(253, 0), h.sys, h.proc));
+  const auto dm = device(find_block_device(makedev(253, 0), h.sys, h.proc));
   CHECK(dm.name == "dm-0");
   CHECK(dm.minor == 0);
   // btrfs gives its files an anonymous device; the mount's source names the disk.
-  const auto& btrfs = device(find_block_device(makedev(0, 35), h.sys, h.proc));
+  const auto btrfs = device(find_block_device(makedev(0, 35), h.sys, h.proc));
   CHECK(btrfs.name == "sdb");
   CHECK((btrfs.major == 8 && btrfs.minor == 16));
   CHECK(btrfs.how == "btrfs on /dev/sdb1; sdb1 is a partition of sdb");
   // /sys not readable (a locked-down container): the device's own counters, said so.
-  const auto& bare = device(find_block_device(makedev(8, 5), h.sys, h.proc));
+  const auto bare = device(find_block_device(makedev(8, 5), h.sys, h.proc));
   CHECK(bare.name == "8:5");
   CHECK(bare.how.find("/sys/dev/block/8:5 is not readable") != std::string::npos);
 }
