@@ -6,6 +6,7 @@
 
 #include "cmd/commands.hpp"
 #include "cmd/progress.hpp"
+#include "core/checks/disk.hpp"
 #include "core/db/copy.hpp"
 #include "core/db/store.hpp"
 #include "core/error.hpp"
@@ -63,7 +64,7 @@ int run_status(Context& ctx) {
   return status.newer() ? 1 : 0;
 }
 
-// The manual's monthly growth loop: the size bscbotd sampled each day.
+// The manual's monthly growth loop: the size bscbotd sampled each day, and when the disk fills.
 int run_trend(Context& ctx, int days) {
   auto store = open(ctx, Access::read_only);
   auto& out = ctx.out();
@@ -71,24 +72,40 @@ int run_trend(Context& ctx, int days) {
     throw core::Error(core::ErrorKind::not_found, "this database has no metric_samples table yet; run `bscbot db migrate`, then let bscbotd sample it");
   }
   const core::reports::GrowthTrend trend = core::reports::size_trend(store->samples(), ctx.clock().now(), days);
+  // Only a file's folder is ours to measure; a server's disk is not visible from here.
+  const auto folder = store->local_folder();
+  const auto usage = folder ? core::checks::statvfs_usage(*folder) : std::nullopt;
+  const std::optional<std::uintmax_t> free = usage ? std::optional(usage->available_bytes) : std::nullopt;
+  const auto full_in = core::reports::days_to_full(trend, free);
+  auto signed_bytes = [](double b) { return (b < 0 ? "-" : "+") + human_bytes(std::abs(b)); };
+  auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
   nlohmann::json rows = nlohmann::json::array();
-  Table t({"DAY", "SIZE", "CHANGE"});
+  Table t({"DAY", "SIZE", "BYTES", "CHANGE"});
   for (const auto& d : trend.days) {
-    rows.push_back({{"day", d.day}, {"bytes", d.bytes}, {"change_bytes", d.change ? nlohmann::json(*d.change) : nlohmann::json(nullptr)}});
-    t.row({d.day, human_bytes(d.bytes),
-           d.change ? (*d.change < 0 ? "-" : "+") + human_bytes(std::abs(*d.change)) : std::string("-")});
+    rows.push_back({{"day", d.day}, {"bytes", d.bytes}, {"change_bytes", opt(d.change)}});
+    t.row({d.day, human_bytes(d.bytes), fmt::format("{:.0f}", d.bytes), d.change ? signed_bytes(*d.change) : std::string("-")});
   }
-  out.document({{"path", store->location()}, {"days", days}, {"trend", rows},
-                {"per_day_bytes", trend.per_day ? nlohmann::json(*trend.per_day) : nlohmann::json(nullptr)}});
+  out.document({{"path", store->location()}, {"days", days}, {"trend", rows}, {"per_day_bytes", opt(trend.per_day)},
+                {"free_bytes", opt(free)}, {"days_to_full", opt(full_in)}});
   if (trend.days.empty()) {
     out.line(fmt::format("{}: no size samples in the last {} days (bscbotd records one every METRIC_SAMPLE_INTERVAL_S while it runs)",
                          store->location(), days));
     return 0;
   }
   out.line(t.render());
-  out.line(trend.per_day ? fmt::format("{}: {}{} per day on average over {} day(s) with samples", store->location(), *trend.per_day < 0 ? "-" : "+",
-                                       human_bytes(std::abs(*trend.per_day)), trend.days.size())
-                         : fmt::format("{}: one day of samples so far; the growth shows from the second", store->location()));
+  if (!trend.per_day) {
+    out.line(fmt::format("{}: one day of samples so far; the growth shows from the second", store->location()));
+    return 0;
+  }
+  out.line(fmt::format("{}: {} per day on average over {} day(s) with samples", store->location(), signed_bytes(*trend.per_day),
+                       trend.days.size()));
+  if (full_in) {
+    out.line(fmt::format("{} free on the filesystem of {}: full in {:.0f} days at this rate", human_bytes(static_cast<double>(*free)),
+                         folder->string(), *full_in));
+  } else if (*trend.per_day > 0) {
+    out.line(folder ? fmt::format("days to full not known: cannot stat the filesystem of {}", folder->string())
+                    : std::string("days to full not known: the database server's free space is not visible from here"));
+  }
   return 0;
 }
 

@@ -61,15 +61,19 @@ void print_table(const Output& out, const core::checks::HealthReport& report) {
   }
 }
 
-int run_once(Context& ctx, const HealthFlags& flags) {
+// `disk_io` carries the last /proc/diskstats reading from one --watch run to the next, so each
+// run's disk_io covers the whole interval, as iostat's reports after the first do.
+int run_once(Context& ctx, const HealthFlags& flags, std::optional<core::checks::DiskIoReading>& disk_io) {
   const auto& cfg = ctx.config();
   core::checks::HealthOptions options;
+  options.disk_io_since = disk_io;
   options.integrity = flags.full ? core::checks::Integrity::full : core::checks::Integrity::quick;
   options.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(core::parse_duration(flags.timeout));
   options.cpu_window = std::chrono::milliseconds(flags.cpu_window_ms);
   auto edges = core::checks::real_edges(cfg, options.timeout);
   edges.clock = &ctx.clock();
   const auto report = core::checks::run_health(cfg, options, edges);
+  disk_io = report.disk_io_last;
   auto& out = ctx.out();
   if (out.json()) {
     out.document(core::checks::to_json(report));
@@ -91,13 +95,14 @@ int run_once(Context& ctx, const HealthFlags& flags) {
 // itself instead of leaving it to main()'s sysexits codes.
 int run_health(Context& ctx, const HealthFlags& flags) {
   try {
-    if (flags.watch_seconds <= 0) return run_once(ctx, flags);
+    std::optional<core::checks::DiskIoReading> disk_io;
+    if (flags.watch_seconds <= 0) return run_once(ctx, flags, disk_io);
     const bool clear = ::isatty(STDOUT_FILENO) && !ctx.options.json;
     int code = 3;
     for (int i = 0; flags.count == 0 || i < flags.count; ++i) {
       if (i > 0) std::this_thread::sleep_for(std::chrono::seconds(flags.watch_seconds));
       if (clear) std::cout << "\x1b[H\x1b[2J";
-      code = run_once(ctx, flags);
+      code = run_once(ctx, flags, disk_io);
       if (!ctx.options.json && !ctx.options.quiet) {
         ctx.out().line(fmt::format("(every {} s; Ctrl-C stops)", flags.watch_seconds));
       }
@@ -132,7 +137,7 @@ void setup_health(CLI::App& command, Context& ctx) {
       "Checks: daemon, response_time, request_p95, error_rate, websocket_connections, cache_hit_rate, trade_queue, "
       "db_query_p95, db_connection_errors, chain, database_integrity, database_writable, database_size, disk_data, disk_logs, disk_backups, "
       "log_errors, "
-      "memory_daemon, cpu_daemon, memory_host, cpu_host, trades_24h, success_rate, failed_trades, gas_fee_avg. "
+      "memory_daemon, cpu_daemon, memory_host, cpu_host, tcp_connections, disk_io, trades_24h, success_rate, failed_trades, gas_fee_avg. "
       "Thresholds come from the settings (e.g. RESPONSE_TIME_WARN_MS; see `bscbot config show`). "
       "Exit status: 0 OK, 1 WARN, 2 CRIT, 3 UNKNOWN.");
   command.callback([&ctx, flags] { ctx.run = [&ctx, flags] { return run_health(ctx, *flags); }; });

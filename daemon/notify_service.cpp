@@ -69,8 +69,10 @@ void NotifyService::report(const std::vector<core::notify::Event>& events, const
 
 void NotifyService::evaluate_health() {
   core::checks::HealthOptions options;
+  options.disk_io_since = m_disk_io;
   auto edges = core::checks::real_edges(m_app.cfg, options.timeout);
   const auto health = core::checks::run_health(m_app.cfg, options, edges);
+  m_disk_io = health.disk_io_last;
   report(core::notify::health_events(health, "bscbotd health checks"), "the health checks");
 }
 

@@ -6,9 +6,11 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
+#include "core/checks/disk_io.hpp"
 #include "core/notify/channels.hpp"
 #include "core/notify/notifier.hpp"
 
@@ -46,6 +48,8 @@ private:
   std::condition_variable m_cv;
   bool m_stopping = false;
   std::deque<std::vector<core::notify::Event>> m_queue;
+  // The last run's /proc/diskstats reading: disk_io then spans NOTIFY_HEALTH_INTERVAL_S.
+  std::optional<core::checks::DiskIoReading> m_disk_io;
 };
 
 }  // namespace bscbot::daemon

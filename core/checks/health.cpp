@@ -5,6 +5,7 @@
 #include <cmath>
 #include <future>
 #include <thread>
+#include <variant>
 
 #include "core/backup/next_backup.hpp"
 #include "core/checks/daemon_checks.hpp"
@@ -32,10 +33,13 @@ std::optional<pid_t> live_daemon_pid(const config::Config& cfg) {
 
 HealthEdges real_edges(const config::Config& cfg, std::chrono::milliseconds timeout) {
   static const ProcFs proc;
+  static const ProcFs sys("/sys");
   HealthEdges edges;
   edges.clock = &system_clock();
   edges.proc = &proc;
+  edges.sys = &sys;
   edges.disk = statvfs_usage;
+  edges.device = device_of;
   edges.daemon = [&cfg, timeout] { return take_daemon_snapshot(cfg, timeout); };
   return edges;
 }
@@ -49,6 +53,23 @@ HealthReport run_health(const config::Config& cfg, const HealthOptions& options,
 
   const std::optional<pid_t> pid_hint = live_daemon_pid(cfg);
   const CpuReading cpu_before = read_cpu(proc, pid_hint);
+
+  // disk_io: the first /proc/diskstats reading now, the second when the other checks are done.
+  const std::filesystem::path data_folder = cfg.db_path().parent_path().empty() ? "." : cfg.db_path().parent_path();
+  const std::string holding = db::configured_backend(cfg) == db::Backend::sqlite
+                                  ? data_folder.string()
+                                  : data_folder.string() + " (the data folder; PostgreSQL's own files are on its server's disk)";
+  std::optional<DeviceLookup> disk_device;
+  if (const auto dev = edges.device ? edges.device(data_folder) : std::nullopt; dev && edges.sys) {
+    disk_device = find_block_device(*dev, *edges.sys, proc);
+  }
+  const BlockDevice* block = disk_device ? std::get_if<BlockDevice>(&*disk_device) : nullptr;
+  DiskIoReading disk_before;
+  if (block) {
+    const auto& since = options.disk_io_since;
+    const bool carried = since && since->counters && since->major == block->major && since->minor == block->minor && since->at < started;
+    disk_before = carried ? *since : read_disk_io(proc, *block);
+  }
 
   // The slow parts run side by side: HTTP to the daemon, the database, the log.
   std::shared_future<DaemonSnapshot> daemon_future = std::async(std::launch::async, edges.daemon).share();
@@ -136,6 +157,13 @@ HealthReport run_health(const config::Config& cfg, const HealthOptions& options,
   out.push_back(check_host_memory(proc, levels(cfg, "HOST_MEMORY_WARN_PCT", "HOST_MEMORY_CRIT_PCT")));
   out.push_back(check_host_cpu(host_cpu, host_how, cpu_levels));
   out.push_back(check_tcp_connections(proc, static_cast<int>(cfg.integer("PORT")), cfg.integer("HTTP_MAX_CONNECTIONS")));
+  DiskIoReading disk_after;
+  if (block) {
+    std::this_thread::sleep_until(disk_before.at + options.disk_io_window);
+    disk_after = read_disk_io(proc, *block);
+    report.disk_io_last = disk_after;
+  }
+  out.push_back(check_disk_io(holding, disk_device, disk_before, disk_after, levels(cfg, "DISK_IO_WARN_PCT", "DISK_IO_CRIT_PCT")));
 
   // Keep the groups together: daemon, database, system, trading.
   std::stable_sort(out.begin(), out.end(), [](const CheckResult& a, const CheckResult& b) {
@@ -152,13 +180,18 @@ nlohmann::json to_json(const HealthReport& report) {
   nlohmann::json counts = {{"OK", 0}, {"WARN", 0}, {"CRIT", 0}, {"UNKNOWN", 0}};
   for (const auto& c : report.checks) {
     counts[std::string(to_string(c.status))] = counts[std::string(to_string(c.status))].get<int>() + 1;
-    checks.push_back({{"name", c.name},
-                      {"group", c.group},
-                      {"status", to_string(c.status)},
-                      {"value", c.value},
-                      {"number", c.number ? nlohmann::json(*c.number) : nlohmann::json(nullptr)},
-                      {"threshold", c.threshold},
-                      {"detail", c.detail}});
+    nlohmann::json check = {{"name", c.name},
+                            {"group", c.group},
+                            {"status", to_string(c.status)},
+                            {"value", c.value},
+                            {"number", c.number ? nlohmann::json(*c.number) : nlohmann::json(nullptr)},
+                            {"threshold", c.threshold},
+                            {"detail", c.detail}};
+    if (!c.figures.empty()) {
+      nlohmann::json& figures = check["figures"] = nlohmann::json::object();
+      for (const auto& [name, value] : c.figures) figures[name] = value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+    }
+    checks.push_back(std::move(check));
   }
   return {{"status", to_string(report.status)}, {"exit_code", exit_code(report.status)}, {"generated_at", report.generated_at},
           {"elapsed_ms", report.elapsed_ms}, {"counts", counts}, {"checks", checks}};

@@ -7,6 +7,7 @@
 
 #include "core/util/units.hpp"
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace bscbot::core::checks {
@@ -31,6 +32,8 @@ struct CheckResult {
   std::string threshold;          // e.g. "warn >= 70 %, crit > 90 %"
   std::string detail;             // what was measured and how, or why it could not be
   std::optional<double> number;   // the value as a number, for machines
+  // Further measured figures for machines (disk_io's r/s, w/s, await), in order; empty for most.
+  std::vector<std::pair<std::string, std::optional<double>>> figures{};
 };
 
 // The worst verdict of `results`; OK when empty.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <utility>
+#include <variant>
 
 #include "core/diagnose/system.hpp"
 
@@ -162,6 +163,48 @@ CheckResult check_tcp_connections(const ProcReader& proc, int port, std::int64_t
   r.status = established >= max ? Status::crit : established >= warn_at ? Status::warn : Status::ok;
   r.detail = fmt::format("TCP connections established to port {} ({} more in TIME_WAIT); bscbotd answers 503 beyond HTTP_MAX_CONNECTIONS={}",
                          port, time_wait, max);
+  return r;
+}
+
+CheckResult check_disk_io(const std::string& holding, const std::optional<DeviceLookup>& device, const DiskIoReading& before,
+                          const DiskIoReading& after, Levels percent) {
+  CheckResult r = make("disk_io");
+  r.threshold = rising_text(percent, "% util");
+  if (!device) {
+    r.detail = "cannot stat " + holding + " to find its disk";
+    return r;
+  }
+  if (const auto* none = std::get_if<NoBlockDevice>(&*device)) {
+    // A deployment fact, not a failure: an UNKNOWN here would keep every container's health at exit 3.
+    r.status = Status::ok;
+    r.value = "n/a";
+    r.detail = fmt::format("{}: {}; no disk I/O figure here (run iostat -x where the disk is)", holding, none->reason);
+    return r;
+  }
+  const auto& disk = std::get<BlockDevice>(*device);
+  const std::string where =
+      fmt::format("{} ({}:{}, holding {}{}{})", disk.name, disk.major, disk.minor, holding, disk.how.empty() ? "" : "; ", disk.how);
+  if (!before.counters || !after.counters) {
+    r.detail = fmt::format("{}: no row for {}:{} in /proc/diskstats", where, disk.major, disk.minor);
+    return r;
+  }
+  const auto usage = disk_io_usage(before, after);
+  if (!usage) {
+    r.detail = fmt::format("{}: the /proc/diskstats counters went back between the readings (wrapped, or the device was re-attached)", where);
+    return r;
+  }
+  r.number = usage->util_percent;
+  r.value = number_text(usage->util_percent, 1) + " %";
+  r.status = rising(usage->util_percent, percent);
+  r.figures = {{"util_percent", usage->util_percent},
+               {"reads_per_s", usage->reads_per_s},
+               {"writes_per_s", usage->writes_per_s},
+               {"await_ms", usage->await_ms},
+               {"window_ms", usage->window_ms}};
+  r.detail = fmt::format("{}: {} r/s, {} w/s, await {} over {} ms of /proc/diskstats", where, number_text(usage->reads_per_s, 1),
+                         number_text(usage->writes_per_s, 1),
+                         usage->await_ms ? number_text(*usage->await_ms, 2) + " ms" : std::string("- (no request completed)"),
+                         number_text(usage->window_ms, 0));
   return r;
 }
 

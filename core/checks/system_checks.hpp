@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/checks/disk.hpp"
+#include "core/checks/disk_io.hpp"
 #include "core/checks/log_scan.hpp"
 #include "core/checks/proc.hpp"
 #include "core/checks/status.hpp"
@@ -41,6 +42,15 @@ CheckResult check_host_memory(const ProcReader& proc, Levels percent);
 // established to `port` (TIME_WAIT ones said in the detail), against `max` (HTTP_MAX_CONNECTIONS,
 // beyond which bscbotd answers 503): WARN from 80 %, CRIT at the limit.
 CheckResult check_tcp_connections(const ProcReader& proc, int port, std::int64_t max);
+
+// The manual's `iostat -x 1 3` for the disk holding the database (`holding`, e.g. "data/", for
+// the detail): %util between `before` and `after` (taken as health starts and ends) against
+// `percent` (DISK_IO_WARN_PCT/_CRIT_PCT), with r/s, w/s and await in the detail and figures. OK
+// without a figure when `device` found no block device (overlayfs, tmpfs: nothing to measure
+// here, which the detail says); UNKNOWN when the folder could not be stat'ed (`device` empty) or
+// the counters could not be read.
+CheckResult check_disk_io(const std::string& holding, const std::optional<DeviceLookup>& device, const DiskIoReading& before,
+                          const DiskIoReading& after, Levels percent);
 
 // CPU of the host in percent of all cores, and how it was measured.
 CheckResult check_host_cpu(std::optional<double> percent, const std::string& how, Levels levels);

@@ -265,7 +265,7 @@ void Config::check_consistency() const {
       {"MEMORY_WARN_MB", "MEMORY_CRIT_MB"},               {"CPU_WARN_PCT", "CPU_CRIT_PCT"},
       {"WS_CONNECTIONS_WARN", "WS_CONNECTIONS_CRIT"},     {"ERROR_RATE_WARN_PCT", "ERROR_RATE_CRIT_PCT"},
       {"DISK_USAGE_WARN_PCT", "DISK_USAGE_CRIT_PCT"},     {"LOG_ERRORS_WARN", "LOG_ERRORS_CRIT"},
-      {"DB_POOL_MIN", "DB_POOL_MAX"},
+      {"DB_POOL_MIN", "DB_POOL_MAX"},                     {"DISK_IO_WARN_PCT", "DISK_IO_CRIT_PCT"},
       {"UNAUTHORIZED_WARN", "UNAUTHORIZED_CRIT"},         {"HOST_MEMORY_WARN_PCT", "HOST_MEMORY_CRIT_PCT"},
   };
   for (const auto& [low, high] : rising) {

@@ -128,6 +128,8 @@ const std::vector<Setting> k_settings = {
     {"ERROR_RATE_CRIT_PCT", Type::number, "5", "HTTP error rate critical level", 0, 100, {}, false, "thresholds"},
     {"DISK_USAGE_WARN_PCT", Type::number, "70", "Disk usage warning level of the data and log folders", 0, 100, {}, false, "thresholds"},
     {"DISK_USAGE_CRIT_PCT", Type::number, "90", "Disk usage critical level", 0, 100, {}, false, "thresholds"},
+    {"DISK_IO_WARN_PCT", Type::number, "80", "Utilisation of the disk holding the database (iostat -x's %util, from /proc/diskstats while `bscbot health` runs) that warns; above 100 never fires", 0, 1000, {}, false, "thresholds"},
+    {"DISK_IO_CRIT_PCT", Type::number, "95", "Disk utilisation above this is critical", 0, 1000, {}, false, "thresholds"},
     {"DISK_FREE_MIN_MB", Type::integer, "64", "Free space on the data and log folders' filesystems below which /api/health and `bscbot health` say disk_full, while writes still work: room for the WAL, its checkpoint and the next writes", 1, 1048576, {}, false, "thresholds"},
     {"LOG_ERRORS_WARN", Type::integer, "10", "Error lines per day in the log that warn", 0, 1000000, {}, false, "thresholds"},
     {"LOG_ERRORS_CRIT", Type::integer, "100", "Error lines per day in the log that are critical", 0, 1000000, {}, false, "thresholds"},

@@ -17,6 +17,7 @@ std::string next_for_check(const std::string& check) {
   if (const auto p = diagnose::problem_for_check(check)) return fmt::format("bscbot diagnose {}", diagnose::to_string(*p));
   if (check == "disk_data" || check == "disk_logs") return "bscbot db stats; bscbot logs archive; bscbot backup prune --dry-run";
   if (check == "log_errors") return "bscbot logs errors";
+  if (check == "disk_io") return "iostat -x 1 3 (who else keeps the disk busy); bscbot diagnose slow-queries";
   if (check == "trades_24h") return "bscbot trade stats";
   return "bscbot health";
 }

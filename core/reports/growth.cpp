@@ -23,4 +23,9 @@ GrowthTrend size_trend(db::MetricStore& samples, SystemTime now, int days) {
   return trend;
 }
 
+std::optional<double> days_to_full(const GrowthTrend& trend, std::optional<std::uintmax_t> free_bytes) {
+  if (!trend.per_day || *trend.per_day <= 0 || !free_bytes) return std::nullopt;
+  return static_cast<double>(*free_bytes) / *trend.per_day;
+}
+
 }  // namespace bscbot::core::reports

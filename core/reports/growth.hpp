@@ -26,4 +26,9 @@ struct GrowthTrend {
 // The last `days` UTC days up to `now` (today included).
 GrowthTrend size_trend(db::MetricStore& samples, SystemTime now, int days);
 
+// Days until `free_bytes` (free on the database's filesystem) are used up at the trend's average
+// growth; nullopt without a growth figure, when the database is not growing, or when the free
+// space is not known (a server's database).
+std::optional<double> days_to_full(const GrowthTrend& trend, std::optional<std::uintmax_t> free_bytes);
+
 }  // namespace bscbot::core::reports

@@ -20,7 +20,8 @@ using Env = std::map<std::string, std::string>;
 
 // Host figures (CPU, memory, disk) depend on the machine: levels no host reaches keep them OK.
 inline const Env k_host_neutral = {{"CPU_WARN_PCT", "6000"},         {"CPU_CRIT_PCT", "6000"},        {"HOST_MEMORY_WARN_PCT", "100"},
-                                   {"HOST_MEMORY_CRIT_PCT", "100"}, {"DISK_USAGE_WARN_PCT", "100"}, {"DISK_USAGE_CRIT_PCT", "100"}};
+                                   {"HOST_MEMORY_CRIT_PCT", "100"}, {"DISK_USAGE_WARN_PCT", "100"}, {"DISK_USAGE_CRIT_PCT", "100"},
+                                   {"DISK_IO_WARN_PCT", "101"},      {"DISK_IO_CRIT_PCT", "101"}};
 
 inline Env with(Env base, const Env& more) {
   for (const auto& [k, v] : more) base[k] = v;

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/util/clock.hpp"
 #include "tests/support/deployment.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/scratch.hpp"
@@ -175,24 +176,29 @@ TEST_CASE("cli: db migrate, status, stats, cleanup, vacuum, analyze, check") {
   CHECK(r.out.find("pending") == std::string::npos);
 }
 
-TEST_CASE("cli: db stats --trend lists the size bscbotd sampled each day, the change and the average growth") {
+TEST_CASE("cli: db stats --trend lists the size bscbotd sampled each day, the change, the average growth and the days to full") {
   Scratch s("cli-db-trend");
   REQUIRE(test::init(s.path()).exit_code == 0);
   const std::string now = "2026-11-28 12:00:00";
   auto r = test::bscbot_at(now, {"db", "stats", "--trend"}, s.path());
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   CHECK(r.out.find("no size samples in the last 30 days") != std::string::npos);
+  CHECK(json::parse(test::bscbot_at(now, {"--json", "db", "stats", "--trend"}, s.path()).out)["trend"].empty());
 
-  const std::string zone = test::testing_pg() ? "+00" : "";
-  const auto sample = [&](const std::string& at, const std::string& name, double value) {
-    test::sql(s.path(), fmt::format("INSERT INTO metric_samples (sampled_at, name, value) VALUES ('{}{}', '{}', {})", at, zone, name, value));
-  };
-  sample("2026-10-01 09:00:00", "db_file_bytes", 500000);  // outside the 30 days
-  sample("2026-11-25 01:00:00", "db_file_bytes", 1000000);
-  sample("2026-11-25 23:00:00", "db_file_bytes", 1100000);
-  sample("2026-11-26 12:00:00", "db_file_bytes", 1300000);
-  sample("2026-11-26 12:00:00", "requests", 99);  // another metric
-  sample("2026-11-28 06:00:00", "db_file_bytes", 1900000);
+  // Recorded as bscbotd records them, at chosen times (the command runs at `now`, not today).
+  {
+    auto store = test::deployment_store(s.path());
+    const auto sample = [&](const std::string& at, const std::string& name, double value) {
+      store->samples().record(core::parse_sql_datetime(at), {{name, value}});
+    };
+    sample("2026-10-01 09:00:00", "db_file_bytes", 500000);  // outside the 30 days
+    sample("2026-11-25 01:00:00", "db_file_bytes", 1000000);
+    sample("2026-11-25 23:00:00", "db_file_bytes", 1100000);
+    sample("2026-11-26 12:00:00", "db_file_bytes", 1300000);
+    sample("2026-11-26 12:00:00", "requests", 99);  // another metric
+    sample("2026-11-28 06:00:00", "db_file_bytes", 1900000);
+    sample("2026-11-29 06:00:00", "db_file_bytes", 9900000);  // after `now`
+  }
 
   r = test::bscbot_at(now, {"--json", "db", "stats", "--trend"}, s.path());
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
@@ -204,15 +210,34 @@ TEST_CASE("cli: db stats --trend lists the size bscbotd sampled each day, the ch
   CHECK(doc["trend"][1]["change_bytes"] == 200000.0);
   CHECK(doc["trend"][2]["day"] == "2026-11-28");
   CHECK(doc["trend"][2]["change_bytes"] == 600000.0);
-  CHECK(doc["per_day_bytes"].get<double>() == doctest::Approx(800000.0 / 3.0));
+  const double per_day = 800000.0 / 3.0;
+  CHECK(doc["per_day_bytes"].get<double>() == doctest::Approx(per_day));
+  // Days to full: the free space of the file's filesystem at that growth; a server's disk is not
+  // visible from here.
+  if (test::testing_pg()) {
+    CHECK(doc["free_bytes"].is_null());
+    CHECK(doc["days_to_full"].is_null());
+  } else {
+    REQUIRE(doc["free_bytes"].is_number());
+    CHECK(doc["days_to_full"].get<double>() == doctest::Approx(doc["free_bytes"].get<double>() / per_day));
+  }
 
   r = test::bscbot_at(now, {"db", "stats", "--trend"}, s.path());
   CHECK(r.out.find("2026-11-26") != std::string::npos);
+  CHECK(r.out.find("1300000") != std::string::npos);  // the size in bytes beside the human one
+  CHECK(r.out.find("2026-10-01") == std::string::npos);
+  CHECK(r.out.find("2026-11-29") == std::string::npos);
   CHECK(r.out.find("per day on average over 3 day(s)") != std::string::npos);
+  CHECK(r.out.find(test::testing_pg() ? "the database server's free space is not visible from here" : " days at this rate") !=
+        std::string::npos);
   // --days 2: yesterday and today, one day with samples, no growth figure yet.
   const json two = json::parse(test::bscbot_at(now, {"--json", "db", "stats", "--trend", "--days", "2"}, s.path()).out);
   CHECK(two["trend"].size() == 1);
   CHECK(two["per_day_bytes"].is_null());
+  CHECK(two["days_to_full"].is_null());
+  CHECK(test::bscbot_at(now, {"db", "stats", "--trend", "--days", "2"}, s.path()).out.find("one day of samples so far") != std::string::npos);
+  // --days 60 reaches back to October.
+  CHECK(json::parse(test::bscbot_at(now, {"--json", "db", "stats", "--trend", "--days", "60"}, s.path()).out)["trend"].size() == 4);
   r = test::bscbot_at(now, {"db", "stats", "--trend", "--days", "0"}, s.path());
   CHECK(r.exit_code == 64);
   CHECK(r.err.find("--days") != std::string::npos);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <sstream>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
@@ -33,7 +34,8 @@ using Env = std::map<std::string, std::string>;
 // Host figures (CPU, memory, disk) depend on the machine the tests run on: levels they can
 // never reach keep a healthy deployment OK everywhere.
 const Env k_host_neutral = {{"CPU_WARN_PCT", "6000"},         {"CPU_CRIT_PCT", "6000"},        {"HOST_MEMORY_WARN_PCT", "100"},
-                            {"HOST_MEMORY_CRIT_PCT", "100"}, {"DISK_USAGE_WARN_PCT", "100"}, {"DISK_USAGE_CRIT_PCT", "100"}};
+                            {"HOST_MEMORY_CRIT_PCT", "100"}, {"DISK_USAGE_WARN_PCT", "100"}, {"DISK_USAGE_CRIT_PCT", "100"},
+                            {"DISK_IO_WARN_PCT", "101"},      {"DISK_IO_CRIT_PCT", "101"}};
 
 Env with(Env base, const Env& more) {
   for (const auto& [k, v] : more) base[k] = v;
@@ -94,7 +96,7 @@ TEST_CASE("health: a healthy deployment is OK on every check, exit 0, in well un
   CHECK(doc["status"] == "OK");
   CHECK(doc["exit_code"] == 0);
   // PostgreSQL adds replication_lag (a primary without standbys: OK).
-  const std::size_t checks = test::testing_pg() ? 27 : 26;
+  const std::size_t checks = test::testing_pg() ? 28 : 27;
   CHECK(doc["checks"].size() == checks);
   for (const auto& c : doc["checks"]) CHECK_MESSAGE(c["status"] == "OK", c.dump());
   CHECK(status_of(doc, "daemon") == "OK");
@@ -221,7 +223,8 @@ TEST_CASE("health: thresholds and real inputs drive the checks to WARN (exit 1) 
                                   {"DISK_USAGE_CRIT_PCT", "100"}, {"LOG_ERRORS_WARN", "1"},        {"LOG_ERRORS_CRIT", "1000"},
                                   {"TRADES_PER_HOUR_WARN", "5"},   {"ERROR_RATE_WARN_PCT", "0"},    {"ERROR_RATE_CRIT_PCT", "100"},
                                   {"WS_CONNECTIONS_WARN", "1"},    {"WS_CONNECTIONS_CRIT", "1000"}, {"HOST_MEMORY_WARN_PCT", "0"},
-                                  {"HOST_MEMORY_CRIT_PCT", "100"}, {"CPU_WARN_PCT", "0"},           {"CPU_CRIT_PCT", "6000"}});
+                                  {"HOST_MEMORY_CRIT_PCT", "100"}, {"CPU_WARN_PCT", "0"},           {"CPU_CRIT_PCT", "6000"},
+                                  {"DISK_IO_WARN_PCT", "101"},     {"DISK_IO_CRIT_PCT", "101"}});
   json doc = health_json(s, warn);
   CHECK(doc["exit_code"] == 1);
   for (const char* name : {"memory_daemon", "disk_data", "disk_logs", "log_errors", "trades_24h", "success_rate", "error_rate",
@@ -304,6 +307,56 @@ TEST_CASE("health: with the daemon down the database checks still run; daemon ch
   const json damaged = health_json(s, env, {"--full"});
   CHECK(status_of(damaged, "database_integrity") == "CRIT");
   CHECK(status_of(damaged, "success_rate") == "UNKNOWN");
+}
+
+TEST_CASE("health: disk_io measures the data folder's disk from /proc/diskstats, and --watch spans the whole interval") {
+  Scratch s("health-disk-io");
+  const Env env = with({{"PORT", std::to_string(test::free_port())}}, k_host_neutral);
+  REQUIRE(test::init(s.path(), env).exit_code == 0);
+  auto disk_io = [](const json& doc) {
+    for (const auto& c : doc["checks"]) {
+      if (c["name"] == "disk_io") return c;
+    }
+    return json();
+  };
+  const json c = disk_io(health_json(s, env));
+  REQUIRE_MESSAGE(c.is_object(), "no disk_io check");
+  INFO(c.dump());
+  CHECK(c["group"] == "system");
+  CHECK(c["status"] == "OK");  // levels above 100 % cannot be reached
+  CHECK(c["threshold"] == "warn >= 101 % util, crit > 101 % util");
+  // The data folder's device, as stat(1) sees it: a block device (major > 0) is measured.
+  const std::string numbers = test::shell("stat -c '%Hd:%Ld' data", s.path()).out;
+  MESSAGE("data/ is on device " << numbers << ": " << c["detail"].get<std::string>());
+  if (numbers.rfind("0:", 0) != 0) {
+    REQUIRE(c["number"].is_number());
+    const double util = c["number"];
+    CHECK((util >= 0 && util <= 100));
+    CHECK(c["value"].get<std::string>().ends_with(" %"));
+    CHECK(c["figures"]["reads_per_s"].get<double>() >= 0);
+    CHECK(c["figures"]["writes_per_s"].get<double>() >= 0);
+    CHECK(c["figures"]["window_ms"].get<double>() >= 100);  // the minimum window
+    CHECK(c["detail"].get<std::string>().find("holding data") != std::string::npos);
+    CHECK(c["detail"].get<std::string>().find(" of /proc/diskstats") != std::string::npos);
+    // Any measured share reaches a warning level of 0.
+    CHECK(status_of(health_json(s, with(env, {{"DISK_IO_WARN_PCT", "0"}})), "disk_io") == "WARN");
+  } else {
+    // overlayfs, tmpfs: said, with no made-up figure (btrfs maps through its /dev source).
+    CHECK(!c["detail"].get<std::string>().empty());
+    if (c["value"] == "n/a") CHECK(c["number"].is_null());
+  }
+  const auto bad = test::bscbot({"health"}, s.path(), with(env, {{"DISK_IO_WARN_PCT", "90"}, {"DISK_IO_CRIT_PCT", "80"}}));
+  CHECK(bad.exit_code == 3);
+  CHECK(bad.out.find("DISK_IO_WARN_PCT=90") != std::string::npos);
+
+  // --watch 1: the second run compares with the first run's last reading, a second or more ago.
+  const auto r = test::bscbot({"--json", "health", "--watch", "1", "--count", "2"}, s.path(), env);
+  std::istringstream docs(r.out);
+  json first, second;
+  docs >> first >> second;
+  REQUIRE(disk_io(first).is_object());
+  REQUIRE(disk_io(second).is_object());
+  if (disk_io(second)["figures"].is_object()) CHECK(disk_io(second)["figures"]["window_ms"].get<double>() >= 1000);
 }
 
 TEST_CASE("health: a check that cannot run at all is UNKNOWN with exit 3, as monitoring plugins answer") {

@@ -56,7 +56,7 @@ TEST_CASE("playbook: the daily checklist runs for real against a daemon") {
   Scratch s("pb-daily");
   // Thresholds a shared CI machine cannot trip: the run is about the steps, not the machine.
   const std::map<std::string, std::string> env = {{"DISK_USAGE_WARN_PCT", "99"}, {"DISK_USAGE_CRIT_PCT", "100"}, {"CPU_WARN_PCT", "99"},
-                                                  {"CPU_CRIT_PCT", "100"}};
+                                                  {"CPU_CRIT_PCT", "100"}, {"DISK_IO_WARN_PCT", "101"}, {"DISK_IO_CRIT_PCT", "101"}};
   REQUIRE(test::bscbot({"init", "-q"}, s.path(), env).exit_code == 0);
   auto daemon_env = env;
   Daemon d(s.path(), daemon_env);

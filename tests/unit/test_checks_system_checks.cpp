@@ -115,3 +115,71 @@ TEST_CASE("checks: tcp_connections counts what is established to the port, as ne
   CHECK(check_tcp_connections(proc, 10001, 2).threshold.find("HTTP_MAX_CONNECTIONS") != std::string::npos);
   CHECK(check_tcp_connections(FakeProc{}, 10001, 1000).status == Status::unknown);
 }
+
+namespace {
+
+DiskIoReading diskstats_at(int at_ms, double reads, double writes, double io_ticks_ms) {
+  return DiskIoReading{8, 0, DiskCounters{reads, reads * 0.5, writes, writes * 2, io_ticks_ms},
+                       std::chrono::steady_clock::time_point(std::chrono::milliseconds(at_ms))};
+}
+
+std::optional<double> figure(const CheckResult& r, const std::string& name) {
+  for (const auto& [n, v] : r.figures) {
+    if (n == name) return v;
+  }
+  FAIL("no figure " << name);
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("checks: disk_io judges %util of the database's disk against DISK_IO levels, with r/s, w/s and await") {
+  const Levels levels{80, 95};
+  const std::optional<DeviceLookup> sda = DeviceLookup{BlockDevice{8, 0, "sda", "sda2 is a partition of sda"}};
+  // 200 ms: 100 ms busy, 10 reads, 20 writes.
+  auto r = check_disk_io("data", sda, diskstats_at(0, 0, 0, 0), diskstats_at(200, 10, 20, 100), levels);
+  CHECK(r.name == "disk_io");
+  CHECK(r.group == "system");
+  CHECK(r.status == Status::ok);
+  CHECK(r.value == "50 %");
+  REQUIRE(r.number);
+  CHECK(*r.number == doctest::Approx(50));
+  CHECK(figure(r, "reads_per_s").value_or(-1) == doctest::Approx(50));
+  CHECK(figure(r, "writes_per_s").value_or(-1) == doctest::Approx(100));
+  CHECK(figure(r, "await_ms").value_or(-1) == doctest::Approx((5.0 + 40.0) / 30.0));
+  CHECK(figure(r, "window_ms").value_or(-1) == doctest::Approx(200));
+  CHECK(r.detail.find("sda (8:0, holding data; sda2 is a partition of sda): 50 r/s, 100 w/s, await 1.5 ms over 200 ms") == 0);
+  CHECK(r.threshold == "warn >= 80 % util, crit > 95 % util");
+  CHECK(check_disk_io("data", sda, diskstats_at(0, 0, 0, 0), diskstats_at(200, 1, 1, 170), levels).status == Status::warn);
+  r = check_disk_io("data", sda, diskstats_at(0, 0, 0, 0), diskstats_at(200, 1, 1, 200), levels);
+  CHECK(r.status == Status::crit);
+  CHECK(r.value == "100 %");
+  // No request completed: await is not a number.
+  r = check_disk_io("data", sda, diskstats_at(0, 0, 0, 0), diskstats_at(200, 0, 0, 0), levels);
+  CHECK(r.status == Status::ok);
+  CHECK_FALSE(figure(r, "await_ms"));
+  CHECK(r.detail.find("await - (no request completed)") != std::string::npos);
+}
+
+TEST_CASE("checks: disk_io without a block device is OK without a figure; unreadable counters are UNKNOWN") {
+  const Levels levels{80, 95};
+  const DiskIoReading none{};
+  const std::optional<DeviceLookup> overlay = DeviceLookup{NoBlockDevice{"overlay (source overlay, device 0:45) is not backed by a block device"}};
+  auto r = check_disk_io("data", overlay, none, none, levels);
+  CHECK(r.status == Status::ok);
+  CHECK(r.value == "n/a");
+  CHECK_FALSE(r.number);
+  CHECK(r.figures.empty());
+  CHECK(r.detail.find("data: overlay (source overlay, device 0:45)") == 0);
+  r = check_disk_io("data", std::nullopt, none, none, levels);
+  CHECK(r.status == Status::unknown);
+  CHECK(r.detail == "cannot stat data to find its disk");
+  const std::optional<DeviceLookup> sda = DeviceLookup{BlockDevice{8, 0, "sda", ""}};
+  r = check_disk_io("data", sda, DiskIoReading{8, 0, std::nullopt, {}}, diskstats_at(200, 1, 1, 1), levels);
+  CHECK(r.status == Status::unknown);
+  CHECK(r.detail == "sda (8:0, holding data): no row for 8:0 in /proc/diskstats");
+  r = check_disk_io("data", sda, diskstats_at(0, 5, 5, 500), diskstats_at(200, 1, 1, 1), levels);
+  CHECK(r.status == Status::unknown);
+  CHECK(r.detail.find("went back") != std::string::npos);
+  CHECK_FALSE(r.number);
+}
