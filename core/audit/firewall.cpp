@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "core/audit/firewall_parse.hpp"
 #include "core/diagnose/system.hpp"

@@ -7,14 +7,15 @@
 #include <SQLiteCpp/Backup.h>
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 
 #include "core/audit/http_probe.hpp"
+#include "tests/blackbox/audit_host_fixture.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/scratch.hpp"
-#include "tests/blackbox/audit_host_fixture.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;

@@ -147,7 +147,7 @@ TEST_CASE("firewall: ufw is read when neither nft nor iptables is installed; non
   CHECK(f.severity == Status::warn);
   CHECK(f.evidence.find("read with ufw status verbose") != std::string::npos);
   CHECK(f.evidence.find("beyond 22 and 10001: 3306") != std::string::npos);
-  CHECK(f.fix.find("sudo ufw delete allow PORT/tcp for each of 3306") != std::string::npos);
+  CHECK(f.fix.find("`sudo ufw delete allow PORT/tcp` for each of 3306") != std::string::npos);
 
   FakeTools inactive;
   inactive.answers["ufw status verbose"] = ok("Status: inactive\n");

@@ -29,14 +29,16 @@ const SystemTime k_now = parse_sql_datetime("2026-11-25 12:00:00");
 // A server scripted by URL; `asked` records the requests.
 struct FakeServer {
   std::map<std::string, ProbeAnswer> answers;        // verified requests
-  std::map<std::string, ProbeAnswer> insecure;       // verify=false
+  std::map<std::string, ProbeAnswer> insecure;       // verify=false, when it differs
   std::vector<ProbeRequest> asked;
   HttpProber prober() {
     return [this](const ProbeRequest& r) {
       asked.push_back(r);
-      auto& table = r.verify ? answers : insecure;
-      const auto it = table.find(r.url);
-      if (it != table.end()) return it->second;
+      // Without verification a server answers as `insecure` says, else as it always does.
+      if (!r.verify) {
+        if (const auto it = insecure.find(r.url); it != insecure.end()) return it->second;
+      }
+      if (const auto it = answers.find(r.url); it != answers.end()) return it->second;
       ProbeAnswer refused;
       refused.error = "Failed to connect to " + r.url + ": Connection refused";
       return refused;
