@@ -1,8 +1,9 @@
 // bscbot audit: the manual's pre-production checklist and weekly security audit
 // (production-safety-check.sh, security-audit.sh). Replaces `grep DISABLE_AUTH .env`, the
 // `node -e` JWT length check, `git ls-files | xargs grep -l "JWT_SECRET\|DB_PASSWORD"`,
-// `ls -la .env data/trading-bot.sqlite`, `grep "401\|403" | wc -l` and the suspicious-trades
-// query, each as a finding with severity, evidence and fix. Exit: the worst finding (0 OK,
+// `ls -la .env data/trading-bot.sqlite`, `sudo ufw status`, `curl -I https://your-domain.com`,
+// `npm audit` (here: the Debian packages bscbot links with), `grep "401\|403" | wc -l` and the
+// suspicious-trades query, each as a finding with severity, evidence and fix. Exit: the worst finding (0 OK,
 // 1 WARN, 2 CRIT, 3 UNKNOWN).
 #include "cmd/alerting.hpp"
 #include "cmd/commands.hpp"
@@ -99,9 +100,10 @@ void setup_audit(CLI::App& command, Context& ctx) {
                    "Judge as NODE_ENV=production (the pre-production checklist, before NODE_ENV is set)");
   command.add_option("--report", flags->report, "Also write the findings as a Markdown report to FILE");
   command.footer(
-      "Findings: disable_auth, jwt_secret, jwt_rotation, db_password, git_secrets, cors_origins, log_level, "
-      "secret_files, data_permissions, backup_permissions, unauthorized, large_trades, modified_trades, "
-      "backup_freshness. Exit status: the worst finding, 0 OK, 1 WARN, 2 CRIT, 3 UNKNOWN.");
+      "Findings: disable_auth, jwt_secret, jwt_rotation, db_password, db_tls, db_role, git_secrets, cors_origins, "
+      "loopback_reads, log_level, secret_files, data_permissions, backup_permissions, unauthorized, large_trades, modified_trades, "
+      "backup_freshness, firewall, public_https, public_redirect, daemon_exposure, package_upgrades. Run as root to read the "
+      "firewall rules. Exit status: the worst finding, 0 OK, 1 WARN, 2 CRIT, 3 UNKNOWN.");
   command.callback([&ctx, flags] { ctx.run = [&ctx, flags] { return watched_audit(ctx, *flags); }; });
 }
 

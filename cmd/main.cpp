@@ -23,7 +23,7 @@ const Command k_commands[] = {
     {"restore", "Verify a backup and put it in place of the live database, stopping and restarting bscbotd", bscbot::cmd::setup_restore},
     {"recover", "Disaster recovery in one step: stop, config archive back, database restored, migrated, started, healthy", bscbot::cmd::setup_recover},
     {"health", "Check daemon, database, disk, memory, CPU, log and trades against the manual's thresholds (exit 0-3)", bscbot::cmd::setup_health},
-    {"audit", "Security audit: auth, secrets, CORS, log level, permissions, 401/403s, suspicious trades, backups", bscbot::cmd::setup_audit},
+    {"audit", "Security audit: auth, secrets, CORS, log level, permissions, 401/403s, suspicious trades, backups, firewall, HTTPS, package upgrades", bscbot::cmd::setup_audit},
     {"diagnose", "The manual's troubleshooting, run for you: service, database, websocket, memory, trades, slow-queries (exit 0-3)", bscbot::cmd::setup_diagnose},
     {"incident", "Open, list, annotate, acknowledge and resolve incident reports (the manual's S1-S4 flows)", bscbot::cmd::setup_incident},
     {"notify", "Alerts that reach a person: channels, contacts, routes, delivery log, test, send, escalate", bscbot::cmd::setup_notify},

@@ -9,7 +9,7 @@ complete -c bscbot -n '__fish_use_subcommand' -a backup -d 'Online backups with 
 complete -c bscbot -n '__fish_use_subcommand' -a restore -d 'Verify a backup and put it in place of the live database, stopping and restarting bscbotd'
 complete -c bscbot -n '__fish_use_subcommand' -a recover -d 'Disaster recovery in one step: stop, config archive back, database restored, migrated, started, healthy'
 complete -c bscbot -n '__fish_use_subcommand' -a health -d 'Check daemon, database, disk, memory, CPU, log and trades against the manual'\''s thresholds (exit 0-3)'
-complete -c bscbot -n '__fish_use_subcommand' -a audit -d 'Security audit: auth, secrets, CORS, log level, permissions, 401/403s, suspicious trades, backups'
+complete -c bscbot -n '__fish_use_subcommand' -a audit -d 'Security audit: auth, secrets, CORS, log level, permissions, 401/403s, suspicious trades, backups, firewall, HTTPS, package upgrades'
 complete -c bscbot -n '__fish_use_subcommand' -a diagnose -d 'The manual'\''s troubleshooting, run for you: service, database, websocket, memory, trades, slow-queries (exit 0-3)'
 complete -c bscbot -n '__fish_use_subcommand' -a incident -d 'Open, list, annotate, acknowledge and resolve incident reports (the manual'\''s S1-S4 flows)'
 complete -c bscbot -n '__fish_use_subcommand' -a notify -d 'Alerts that reach a person: channels, contacts, routes, delivery log, test, send, escalate'

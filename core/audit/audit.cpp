@@ -7,12 +7,15 @@
 #include <fstream>
 #include <set>
 
+#include "core/audit/packages.hpp"
 #include "core/audit/permissions.hpp"
+#include "core/audit/public_url.hpp"
 #include "core/audit/secrets.hpp"
 #include "core/checks/backups.hpp"
 #include "core/db/pg_url.hpp"
 #include "core/db/store.hpp"
 #include "core/error.hpp"
+#include "core/process/daemon_control.hpp"
 #include "core/util/wei.hpp"
 
 namespace fs = std::filesystem;
@@ -63,6 +66,9 @@ AuditEdges real_audit_edges() {
   AuditEdges edges;
   edges.clock = &system_clock();
   edges.git = git_tracked_files;
+  edges.run = [](const std::vector<std::string>& argv) { return run_command(argv); };
+  edges.probe = probe_http;
+  edges.listeners = [] { return listening_tcp_ports(); };
   return edges;
 }
 
@@ -565,6 +571,16 @@ AuditReport run_audit(const config::Config& cfg, const AuditOptions& options, co
   if (!scan.files.empty()) report.facts.unauthorized = scan.unauthorized;
   for (auto& f : audit_trades(cfg, report.facts)) out.push_back(std::move(f));
   out.push_back(audit_backup_freshness(backup_dir, cfg.number("BACKUP_MAX_AGE_HOURS"), now, report.facts));
+
+  // The host around the deployment: firewall, TLS in front, the packages we link with.
+  out.push_back(audit_firewall(read_firewall(edges.run), edges.listeners(), static_cast<int>(cfg.integer("PORT"))));
+  out.push_back(audit_public_https(cfg, prod, edges.probe, now));
+  out.push_back(audit_public_redirect(cfg, prod, edges.probe));
+  out.push_back(audit_daemon_exposure(cfg, prod));
+  std::vector<fs::path> binaries = {process::default_bscbotd_path(cfg)};
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec && self.filename() != binaries.front().filename()) binaries.push_back(self);
+  out.push_back(audit_packages(edges.run, binaries, apt_lists_updated(edges.apt_lists), now));
 
   for (const auto& f : out) report.status = checks::worse(report.status, f.severity);
   return report;

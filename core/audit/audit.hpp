@@ -9,21 +9,17 @@
 #include <string>
 #include <vector>
 
+#include "core/audit/command_runner.hpp"
+#include "core/audit/finding.hpp"
+#include "core/audit/firewall.hpp"
 #include "core/audit/git_files.hpp"
+#include "core/audit/http_probe.hpp"
 #include "core/checks/log_scan.hpp"
 #include "core/checks/status.hpp"
 #include "core/config/config.hpp"
 #include "core/util/clock.hpp"
 
 namespace bscbot::core::audit {
-
-struct Finding {
-  std::string id;                                // stable, e.g. "jwt_secret"
-  std::string title;                             // what was checked
-  checks::Status severity = checks::Status::ok;  // OK passed; WARN, CRIT; UNKNOWN could not check
-  std::string evidence;                          // what was seen
-  std::string fix;                               // what to do (empty when it passed)
-};
 
 // The numbers of the manual's report summary.
 struct AuditFacts {
@@ -48,12 +44,17 @@ struct AuditOptions {
   std::filesystem::path deployment_dir = ".";
 };
 
+// The outside world the audit reads, so unit tests can replace each part.
 struct AuditEdges {
   const Clock* clock = nullptr;
   GitLister git;
+  CommandRunner run;                                   // nft, iptables, ufw, ldd, dpkg, apt-cache
+  HttpProber probe;                                    // PUBLIC_URL and its http:// form
+  ListenerLister listeners;                            // listening TCP sockets
+  std::filesystem::path apt_lists = "/var/lib/apt/lists";
 };
 
-// The system clock and the real git.
+// The system clock, the real git and tools on PATH, libcurl and /proc.
 AuditEdges real_audit_edges();
 
 // Runs every finding; never throws for a failing check (its finding says so).

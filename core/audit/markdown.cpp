@@ -61,10 +61,6 @@ std::string render_markdown(const AuditReport& report) {
   for (const auto& f : report.findings) {
     if (f.severity != checks::Status::ok && !f.fix.empty()) md += fmt::format("- [ ] {}: {}\n", f.title, f.fix);
   }
-  // The manual's checklist items bscbot cannot see from the deployment folder.
-  md += "- [ ] Review firewall rules: only 22 and 10001 open (`sudo ufw status`; not checked by bscbot)\n";
-  md += "- [ ] HTTPS redirect on the public domain (`curl -I https://your-domain.com`; not checked by bscbot)\n";
-  md += "- [ ] Update system packages with known vulnerabilities (`apt list --upgradable`; not checked by bscbot)\n";
   return md;
 }
 

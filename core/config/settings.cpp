@@ -25,6 +25,9 @@ const std::vector<Setting> k_settings = {
     {"PID_FILE", Type::path, "", "Pid file of bscbotd (default: DATA_DIR/bscbotd.pid)", 0, 0, {}, false, "server"},
     {"BSCBOTD_PATH", Type::path, "", "bscbotd executable started by `bscbot daemon start` (default: beside bscbot)", 0, 0, {}, false, "server"},
     {"CORS_ORIGINS", Type::list, "", "Origins allowed by CORS, comma-separated; '*' is refused by the audit in production", 0, 0, {}, false, "server"},
+    {"PUBLIC_URL", Type::url, "", "The https:// address clients reach bscbotd at (a TLS reverse proxy in front of it); the audit checks its certificate and the http:// redirect", 0, 0, {}, false, "server"},
+    {"PUBLIC_HTTP_PORT", Type::integer, "80", "Port where PUBLIC_URL's host answers plain http://, which the audit expects to redirect to https://", 1, 65535, {}, false, "server"},
+    {"PUBLIC_URL_CA_FILE", Type::path, "", "CA bundle that signs PUBLIC_URL's certificate, for a private CA (empty: the system's CAs)", 0, 0, {}, false, "server"},
     // --- database ---
     {"DB_CLIENT", Type::choice, "sqlite", "Database backend", 0, 0, {"sqlite", "pg"}, false, "database"},
     {"DATA_DIR", Type::path, "data", "Folder of the database and pid file", 0, 0, {}, false, "database"},
@@ -147,6 +150,8 @@ const std::vector<Setting> k_settings = {
     {"DB_FULL_WARN_DAYS", Type::number, "30", "Days until the database fills its disk, at the last day's growth, that warn", 0, 36500, {}, false, "thresholds"},
     {"DB_FULL_CRIT_DAYS", Type::number, "7", "Days until the database fills its disk that are critical", 0, 36500, {}, false, "thresholds"},
     {"JWT_ROTATION_DAYS", Type::integer, "90", "The audit asks to rotate JWT_SECRET when .env is older than this", 1, 36500, {}, false, "thresholds"},
+    {"CERT_WARN_DAYS", Type::integer, "21", "PUBLIC_URL's certificate expiring in fewer days warns", 1, 3650, {}, false, "thresholds"},
+    {"CERT_CRIT_DAYS", Type::integer, "7", "PUBLIC_URL's certificate expiring in fewer days is critical", 0, 3650, {}, false, "thresholds"},
     // --- notifications: channels, routes by severity, escalation (contacts: bscbot.yaml) ---
     {"NOTIFY_ENABLED", Type::boolean, "true", "Send notifications (bscbotd's health transitions, Alertmanager alerts, failed backups, drills, playbooks and audits, new incidents)", 0, 0, {}, false, "notify"},
     {"NOTIFY_WEBHOOK_URL", Type::url, "", "Generic JSON webhook for contacts with `webhook: true` (the whole message as JSON)", 0, 0, {}, true, "notify"},

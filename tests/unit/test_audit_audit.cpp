@@ -254,19 +254,25 @@ TEST_CASE("audit: a whole run reports the worst finding and renders the manual's
   AuditEdges edges;
   edges.clock = &system_clock();
   edges.git = [](const fs::path&) { return TrackedFiles{TrackedFiles::State::not_a_repository, {}, ""}; };
+  // A host without firewall tools, ldd or apt; nothing listens and no server answers.
+  edges.run = [](const std::vector<std::string>& argv) { return CommandOutput{false, -1, "", argv.front() + " is not installed"}; };
+  edges.listeners = [] { return std::vector<ListeningPort>{}; };
+  edges.probe = [](const ProbeRequest&) { return ProbeAnswer{}; };
   const auto report = run_audit(cfg, options, edges);
   CHECK(report.status == Status::crit);
   CHECK(report.production);
-  CHECK(report.findings.size() == 17);
+  CHECK(report.findings.size() == 22);
   const std::string md = render_markdown(report);
   CHECK(md.find("# Security Audit Report") != std::string::npos);
   CHECK(md.find("| CRIT | JWT_SECRET strength |") != std::string::npos);
   CHECK(md.find("| CRIT | CORS limited") != std::string::npos);
   CHECK(md.find("changeme") == std::string::npos);
-  CHECK(md.find("- [ ] Review firewall rules") != std::string::npos);
+  CHECK(md.find("| UNKNOWN | Firewall: only 22 and 10001 open to the network | cannot read the firewall rules") != std::string::npos);
+  CHECK(md.find("| UNKNOWN | Debian packages bscbot links with have no pending upgrades | ldd is not installed") != std::string::npos);
+  CHECK(md.find("not checked by bscbot") == std::string::npos);
   const auto doc = to_json(report);
   CHECK(doc["exit_code"] == 2);
-  CHECK(doc["findings"].size() == 17);
+  CHECK(doc["findings"].size() == 22);
 }
 
 TEST_CASE("audit: a PostgreSQL server on another host needs TLS, and bscbot's role must not be a superuser") {
