@@ -49,7 +49,7 @@ _bscbot_words() {
     'notify send') echo '--help -h --severity --evidence --next --key --resolved --version --json --quiet -q --config -c --data-dir' ;;
     'notify escalate') echo '--help -h --version --json --quiet -q --config -c --data-dir' ;;
     'report') echo 'weekly --help -h --version --json --quiet -q --config -c --data-dir' ;;
-    'report weekly') echo '--help -h --output -o --days --version --json --quiet -q --config -c --data-dir' ;;
+    'report weekly') echo '--help -h --output -o --html --days --version --json --quiet -q --config -c --data-dir' ;;
     'drill') echo '--help -h --backup --full --config-archive --scratch --target --report --keep --version --json --quiet -q --config -c --data-dir' ;;
     'logs') echo 'tail errors archive --help -h --version --json --quiet -q --config -c --data-dir' ;;
     'logs tail') echo '--help -h --lines -n --follow -f --version --json --quiet -q --config -c --data-dir' ;;
@@ -85,13 +85,13 @@ _bscbot() {
   # Options whose value is a file, and options whose value is anything else.
   case "$prev" in
     --backup|--config|--config-archive|--data-dir|--dir|--output|--report|--reporter|-c|-o) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
-    --amount|--amount-wei|--at|--by|--channel|--check|--compress|--contact|--count|--cpu-window-ms|--database-url|--days|--deadline|--detected|--evidence|--from|--id|--include|--key|--limit|--lines|--next|--note|--older-than|--port|--role|--scan|--scratch|--severity|--since|--slippage|--status|--subject|--target|--timeout|--to|--ttl|--var|--wallet|--watch|--window|-n) COMPREPLY=(); return 0 ;;
+    --amount|--amount-wei|--at|--by|--channel|--check|--compress|--contact|--count|--cpu-window-ms|--database-url|--days|--deadline|--detected|--evidence|--from|--html|--id|--include|--key|--limit|--lines|--next|--note|--older-than|--port|--role|--scan|--scratch|--severity|--since|--slippage|--status|--subject|--target|--timeout|--to|--ttl|--var|--wallet|--watch|--window|-n) COMPREPLY=(); return 0 ;;
   esac
   # Walk the words typed so far, descending into subcommands and skipping options and values.
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="${COMP_WORDS[i]}"
     case "$word" in
-      --amount|--amount-wei|--at|--by|--channel|--check|--compress|--contact|--count|--cpu-window-ms|--database-url|--days|--deadline|--detected|--evidence|--from|--id|--include|--key|--limit|--lines|--next|--note|--older-than|--port|--role|--scan|--scratch|--severity|--since|--slippage|--status|--subject|--target|--timeout|--to|--ttl|--var|--wallet|--watch|--window|-n|--backup|--config|--config-archive|--data-dir|--dir|--output|--report|--reporter|-c|-o) ((i++)); continue ;;
+      --amount|--amount-wei|--at|--by|--channel|--check|--compress|--contact|--count|--cpu-window-ms|--database-url|--days|--deadline|--detected|--evidence|--from|--html|--id|--include|--key|--limit|--lines|--next|--note|--older-than|--port|--role|--scan|--scratch|--severity|--since|--slippage|--status|--subject|--target|--timeout|--to|--ttl|--var|--wallet|--watch|--window|-n|--backup|--config|--config-archive|--data-dir|--dir|--output|--report|--reporter|-c|-o) ((i++)); continue ;;
       -*) continue ;;
     esac
     case " $(_bscbot_words "$path") " in
