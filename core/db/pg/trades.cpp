@@ -129,27 +129,27 @@ TradeStats Trades::stats(SystemTime since) {
 }
 
 std::vector<DailyTrades> Trades::daily(SystemTime since, SystemTime until) {
-  static const std::string sql = fmt::format(
-      "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, {} FROM trades WHERE created_at > $1 AND created_at <= $2 "
-      "GROUP BY day ORDER BY day",
-      k_stats_columns);
-  return m_run("trades.daily", Retry::safe, [&](Connection& c) {
-    const Result r = c.exec(sql, {Param::of(since), Param::of(until)});
-    std::vector<DailyTrades> out;
-    for (int i = 0; i < r.rows(); ++i) out.push_back({std::string(r.text(i, 0)), read_stats(r, i, 1)});
-    return out;
-  });
+  std::vector<DailyTrades> out;
+  for (auto& [day, stats] : grouped("trades.daily", "YYYY-MM-DD", since, until)) out.push_back({std::move(day), stats});
+  return out;
 }
 
 std::vector<HourlyTrades> Trades::hourly(SystemTime since, SystemTime until) {
-  static const std::string sql = fmt::format(
-      "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24') AS hour, {} FROM trades WHERE created_at > $1 AND created_at <= $2 "
-      "GROUP BY hour ORDER BY hour",
-      k_stats_columns);
-  return m_run("trades.hourly", Retry::safe, [&](Connection& c) {
+  std::vector<HourlyTrades> out;
+  for (auto& [hour, stats] : grouped("trades.hourly", "YYYY-MM-DD HH24", since, until)) out.push_back({std::move(hour), stats});
+  return out;
+}
+
+// Periods named as SQLite's text prefixes are ("2026-12-02", "2026-12-02 09"), in UTC.
+std::vector<std::pair<std::string, TradeStats>> Trades::grouped(const char* name, const char* format, SystemTime since, SystemTime until) {
+  const std::string sql = fmt::format(
+      "SELECT to_char(created_at AT TIME ZONE 'UTC', '{}') AS period, {} FROM trades WHERE created_at > $1 AND created_at <= $2 "
+      "GROUP BY period ORDER BY period",
+      format, k_stats_columns);
+  return m_run(name, Retry::safe, [&](Connection& c) {
     const Result r = c.exec(sql, {Param::of(since), Param::of(until)});
-    std::vector<HourlyTrades> out;
-    for (int i = 0; i < r.rows(); ++i) out.push_back({std::string(r.text(i, 0)), read_stats(r, i, 1)});
+    std::vector<std::pair<std::string, TradeStats>> out;
+    for (int i = 0; i < r.rows(); ++i) out.emplace_back(std::string(r.text(i, 0)), read_stats(r, i, 1));
     return out;
   });
 }

@@ -65,6 +65,8 @@ public:
   CleanupResult delete_older_than(SystemTime cutoff, DryRun dry_run) override;
 
 private:
+  // Trades per UTC day or hour, for daily() and hourly().
+  std::vector<std::pair<std::string, TradeStats>> grouped(const char* name, int chars, SystemTime since, SystemTime until);
   Runner& m_run;
 };
 

@@ -179,29 +179,28 @@ TradeStats Trades::stats(SystemTime since) {
 }
 
 std::vector<DailyTrades> Trades::daily(SystemTime since, SystemTime until) {
-  static const std::string sql = fmt::format(
-      "SELECT substr(created_at, 1, 10) AS day, {} FROM trades WHERE created_at > ? AND created_at <= ? GROUP BY day ORDER BY day",
-      k_stats_columns);
-  return m_run("trades.daily", [&](Connection& c) {
-    auto q = c.prepared(sql);
-    q->bind(1, to_sql_datetime(since));
-    q->bind(2, to_sql_datetime(until));
-    std::vector<DailyTrades> out;
-    while (q->executeStep()) out.push_back({q->getColumn(0).getString(), read_stats(*q, 1)});
-    return out;
-  });
+  std::vector<DailyTrades> out;
+  for (auto& [day, stats] : grouped("trades.daily", 10, since, until)) out.push_back({std::move(day), stats});
+  return out;
 }
 
 std::vector<HourlyTrades> Trades::hourly(SystemTime since, SystemTime until) {
-  static const std::string sql = fmt::format(
-      "SELECT substr(created_at, 1, 13) AS hour, {} FROM trades WHERE created_at > ? AND created_at <= ? GROUP BY hour ORDER BY hour",
-      k_stats_columns);
-  return m_run("trades.hourly", [&](Connection& c) {
+  std::vector<HourlyTrades> out;
+  for (auto& [hour, stats] : grouped("trades.hourly", 13, since, until)) out.push_back({std::move(hour), stats});
+  return out;
+}
+
+// created_at is UTC text, so its first 10 characters are the day and its first 13 the hour.
+std::vector<std::pair<std::string, TradeStats>> Trades::grouped(const char* name, int chars, SystemTime since, SystemTime until) {
+  const std::string sql = fmt::format(
+      "SELECT substr(created_at, 1, {}) AS period, {} FROM trades WHERE created_at > ? AND created_at <= ? GROUP BY period ORDER BY period",
+      chars, k_stats_columns);
+  return m_run(name, [&](Connection& c) {
     auto q = c.prepared(sql);
     q->bind(1, to_sql_datetime(since));
     q->bind(2, to_sql_datetime(until));
-    std::vector<HourlyTrades> out;
-    while (q->executeStep()) out.push_back({q->getColumn(0).getString(), read_stats(*q, 1)});
+    std::vector<std::pair<std::string, TradeStats>> out;
+    while (q->executeStep()) out.emplace_back(q->getColumn(0).getString(), read_stats(*q, 1));
     return out;
   });
 }
