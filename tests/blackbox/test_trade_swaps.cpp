@@ -3,6 +3,7 @@
 // minimums; a daemon killed between send and receipt; a dead first RPC endpoint; cancel.
 #include <signal.h>
 
+#include "core/error.hpp"
 #include "tests/blackbox/trade_fixture.hpp"
 
 using namespace bscbot;
@@ -255,6 +256,56 @@ TEST_CASE("trade: a daemon killed between send and receipt reconciles the trade 
   CHECK(test::eventually([&] {
     return test::read_text(f.scratch / "logs" / "api-server.log").find("reconciling tx " + hash2) != std::string::npos;
   }));
+}
+
+// Issue 13's swap crash points: bscbotd SIGKILLs itself (BSCBOT_TEST_CRASH_AT) after it recorded
+// a swap's hash but before the broadcast, and right after the broadcast, before it noted the
+// send. Either way the restarted daemon finishes the swap with that very transaction: sent again
+// when the node never saw it, reconciled from its receipt when it was mined, never a second one.
+TEST_CASE("trade: bscbotd killed between recording a swap's hash and broadcasting it, or just after, sends it exactly once after restart") {
+  for (const std::string step : {"trade.hash_recorded", "trade.broadcast"}) {
+    CAPTURE(step);
+    TradeFixture f("trade-crash-" + step.substr(6), {{"BSCBOT_TEST_CRASH_AT", step}, {"TRADE_STUCK_AFTER_S", "2"}});
+    const auto& info = f.info();
+    f.daemon.start();
+    const U256 tka_before = f.token_balance(info.token_a, info.trader);
+    const auto nonce_before = f.eth.get_transaction_count(info.trader, core::chain::BlockTag::latest);
+    // The daemon may die before its 202 is written: the trade is the newest row either way.
+    long status = 0;
+    try {
+      status = test::call(f.daemon, "POST", "/api/v1/trading/swap", test::token_for(Role::trader),
+                          {{"from", "BNB"}, {"to", info.token_a.to_hex()}, {"amount", "0.5"}})
+                   .status;
+    } catch (const core::Error&) {
+      // No answer: it died first.
+    }
+    CHECK((status == 202 || status == 0));
+    REQUIRE(test::eventually([&] { return !f.daemon.running(); }, std::chrono::seconds(20)));
+    const auto newest = test::deployment_store(f.scratch.path())->trades().history({1, std::nullopt, std::nullopt, std::nullopt});
+    REQUIRE(newest.size() == 1);
+    const std::int64_t id = newest[0].id;
+    REQUIRE(newest[0].status == core::db::TradeStatus::pending);
+    REQUIRE(newest[0].tx_hash.has_value());
+    const std::string hash = *newest[0].tx_hash;
+    const bool node_has_it = !f.rpc.call("eth_getTransactionByHash", json::array({hash})).is_null();
+    CHECK(node_has_it == (step == "trade.broadcast"));
+
+    auto env = f.env;
+    env.erase("BSCBOT_TEST_CRASH_AT");
+    test::Daemon again(f.scratch.path(), env);
+    again.start();
+    const auto t = f.final_row(id);
+    REQUIRE_MESSAGE(t.status == core::db::TradeStatus::completed, t.error.value_or(""));
+    CHECK(*t.tx_hash == hash);  // the recorded transaction, not a new one
+    test::check_row_matches_receipt(t, f.receipt(hash));
+    CHECK(t.amount_out->decimal() == (f.token_balance(info.token_a, info.trader) - tka_before).str());
+    CHECK(f.eth.get_transaction_count(info.trader, core::chain::BlockTag::latest) == nonce_before + 1);  // one transaction in all
+    if (step == "trade.hash_recorded") {
+      const std::string line = "tx " + hash + " (nonce " + std::to_string(*t.nonce) + ") sent again after a restart";
+      CHECK(test::eventually([&] { return test::read_text(f.scratch / "logs" / "api-server.log").find(line) != std::string::npos; }));
+    }
+    again.stop();
+  }
 }
 
 TEST_CASE("trade: with the first RPC URL dead, trading carries on through the second") {
