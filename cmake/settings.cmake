@@ -16,7 +16,10 @@ if(BSCBOT_SANITIZE)
   target_link_options(bscbot_settings INTERFACE -fsanitize=address,undefined -fno-sanitize-recover=undefined)
 endif()
 if(BSCBOT_TSAN)
-  target_compile_options(bscbot_settings INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  # GCC warns (-Wtsan) that Asio's std_fenced_block uses atomic_thread_fence, which TSan does not
+  # model; Asio's scheduler hands handlers over under its own mutex, which TSan does see, so the
+  # warning names no race of ours and would only make the TSan build noisy.
+  target_compile_options(bscbot_settings INTERFACE -fsanitize=thread -fno-omit-frame-pointer $<$<CXX_COMPILER_ID:GNU>:-Wno-tsan>)
   target_link_options(bscbot_settings INTERFACE -fsanitize=thread)
 endif()
 # Fuzzing: every library is instrumented for coverage (fuzzer-no-link) and checked by ASan and
