@@ -158,9 +158,12 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   RuntimeState state;
   // A line that cannot be written (a full log disk) is counted for /api/health instead of
   // spdlog's note on stderr, which would land on the same full disk.
-  for (const auto& logger : {loggers.log, loggers.access}) {
-    logger->set_error_handler([&state](const std::string& message) { state.log_write_failed(message); });
-  }
+  loggers.set_error_handler([&state](const std::string& message) { state.log_write_failed(message); });
+  // The access log's writer thread outlives `state`: it stops telling it before `state` goes.
+  struct ForgetState {
+    const Loggers& loggers;
+    ~ForgetState() { loggers.set_error_handler(nullptr); }
+  } forget_state{loggers};
   net::io_context ioc(static_cast<int>(cfg.integer("HTTP_THREADS")));
   App app{cfg, log, metrics, state, *store, schema_version, nullptr, nullptr, nullptr, loggers.access};
   // Every client socket is a descriptor: the two connection limits must fit the process's.

@@ -4,11 +4,14 @@
 // has its secrets masked (core/config/mask.hpp) and its length capped before it is written.
 #include <spdlog/logger.h>
 
+#include <functional>
 #include <memory>
 
 #include "core/config/config.hpp"
 
 namespace bscbot::daemon {
+
+class BatchingSink;
 
 struct Loggers {
   std::shared_ptr<spdlog::logger> log;     // at LOG_LEVEL
@@ -16,6 +19,10 @@ struct Loggers {
   // file, at info whatever LOG_LEVEL says unless ACCESS_LOG=false, so `LOG_LEVEL=warn` (which
   // audit recommends) does not blind them.
   std::shared_ptr<spdlog::logger> access;
+  std::shared_ptr<BatchingSink> access_sink;  // writes `access`'s lines; its errors go to its own handler
+
+  // Where a line that could not be written is told, for both loggers.
+  void set_error_handler(const std::function<void(const std::string&)>& handler) const;
 };
 
 // Creates the rotating file loggers (and a stderr copy when `also_stderr`).
