@@ -1,111 +1,53 @@
 #include "core/db/trade_json.hpp"
 
-#include <fmt/format.h>
-
-#include <charconv>
-
 #include "core/error.hpp"
+#include "core/util/json_writer.hpp"
 
 namespace bscbot::core::db {
 
 namespace {
 
-// JSON text as nlohmann's dump(-1, ' ', false, replace) writes it.
-class Writer {
-public:
-  explicit Writer(std::string& out) : m_out(out) {}
-
-  // Keys must come in nlohmann's (sorted) order; the caller writes them so.
-  Writer& key(std::string_view k) {
-    m_out += m_first ? "{\"" : ",\"";
-    m_first = false;
-    m_out += k;
-    m_out += "\":";
-    return *this;
-  }
-  void end() { m_out += m_first ? "{}" : "}"; }
-
-  void value(std::string_view s) {
-    // Bytes above 0x7f may be invalid UTF-8 (an error text from a node): nlohmann decides how
-    // they are replaced, so such a string goes through it; everything else is copied here.
-    for (const char c : s) {
-      if (static_cast<unsigned char>(c) >= 0x80) {
-        m_out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        return;
-      }
-    }
-    m_out += '"';
-    for (const char c : s) {
-      switch (c) {
-        case '"': m_out += "\\\""; break;
-        case '\\': m_out += "\\\\"; break;
-        case '\b': m_out += "\\b"; break;
-        case '\f': m_out += "\\f"; break;
-        case '\n': m_out += "\\n"; break;
-        case '\r': m_out += "\\r"; break;
-        case '\t': m_out += "\\t"; break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {
-            m_out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-          } else {
-            m_out += c;
-          }
-      }
-    }
-    m_out += '"';
-  }
-  void value(std::int64_t n) {
-    char buf[24];
-    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
-    m_out.append(buf, end);
-  }
-  void value(const Wei& w) { value(std::string_view(w.decimal())); }
-  void value(SystemTime t) { value(std::string_view(to_sql_datetime(t))); }  // as sqlite3 shows them, on either backend
-  template <typename T>
-  void value(const std::optional<T>& v) {
-    if (v) {
-      value(*v);
-    } else {
-      m_out += "null";
-    }
-  }
-
-private:
-  std::string& m_out;
-  bool m_first = true;
-};
+// A member whose value is one of a trade's own types: amounts and times as text.
+void text(JsonWriter& w, std::string_view key, const Wei& v) { w.key(key).value(v.decimal()); }
+void text(JsonWriter& w, std::string_view key, SystemTime t) { w.key(key).value(to_sql_datetime(t)); }  // as sqlite3 shows them, on either backend
+template <typename T>
+void text(JsonWriter& w, std::string_view key, const std::optional<T>& v) {
+  if (v) text(w, key, *v);
+  else w.key(key).value(nullptr);
+}
 
 }  // namespace
 
 void append_trade_json(std::string& out, const Trade& t) {
-  Writer w(out);
-  w.key("amount_in").value(t.amount_in);
-  w.key("amount_out").value(t.amount_out);
-  w.key("amount_out_min").value(t.amount_out_min);
+  JsonWriter w(out);
+  w.begin_object();
+  text(w, "amount_in", t.amount_in);
+  text(w, "amount_out", t.amount_out);
+  text(w, "amount_out_min", t.amount_out_min);
   w.key("block_number").value(t.block_number);
   w.key("chain_id").value(t.chain_id);
-  w.key("created_at").value(t.created_at);
+  text(w, "created_at", t.created_at);
   w.key("deadline").value(t.deadline);
   w.key("deadline_seconds").value(t.deadline_seconds);
   w.key("error").value(t.error);
-  w.key("finalized_at").value(t.finalized_at);
-  w.key("gas_fee").value(t.gas_fee);
+  text(w, "finalized_at", t.finalized_at);
+  text(w, "gas_fee", t.gas_fee);
   w.key("gas_limit").value(t.gas_limit);
-  w.key("gas_price").value(t.gas_price);
+  text(w, "gas_price", t.gas_price);
   w.key("gas_used").value(t.gas_used);
   w.key("id").value(t.id);
   w.key("nonce").value(t.nonce);
   w.key("operator_request").value(t.operator_request);
   w.key("path").value(t.path);
-  w.key("quoted_amount_out").value(t.quoted_amount_out);
+  text(w, "quoted_amount_out", t.quoted_amount_out);
   w.key("slippage_bps").value(t.slippage_bps);
   w.key("status").value(to_string(t.status));
   w.key("token_in").value(t.token_in);
   w.key("token_out").value(t.token_out);
   w.key("tx_hash").value(t.tx_hash);
-  w.key("updated_at").value(t.updated_at);
+  text(w, "updated_at", t.updated_at);
   w.key("wallet_address").value(t.wallet_address);
-  w.end();
+  w.end_object();
 }
 
 void append_trades_json(std::string& out, const std::vector<Trade>& trades) {

@@ -7,6 +7,7 @@
 
 #include "core/config/mask.hpp"
 #include "core/util/clock.hpp"
+#include "core/util/json_writer.hpp"
 #include "core/version.hpp"
 #include "daemon/api/routes.hpp"
 #include "daemon/app.hpp"
@@ -45,6 +46,9 @@ std::vector<std::string> health_problems(App& app) {
 
 namespace {
 
+// The body is written as text (core/util/json_writer.hpp), keys in nlohmann's sorted order:
+// this is the route every probe and load balancer hits, and building it as a DOM cost more than
+// the rest of the request.
 http::Response health(App& app, bool detail) {
   const auto now = std::chrono::steady_clock::now();
   const DbProbe db = app.state.db();
@@ -62,61 +66,83 @@ http::Response health(App& app, bool detail) {
   const auto why = [&](const FolderProbe& f) { return detail ? ": " + f.error : std::string(); };
   if (logs.state == "disk_full" || logs.state == "error") warnings.push_back("log folder " + logs.state + why(logs));
   if (backups.state == "disk_full") warnings.push_back("backup folder disk_full" + why(backups));
-  const auto folder_json = [&](const FolderProbe& f) {
-    return nlohmann::json{{"state", f.state}, {"free_bytes", f.free_bytes}, {"needed_bytes", f.needed_bytes}, {"error", detail ? f.error : std::string()}};
-  };
-  nlohmann::json logs_json = folder_json(logs);
-  logs_json["lost_lines"] = app.state.log_write_failures.load();
-
   const auto hits = app.state.cache_hits.load();
   const auto misses = app.state.cache_misses.load();
-  nlohmann::json body = {
-      {"status", problems.empty() ? "ok" : "error"},
-      {"timestamp", core::to_iso8601(core::system_clock().now())},
-      {"websocket_connections", app.state.websocket_connections.load()},
-      {"uptime_seconds", std::chrono::duration<double>(now - app.state.started()).count()},
-      {"version", k_version},
-      {"pid", ::getpid()},
-      {"environment", app.cfg.text("NODE_ENV")},
-      {"loop", {{"last_tick_age_ms", tick_age.count()}, {"stall_threshold_ms", stall_limit.count()}, {"stalled", stalled}}},
-      {"database",
-       {{"state", to_string(db.state)},
-        {"writable", db.state == DbState::ok},
-        {"locked", db.state == DbState::locked},
-        {"disk_full", db.state == DbState::disk_full},
-        {"error", db.error},
-        {"checked_ms_ago", db.checked == std::chrono::steady_clock::time_point{} ? -1
-                                : std::chrono::duration_cast<std::chrono::milliseconds>(now - db.checked).count()},
-        {"backend", core::db::to_string(app.store.backend())},
-        {"size_bytes", db.size_bytes ? nlohmann::json(*db.size_bytes) : nlohmann::json(nullptr)},
-        {"free_bytes", db.free_bytes ? nlohmann::json(*db.free_bytes) : nlohmann::json(nullptr)},
-        {"schema_version", app.schema_version},
-        {"pool_used", pool.in_use},
-        {"pool_max", pool.max},
-        {"integrity", integrity ? core::checks::to_json(*integrity, core::system_clock().now(), detail) : nlohmann::json(nullptr)}}},
-      {"logs", logs_json},
-      {"backups", folder_json(backups)},
-      {"warnings", warnings},
-      {"chain", app.trading ? app.trading->health(detail) : nlohmann::json{{"enabled", false}, {"state", "disabled"}}},
-      {"trade_queue_length", app.state.trade_queue_length.load()},
-      {"cache",
-       {{"size", app.state.cache_size.load()},
-        {"hits", hits},
-        {"misses", misses},
-        {"hit_rate", hits + misses == 0 ? nlohmann::json(nullptr) : nlohmann::json(static_cast<double>(hits) / static_cast<double>(hits + misses))}}},
+
+  http::Response response;
+  response.status = problems.empty() ? 200 : 503;
+  response.headers["Cache-Control"] = "no-store";
+  std::string& out = response.body;
+  out.reserve(1024);
+  core::JsonWriter w(out);
+  const auto folder = [&](const FolderProbe& f, std::optional<std::uint64_t> lost_lines) {
+    w.begin_object();
+    w.key("error").value(detail ? f.error : std::string());
+    w.key("free_bytes").value(f.free_bytes);
+    if (lost_lines) w.key("lost_lines").value(*lost_lines);
+    w.key("needed_bytes").value(f.needed_bytes);
+    w.key("state").value(f.state);
+    w.end_object();
   };
-  if (detail) {
-    body["database"]["path"] = core::config::mask_url(app.store.location());
-  } else {
-    body["details"] = "database path and wallet omitted: send a viewer token";
-  }
+  w.begin_object();
+  w.key("backups");
+  folder(backups, std::nullopt);
+  w.key("cache").begin_object();
+  w.key("hit_rate");
+  if (hits + misses == 0) w.value(nullptr);
+  else w.value(static_cast<double>(hits) / static_cast<double>(hits + misses));
+  w.key("hits").value(hits);
+  w.key("misses").value(misses);
+  w.key("size").value(app.state.cache_size.load());
+  w.end_object();
+  w.key("chain");
+  if (app.trading) w.value(app.trading->health(detail));
+  else w.begin_object().key("enabled").value(false).key("state").value("disabled").end_object();
+  w.key("database").begin_object();
+  w.key("backend").value(core::db::to_string(app.store.backend()));
+  w.key("checked_ms_ago").value(db.checked == std::chrono::steady_clock::time_point{}
+                                    ? std::int64_t{-1}
+                                    : static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now - db.checked).count()));
+  w.key("disk_full").value(db.state == DbState::disk_full);
+  w.key("error").value(db.error);
+  w.key("free_bytes").value(db.free_bytes);
+  w.key("integrity");
+  if (integrity) w.value(core::checks::to_json(*integrity, core::system_clock().now(), detail));
+  else w.value(nullptr);
+  w.key("locked").value(db.state == DbState::locked);
+  if (detail) w.key("path").value(core::config::mask_url(app.store.location()));
+  w.key("pool_max").value(pool.max);
+  w.key("pool_used").value(pool.in_use);
+  w.key("schema_version").value(app.schema_version);
+  w.key("size_bytes").value(db.size_bytes);
+  w.key("state").value(to_string(db.state));
+  w.key("writable").value(db.state == DbState::ok);
+  w.end_object();
+  if (!detail) w.key("details").value("database path and wallet omitted: send a viewer token");
+  w.key("environment").value(app.cfg.text("NODE_ENV"));
+  w.key("logs");
+  folder(logs, app.state.log_write_failures.load());
+  w.key("loop").begin_object();
+  w.key("last_tick_age_ms").value(static_cast<std::int64_t>(tick_age.count()));
+  w.key("stall_threshold_ms").value(static_cast<std::int64_t>(stall_limit.count()));
+  w.key("stalled").value(stalled);
+  w.end_object();
+  w.key("pid").value(::getpid());
   if (!problems.empty()) {
     std::string reason;
     for (const auto& p : problems) reason += (reason.empty() ? "" : "; ") + p;
-    body["reason"] = reason;
+    w.key("reason").value(reason);
   }
-  auto response = http::Response::json(problems.empty() ? 200 : 503, body);
-  response.headers["Cache-Control"] = "no-store";
+  w.key("status").value(problems.empty() ? "ok" : "error");
+  w.key("timestamp").value(core::to_iso8601(core::system_clock().now()));
+  w.key("trade_queue_length").value(app.state.trade_queue_length.load());
+  w.key("uptime_seconds").value(std::chrono::duration<double>(now - app.state.started()).count());
+  w.key("version").value(k_version);
+  w.key("warnings").begin_array();
+  for (const auto& warning : warnings) w.value(warning);
+  w.end_array();
+  w.key("websocket_connections").value(app.state.websocket_connections.load());
+  w.end_object();
   return response;
 }
 

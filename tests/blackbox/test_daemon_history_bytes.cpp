@@ -6,8 +6,10 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <fstream>
 
+#include "tests/blackbox/trade_fixture.hpp"
 #include "tests/support/deployment.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/scratch.hpp"
@@ -15,6 +17,7 @@
 namespace fs = std::filesystem;
 using namespace bscbot;
 using bscbot::test::Scratch;
+using nlohmann::json;
 
 namespace {
 
@@ -60,6 +63,43 @@ TEST_CASE("daemon: the history response is the recorded one, byte for byte") {
   const std::string golden = test::read_text(k_golden);
   CHECK(r.body.size() == golden.size());
   CHECK(r.body == golden);
+}
+
+// /api/health changes with every answer (its time, uptime), so its bytes are held to what nlohmann
+// writes for the same document, and its members to the ones clients read, with and without a token.
+TEST_CASE("daemon: /api/health is written in nlohmann's bytes with every member, for a reader and for anyone") {
+  Scratch s("bb-health-bytes");
+  const std::map<std::string, std::string> env = {{"JWT_SECRET", test::k_jwt_secret}, {"LOOPBACK_READS_WITHOUT_TOKEN", "false"}};
+  test::Daemon d(s.path(), env);
+  d.start();
+  const std::string token = test::token_for(core::auth::Role::viewer);
+  const auto keys = [](const json& object) {
+    std::vector<std::string> out;
+    for (const auto& [k, _] : object.items()) out.push_back(k);
+    return out;
+  };
+  for (const bool reader : {false, true}) {
+    CAPTURE(reader);
+    const auto answer = reader ? test::call(d, "GET", "/api/health", token) : d.get("/api/health");
+    REQUIRE(answer.status == 200);
+    const json body = json::parse(answer.body);
+    CHECK(body.dump(-1, ' ', false, json::error_handler_t::replace) == answer.body);
+    std::vector<std::string> top = {"backups", "cache", "chain", "database", "environment", "logs", "loop", "pid", "status", "timestamp",
+                                    "trade_queue_length", "uptime_seconds", "version", "warnings", "websocket_connections"};
+    if (!reader) top.insert(top.begin() + 4, "details");
+    CHECK(keys(body) == top);
+    std::vector<std::string> database = {"backend", "checked_ms_ago", "disk_full", "error", "free_bytes", "integrity", "locked",
+                                         "pool_max", "pool_used", "schema_version", "size_bytes", "state", "writable"};
+    if (reader) database.insert(database.begin() + 7, "path");
+    CHECK(keys(body["database"]) == database);
+    CHECK(keys(body["logs"]) == std::vector<std::string>{"error", "free_bytes", "lost_lines", "needed_bytes", "state"});
+    CHECK(keys(body["backups"]) == std::vector<std::string>{"error", "free_bytes", "needed_bytes", "state"});
+    CHECK(keys(body["loop"]) == std::vector<std::string>{"last_tick_age_ms", "stall_threshold_ms", "stalled"});
+    CHECK(keys(body["cache"]) == std::vector<std::string>{"hit_rate", "hits", "misses", "size"});
+    CHECK(body["chain"] == json{{"enabled", false}, {"state", "disabled"}});
+    CHECK(body["uptime_seconds"].is_number_float());
+    CHECK(body["warnings"] == json::array());
+  }
 }
 
 }  // TEST_SUITE
