@@ -200,7 +200,7 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
   // The worker's first turn probes the database before the first request can ask about it.
   Worker worker(app);
   worker.every(std::chrono::seconds(cfg.integer("METRIC_SAMPLE_INTERVAL_S")), [&sampler] { sampler.sample(); });
-  worker.every(std::chrono::seconds(1), [&ops_gauges] { ops_gauges.track_cpu(); });
+  worker.every(std::chrono::seconds(1), [&ops_gauges] { ops_gauges.track_usage(); });
   worker.every(std::chrono::seconds(15), [&ops_gauges] { ops_gauges.refresh(); });
   worker.start();
   IntegrityWatch integrity(app);

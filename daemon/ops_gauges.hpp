@@ -2,6 +2,8 @@
 // Gauges the worker keeps fresh outside the request path, for `bscbot health`, the alert rules
 // in deploy/prometheus and the Grafana dashboard:
 //   bscbotd_cpu_usage_ratio, host_cpu_usage_ratio   CPU over the last 10 s (one core / all cores)
+//   disk_io_*{device}                                the data folder's disk over the last 10 s
+//                                                    (core/checks/disk_io.hpp: %util, r/s, w/s, await)
 //   disk_usage_ratio{folder="data"|"logs"}           used share of their filesystems
 //   trades_per_hour, trades_24h{status}             trades created in the last hour / day
 //   trade_success_rate, gas_fee_avg_wei             the manual's 24 h business metrics
@@ -12,6 +14,7 @@
 
 #include <optional>
 
+#include "core/checks/disk_io.hpp"
 #include "core/checks/proc.hpp"
 
 namespace bscbot::daemon {
@@ -23,8 +26,8 @@ public:
   // Registers the gauges in the daemon's registry and takes the first readings.
   explicit OpsGauges(App& app);
 
-  // Reads /proc once; called every second.
-  void track_cpu();
+  // Reads /proc once (CPU and the data folder's disk); called every second.
+  void track_usage();
 
   // Re-reads disk usage and the 24 h trade figures; failures are logged, not thrown.
   void refresh();
@@ -33,10 +36,18 @@ private:
   App& m_app;
   core::checks::ProcFs m_proc;
   core::checks::CpuTracker m_cpu;
+  core::checks::ProcFs m_sys{"/sys"};
+  std::optional<core::checks::BlockDevice> m_disk_device;  // none on overlayfs, tmpfs, PostgreSQL elsewhere
+  core::checks::DiskIoTracker m_disk_io;
   double m_ticks_per_second;
   prometheus::Family<prometheus::Gauge>& m_daemon_cpu;
   prometheus::Family<prometheus::Gauge>& m_host_cpu;
   prometheus::Family<prometheus::Gauge>& m_disk;
+  prometheus::Family<prometheus::Gauge>& m_disk_util;
+  prometheus::Family<prometheus::Gauge>& m_disk_reads;
+  prometheus::Family<prometheus::Gauge>& m_disk_writes;
+  prometheus::Family<prometheus::Gauge>& m_disk_await;
+  prometheus::Family<prometheus::Gauge>& m_disk_window;
   prometheus::Family<prometheus::Gauge>& m_trades_per_hour;
   prometheus::Family<prometheus::Gauge>& m_trades_24h;
   prometheus::Family<prometheus::Gauge>& m_success_rate;

@@ -149,4 +149,19 @@ std::optional<DiskIoUsage> disk_io_usage(const DiskIoReading& before, const Disk
   return u;
 }
 
+void DiskIoTracker::add(DiskIoReading reading) {
+  // A device that changed (or a reading without counters) starts the window again.
+  if (!reading.counters || (!m_readings.empty() && (m_readings.back().major != reading.major || m_readings.back().minor != reading.minor))) {
+    m_readings.clear();
+  }
+  if (!reading.counters) return;
+  m_readings.push_back(std::move(reading));
+  while (m_readings.size() > 2 && m_readings.back().at - m_readings[1].at >= m_span) m_readings.pop_front();
+}
+
+std::optional<DiskIoUsage> DiskIoTracker::usage() const {
+  if (m_readings.size() < 2) return std::nullopt;
+  return disk_io_usage(m_readings.front(), m_readings.back());
+}
+
 }  // namespace bscbot::core::checks

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -74,5 +75,27 @@ struct DiskIoUsage {
 // Usage between two readings of one device; nullopt when either lacks counters, the window is
 // empty, or a counter went back (a 32-bit wrap, the device re-attached).
 std::optional<DiskIoUsage> disk_io_usage(const DiskIoReading& before, const DiskIoReading& after);
+
+// bscbotd's readings over the last `span` (it takes one a second), for usage over that span.
+class DiskIoTracker {
+public:
+  explicit DiskIoTracker(std::chrono::seconds span = std::chrono::seconds(10)) : m_span(span) {}
+  void add(DiskIoReading reading);
+  // From the oldest reading inside the span to the newest; empty before two readings.
+  std::optional<DiskIoUsage> usage() const;
+
+private:
+  std::chrono::seconds m_span;
+  std::deque<DiskIoReading> m_readings;
+};
+
+// The gauges bscbotd publishes them in, labelled device="<name>" (core/checks/health.cpp reads
+// them instead of measuring for itself, which would take `bscbot health` 100 ms). The await
+// gauge is absent when no request completed in the window.
+inline constexpr std::string_view k_disk_io_util_gauge = "disk_io_utilization_ratio";
+inline constexpr std::string_view k_disk_io_reads_gauge = "disk_io_reads_per_second";
+inline constexpr std::string_view k_disk_io_writes_gauge = "disk_io_writes_per_second";
+inline constexpr std::string_view k_disk_io_await_gauge = "disk_io_await_seconds";
+inline constexpr std::string_view k_disk_io_window_gauge = "disk_io_window_seconds";
 
 }  // namespace bscbot::core::checks

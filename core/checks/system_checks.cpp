@@ -166,8 +166,12 @@ CheckResult check_tcp_connections(const ProcReader& proc, int port, std::int64_t
   return r;
 }
 
-CheckResult check_disk_io(const std::string& holding, const std::optional<DeviceLookup>& device, const DiskIoReading& before,
-                          const DiskIoReading& after, Levels percent) {
+namespace {
+
+// disk_io's result up to its figure: the device it is about in `where`, or the reason there is
+// none (a returned result).
+std::optional<CheckResult> disk_io_without_disk(const std::string& holding, const std::optional<DeviceLookup>& device, Levels percent,
+                                                std::string& where) {
   CheckResult r = make("disk_io");
   r.threshold = rising_text(percent, "% util");
   if (!device) {
@@ -182,9 +186,36 @@ CheckResult check_disk_io(const std::string& holding, const std::optional<Device
     return r;
   }
   const auto& disk = std::get<BlockDevice>(*device);
-  const std::string where =
-      fmt::format("{} ({}:{}, holding {}{}{})", disk.name, disk.major, disk.minor, holding, disk.how.empty() ? "" : "; ", disk.how);
+  where = fmt::format("{} ({}:{}, holding {}{}{})", disk.name, disk.major, disk.minor, holding, disk.how.empty() ? "" : "; ", disk.how);
+  return std::nullopt;
+}
+
+CheckResult disk_io_figure(const std::string& where, const DiskIoUsage& usage, Levels percent, const std::string& source) {
+  CheckResult r = make("disk_io");
+  r.threshold = rising_text(percent, "% util");
+  r.number = usage.util_percent;
+  r.value = number_text(usage.util_percent, 1) + " %";
+  r.status = rising(usage.util_percent, percent);
+  r.figures = {{"util_percent", usage.util_percent},
+               {"reads_per_s", usage.reads_per_s},
+               {"writes_per_s", usage.writes_per_s},
+               {"await_ms", usage.await_ms},
+               {"window_ms", usage.window_ms}};
+  r.detail = fmt::format("{}: {} r/s, {} w/s, await {} {}", where, number_text(usage.reads_per_s, 1), number_text(usage.writes_per_s, 1),
+                         usage.await_ms ? number_text(*usage.await_ms, 2) + " ms" : std::string("- (no request completed)"), source);
+  return r;
+}
+
+}  // namespace
+
+CheckResult check_disk_io(const std::string& holding, const std::optional<DeviceLookup>& device, const DiskIoReading& before,
+                          const DiskIoReading& after, Levels percent) {
+  std::string where;
+  if (auto r = disk_io_without_disk(holding, device, percent, where)) return std::move(*r);
+  CheckResult r = make("disk_io");
+  r.threshold = rising_text(percent, "% util");
   if (!before.counters || !after.counters) {
+    const auto& disk = std::get<BlockDevice>(*device);
     r.detail = fmt::format("{}: no row for {}:{} in /proc/diskstats", where, disk.major, disk.minor);
     return r;
   }
@@ -193,19 +224,15 @@ CheckResult check_disk_io(const std::string& holding, const std::optional<Device
     r.detail = fmt::format("{}: the /proc/diskstats counters went back between the readings (wrapped, or the device was re-attached)", where);
     return r;
   }
-  r.number = usage->util_percent;
-  r.value = number_text(usage->util_percent, 1) + " %";
-  r.status = rising(usage->util_percent, percent);
-  r.figures = {{"util_percent", usage->util_percent},
-               {"reads_per_s", usage->reads_per_s},
-               {"writes_per_s", usage->writes_per_s},
-               {"await_ms", usage->await_ms},
-               {"window_ms", usage->window_ms}};
-  r.detail = fmt::format("{}: {} r/s, {} w/s, await {} over {} ms of /proc/diskstats", where, number_text(usage->reads_per_s, 1),
-                         number_text(usage->writes_per_s, 1),
-                         usage->await_ms ? number_text(*usage->await_ms, 2) + " ms" : std::string("- (no request completed)"),
-                         number_text(usage->window_ms, 0));
-  return r;
+  return disk_io_figure(where, *usage, percent, fmt::format("over {} ms of /proc/diskstats", number_text(usage->window_ms, 0)));
+}
+
+CheckResult check_disk_io(const std::string& holding, const std::optional<DeviceLookup>& device, const DiskIoUsage& measured_by_daemon,
+                          Levels percent) {
+  std::string where;
+  if (auto r = disk_io_without_disk(holding, device, percent, where)) return std::move(*r);
+  return disk_io_figure(where, measured_by_daemon, percent,
+                        fmt::format("over the last {} s, measured by bscbotd from /proc/diskstats", number_text(measured_by_daemon.window_ms / 1000.0, 0)));
 }
 
 CheckResult check_host_cpu(std::optional<double> percent, const std::string& how, Levels levels) {

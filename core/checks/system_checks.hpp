@@ -51,6 +51,9 @@ CheckResult check_tcp_connections(const ProcReader& proc, int port, std::int64_t
 // the counters could not be read.
 CheckResult check_disk_io(const std::string& holding, const std::optional<DeviceLookup>& device, const DiskIoReading& before,
                           const DiskIoReading& after, Levels percent);
+// The same verdict from the figures bscbotd publishes for the same disk (its disk_io_* gauges).
+CheckResult check_disk_io(const std::string& holding, const std::optional<DeviceLookup>& device, const DiskIoUsage& measured_by_daemon,
+                          Levels percent);
 
 // CPU of the host in percent of all cores, and how it was measured.
 CheckResult check_host_cpu(std::optional<double> percent, const std::string& how, Levels levels);

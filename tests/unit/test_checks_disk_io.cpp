@@ -163,3 +163,23 @@ TEST_CASE("checks: %util, r/s, w/s and await between two readings, as iostat -x 
   CHECK_FALSE(disk_io_usage(DiskIoReading{8, 0, std::nullopt, {}}, reading({1, 0, 0, 0, 1}, 100)));
   CHECK_FALSE(disk_io_usage(reading({0, 0, 0, 0, 0}, 100), reading({1, 0, 0, 0, 1}, 100)));
 }
+
+TEST_CASE("checks: bscbotd's disk I/O window spans its last 10 s of readings, and starts again on another device") {
+  DiskIoTracker tracker(std::chrono::seconds(10));
+  CHECK_FALSE(tracker.usage());
+  tracker.add(reading({0, 0, 0, 0, 0}, 0));
+  CHECK_FALSE(tracker.usage());  // one reading is no window
+  for (int second = 1; second <= 15; ++second) tracker.add(reading({10.0 * second, 0, 0, 0, 100.0 * second}, 1000 * second));
+  auto u = tracker.usage();
+  REQUIRE(u);
+  CHECK(u->window_ms == doctest::Approx(10000));  // the oldest reading kept is 10 s before the newest
+  CHECK(u->reads_per_s == doctest::Approx(10));
+  CHECK(u->util_percent == doctest::Approx(10));
+  tracker.add(DiskIoReading{8, 0, std::nullopt, {}});  // an unreadable row starts again
+  CHECK_FALSE(tracker.usage());
+  tracker.add(reading({0, 0, 0, 0, 0}, 20000, 8, 16));
+  tracker.add(reading({5, 0, 0, 0, 0}, 21000, 8, 16));
+  u = tracker.usage();
+  REQUIRE(u);
+  CHECK(u->reads_per_s == doctest::Approx(5));
+}
