@@ -2,6 +2,10 @@
 add_library(bscbot_settings INTERFACE)
 target_compile_options(bscbot_settings INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor)
 target_include_directories(bscbot_settings INTERFACE ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
+# A program records only the shared libraries it calls into: bscbotd then does not load (and
+# relocate, and keep resident) what only the CLI's commands use, such as libarchive and the
+# libxml2 and ICU behind it.
+target_link_options(bscbot_settings INTERFACE -Wl,--as-needed)
 # Beast/Asio: standalone string_view, no deprecated interfaces.
 target_compile_definitions(bscbot_settings INTERFACE BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
 if(BSCBOT_SANITIZE AND BSCBOT_TSAN)
