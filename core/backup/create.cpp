@@ -104,7 +104,7 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
   // 2. The copy must be sound before it is kept (the manual's integrity check after its cp). The
   // check and the hashing (or compressing) both only read the finished copy, so they run side by
   // side, while the kernel already writes the copy out for the final fsync.
-  if (pacer) pacer->finish();
+  if (pacer) pacer->finish(static_cast<std::uint64_t>(result.copy.pages * result.copy.page_size));
   report({"check", 0, 0});
   const auto check_start = std::chrono::steady_clock::now();
   std::future<DatabaseFacts> checked = std::async(std::launch::async, [&] {
@@ -135,6 +135,7 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
   }
   result.store_time = since(store_start);
   const DatabaseFacts facts = checked.get();  // the check's own failure comes first
+  if (pacer) pacer->wait();  // the last window reaches the disk before the fsync that keeps the file
   if (store_error) std::rethrow_exception(store_error);
   if (!facts.check_ok()) {
     throw Error(ErrorKind::database, fmt::format("the copy of {} fails PRAGMA {}: {}; the live database may be damaged (run `bscbot db "

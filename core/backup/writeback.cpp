@@ -10,26 +10,68 @@ constexpr std::uint64_t k_chunk = 4ull << 20;  // hand over at least this much a
 }
 
 WritebackPacer::WritebackPacer(const std::filesystem::path& path, std::uint64_t window_bytes)
-    : m_fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC)), m_window(window_bytes) {}
+    : m_fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC)), m_window(window_bytes) {
+  if (m_fd >= 0) m_thread = std::thread([this] { run(); });
+}
 
 WritebackPacer::~WritebackPacer() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stopping = true;
+  }
+  m_changed.notify_all();
+  if (m_thread.joinable()) m_thread.join();
   if (m_fd >= 0) ::close(m_fd);
 }
 
 void WritebackPacer::advance(std::uint64_t done) {
-  if (m_fd < 0 || done < m_started + k_chunk) return;
-  ::sync_file_range(m_fd, static_cast<off64_t>(m_started), static_cast<off64_t>(done - m_started), SYNC_FILE_RANGE_WRITE);
-  m_started = done;
-  if (m_started > m_waited + m_window) {
-    const std::uint64_t until = m_started - m_window;
-    ::sync_file_range(m_fd, static_cast<off64_t>(m_waited), static_cast<off64_t>(until - m_waited),
-                      SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
-    m_waited = until;
+  {
+    std::lock_guard lock(m_mutex);
+    if (done < m_done + k_chunk) return;
+    m_done = done;
   }
+  m_changed.notify_all();
 }
 
-void WritebackPacer::finish() {
-  if (m_fd >= 0) ::sync_file_range(m_fd, static_cast<off64_t>(m_started), 0, SYNC_FILE_RANGE_WRITE);
+void WritebackPacer::finish(std::uint64_t size) {
+  {
+    std::lock_guard lock(m_mutex);
+    m_done = size;
+    m_finished = true;
+  }
+  m_changed.notify_all();
+}
+
+void WritebackPacer::wait() {
+  std::unique_lock lock(m_mutex);
+  m_changed.wait(lock, [this] { return m_fd < 0 || m_idle || m_stopping; });
+}
+
+void WritebackPacer::run() {
+  std::uint64_t started = 0;  // handed to the kernel up to here
+  std::uint64_t waited = 0;   // on disk up to here
+  std::unique_lock lock(m_mutex);
+  while (!m_stopping) {
+    m_changed.wait(lock, [&] { return m_stopping || m_done >= started + k_chunk || (m_finished && m_done > started); });
+    if (m_stopping) break;
+    // A window at a time, also for what the copy wrote all at once.
+    const std::uint64_t until = std::min(m_done, started + m_window);
+    lock.unlock();
+    ::sync_file_range(m_fd, static_cast<off64_t>(started), static_cast<off64_t>(until - started), SYNC_FILE_RANGE_WRITE);
+    started = until;
+    if (started > waited + m_window) {
+      const std::uint64_t on_disk = started - m_window;
+      ::sync_file_range(m_fd, static_cast<off64_t>(waited), static_cast<off64_t>(on_disk - waited),
+                        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+      waited = on_disk;
+    }
+    lock.lock();
+    if (m_finished && started >= m_done) {
+      m_idle = true;
+      m_changed.notify_all();
+      m_changed.wait(lock, [&] { return m_stopping; });
+    }
+  }
 }
 
 }  // namespace bscbot::core::backup
