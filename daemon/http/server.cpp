@@ -6,6 +6,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <algorithm>
 #include <array>
 #include <optional>
 #include <sys/resource.h>
@@ -44,6 +45,8 @@ constexpr std::size_t k_max_logged_target = 512;
 
 // `text` cut to `max` bytes, with anything but printable ASCII written as %XX, for the log.
 std::string loggable(std::string_view text, std::size_t max) {
+  const auto printable = [](char c) { return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f; };
+  if (text.size() <= max && std::all_of(text.begin(), text.end(), printable)) return std::string(text);  // nearly every request
   std::string out;
   for (char c : text.substr(0, max)) {
     const auto u = static_cast<unsigned char>(c);
