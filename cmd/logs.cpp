@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "cmd/commands.hpp"
+#include "core/logs/log_archive.hpp"
 #include "core/logs/log_files.hpp"
 #include "core/util/clock.hpp"
 

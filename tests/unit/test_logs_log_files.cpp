@@ -3,6 +3,7 @@
 
 #include <fstream>
 
+#include "core/logs/log_archive.hpp"
 #include "core/logs/log_files.hpp"
 #include "tests/support/scratch.hpp"
 
