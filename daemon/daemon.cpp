@@ -1,7 +1,6 @@
 #include "daemon/daemon.hpp"
 
 #include <fmt/format.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -30,6 +29,7 @@
 #include "daemon/ops_gauges.hpp"
 #include "daemon/sampler.hpp"
 #include "daemon/integrity_watch.hpp"
+#include "daemon/systemd_notify.hpp"
 #include "daemon/worker.hpp"
 #include "daemon/ws/hub.hpp"
 
@@ -235,7 +235,7 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
     if (ec) return;
     log->info("Received {}; finishing in-flight requests (up to {} ms)", signo == SIGTERM ? "SIGTERM" : "SIGINT",
               cfg.integer("SHUTDOWN_TIMEOUT_MS"));
-    sd_notify(0, "STOPPING=1");
+    notify_systemd("STOPPING=1");
     state.stopping = true;
     server.stop();
     hub.close_all();
@@ -251,7 +251,7 @@ int run_daemon(const core::config::Config& cfg, bool log_to_stderr) {
 
   log->info("Listening on {}:{} (database {}, schema version {})", cfg.text("HOST"), server.port(), store->location(),
             schema_version);
-  sd_notify(0, "READY=1");
+  notify_systemd("READY=1");
   core::crash_point("daemon.ready");
 
   std::vector<std::thread> threads;

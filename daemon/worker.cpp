@@ -1,7 +1,6 @@
 #include "daemon/worker.hpp"
 
 #include <fmt/format.h>
-#include <systemd/sd-daemon.h>
 
 #include <boost/asio/post.hpp>
 #include <filesystem>
@@ -12,6 +11,7 @@
 #include "core/util/files.hpp"
 #include "core/util/units.hpp"
 #include "daemon/app.hpp"
+#include "daemon/systemd_notify.hpp"
 
 namespace fs = std::filesystem;
 
@@ -24,8 +24,7 @@ constexpr auto k_turn = std::chrono::milliseconds(1000);
 }  // namespace
 
 Worker::Worker(App& app) : m_app(app), m_timer(m_ioc), m_last_heartbeat_report(std::chrono::steady_clock::now()) {
-  std::uint64_t usec = 0;
-  m_watchdog = sd_watchdog_enabled(0, &usec) > 0;
+  m_watchdog = systemd_watchdog().has_value();
 }
 
 Worker::~Worker() { stop(); }
@@ -89,7 +88,7 @@ void Worker::turn() {
   probe_folders();
   report_heartbeat();
   m_app.state.tick();
-  if (m_watchdog) sd_notify(0, "WATCHDOG=1");
+  if (m_watchdog) notify_systemd("WATCHDOG=1");
   m_timer.expires_after(k_turn);
   m_timer.async_wait([this](boost::system::error_code ec) {
     if (!ec) turn();

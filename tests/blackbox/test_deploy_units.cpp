@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <regex>
 
+#include <unistd.h>
+
 #include "tests/support/harness.hpp"
 #include "tests/support/scratch.hpp"
 
@@ -42,28 +44,61 @@ TEST_CASE("deploy: the daemon unit is Type=notify with a watchdog and hardening"
   }
 }
 
-TEST_CASE("deploy: the daemon reports readiness to systemd") {
-  // A stand-in for systemd's notify socket: bscbotd must send READY=1 once it serves.
-  Scratch s("deploy-notify");
-  const fs::path sock = s / "notify.sock";
-  const auto r = test::shell(
+// A stand-in for systemd's notify socket at `address` (a path, or "@name" in the abstract
+// namespace): bscbotd started with NOTIFY_SOCKET and WATCHDOG_USEC set as systemd sets them,
+// SIGTERM once it has pinged the watchdog; prints each message received and the exit code.
+static test::RunResult run_under_fake_systemd(const Scratch& s, const std::string& address, const std::string& watchdog_pid) {
+  return test::shell(
       "python3 - <<'EOF'\n"
-      "import os, socket, subprocess, sys\n"
+      "import os, socket, subprocess, time\n"
+      "addr = '" + address + "'\n"
       "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
-      "s.bind('" + sock.string() + "')\n"
+      "s.bind('\\0' + addr[1:] if addr.startswith('@') else addr)\n"
       "s.settimeout(20)\n"
-      "env = dict(os.environ, NOTIFY_SOCKET='" + sock.string() + "', PORT=str(" + std::to_string(test::free_port()) + "))\n"
+      "env = dict(os.environ, NOTIFY_SOCKET=addr, WATCHDOG_USEC='2000000', PORT=str(" + std::to_string(test::free_port()) + "))\n"
+      "if '" + watchdog_pid + "': env['WATCHDOG_PID'] = '" + watchdog_pid + "'\n"
       "p = subprocess.Popen(['" + test::bscbotd_exe().string() + "'], env=env, cwd='" + s.path().string() + "', stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
       "msgs = []\n"
       "try:\n"
-      "  while not any('READY=1' in m for m in msgs):\n"
+      "  while 'READY=1' not in msgs:\n"
       "    msgs.append(s.recv(4096).decode())\n"
+      "  if not '" + watchdog_pid + "':\n"
+      "    while 'WATCHDOG=1' not in msgs:\n"
+      "      msgs.append(s.recv(4096).decode())\n"
+      "  else:\n"
+      "    time.sleep(3)  # more than one worker turn: a ping would have come by now\n"
       "finally:\n"
       "  p.terminate(); p.wait(20)\n"
+      "s.settimeout(2)\n"
+      "try:\n"
+      "  while True: msgs.append(s.recv(4096).decode())\n"
+      "except socket.timeout:\n"
+      "  pass\n"
       "print('|'.join(msgs)); print('exit', p.returncode)\n"
       "EOF",
       s.path());
-  CHECK_MESSAGE(r.out.find("READY=1") != std::string::npos, std::string(r.out + r.err));
+}
+
+TEST_CASE("deploy: the daemon reports readiness, watchdog pings and stopping to systemd") {
+  Scratch s("deploy-notify");
+  for (const std::string& address : std::vector<std::string>{(s / "notify.sock").string(), "@bscbot-test-notify-" + std::to_string(::getpid())}) {
+    CAPTURE(address);
+    const auto r = run_under_fake_systemd(s, address, "");
+    INFO(std::string(r.out + r.err));
+    CHECK(r.out.find("READY=1") != std::string::npos);
+    CHECK(r.out.find("WATCHDOG=1") != std::string::npos);
+    CHECK(r.out.find("STOPPING=1") != std::string::npos);
+    CHECK(r.out.find("exit 0") != std::string::npos);
+  }
+}
+
+TEST_CASE("deploy: a watchdog meant for another process (WATCHDOG_PID) is not pinged") {
+  // systemd sets WATCHDOG_PID to the service's main pid; a child that inherits it must stay quiet.
+  Scratch s("deploy-notify-pid");
+  const auto r = run_under_fake_systemd(s, (s / "notify.sock").string(), "1");
+  INFO(std::string(r.out + r.err));
+  CHECK(r.out.find("READY=1") != std::string::npos);
+  CHECK(r.out.find("WATCHDOG=1") == std::string::npos);
   CHECK(r.out.find("exit 0") != std::string::npos);
 }
 
