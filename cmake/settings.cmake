@@ -6,6 +6,14 @@ target_include_directories(bscbot_settings INTERFACE ${PROJECT_SOURCE_DIR} ${PRO
 # relocate, and keep resident) what only the CLI's commands use, such as libarchive and the
 # libxml2 and ICU behind it.
 target_link_options(bscbot_settings INTERFACE -Wl,--as-needed)
+# Relative relocations packed (DT_RELR, glibc 2.36 and binutils 2.38 on): a position-independent
+# program keeps its ASLR without a 400 KB relocation table that the loader reads in at every
+# start and that stays resident in bscbotd (bench/README.md, footprint).
+include(CheckLinkerFlag)
+check_linker_flag(CXX "-Wl,-z,pack-relative-relocs" BSCBOT_HAVE_PACKED_RELOCS)
+if(BSCBOT_HAVE_PACKED_RELOCS)
+  target_link_options(bscbot_settings INTERFACE -Wl,-z,pack-relative-relocs)
+endif()
 # Beast/Asio: standalone string_view, no deprecated interfaces.
 target_compile_definitions(bscbot_settings INTERFACE BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
 if(BSCBOT_SANITIZE AND BSCBOT_TSAN)
