@@ -51,9 +51,17 @@ void WritebackPacer::run() {
   std::uint64_t started = 0;  // handed to the kernel up to here
   std::uint64_t waited = 0;   // on disk up to here
   std::unique_lock lock(m_mutex);
-  while (!m_stopping) {
-    m_changed.wait(lock, [&] { return m_stopping || m_done >= started + k_chunk || (m_finished && m_done > started); });
-    if (m_stopping) break;
+  while (true) {
+    // finish() must wake this thread even when every byte is already handed over (the copy's last
+    // progress report names the full size): then there is nothing left to write, only to say so.
+    m_changed.wait(lock, [&] { return m_stopping || m_finished || m_done >= started + k_chunk; });
+    if (m_stopping) return;
+    if (m_done <= started) {  // finished, and all of it is on its way
+      m_idle = true;
+      m_changed.notify_all();
+      m_changed.wait(lock, [&] { return m_stopping; });
+      return;
+    }
     // A window at a time, also for what the copy wrote all at once.
     const std::uint64_t until = std::min(m_done, started + m_window);
     lock.unlock();
@@ -66,11 +74,6 @@ void WritebackPacer::run() {
       waited = on_disk;
     }
     lock.lock();
-    if (m_finished && started >= m_done) {
-      m_idle = true;
-      m_changed.notify_all();
-      m_changed.wait(lock, [&] { return m_stopping; });
-    }
   }
 }
 

@@ -3,7 +3,10 @@
 // cannot pace (a file it cannot open) or when the backup fails midway (destroyed early).
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <fstream>
+#include <future>
+#include <thread>
 
 #include "core/backup/writeback.hpp"
 #include "tests/support/scratch.hpp"
@@ -27,6 +30,31 @@ TEST_CASE("writeback pacer: every stretch goes out a window at a time and wait()
   pacer.finish(24ull << 20);
   pacer.wait();  // returns: hangs (and times the test out) if a stretch were never handed over
   CHECK(std::filesystem::file_size(path) == 24ull << 20);
+}
+
+TEST_CASE("writeback pacer: finish() after the pacer has handed over every byte still ends the wait") {
+  // The copy's last progress report names the full size, so the pacer's thread may have handed
+  // everything over before finish() arrives; wait() must return then too (it once waited for
+  // ever: found by the ASan build, whose slower copy let the thread catch up). The pause lets the
+  // thread catch up; the bounded wait turns a hang into a failure, and destroying the pacer ends it.
+  Scratch s("writeback-caught-up");
+  const auto path = s / "copy.sqlite";
+  std::ofstream(path, std::ios::binary) << std::string(8 << 20, 'z');
+  for (int round = 0; round < 5; ++round) {
+    std::future<void> waited;  // outlives the pacer, whose destructor releases a stuck wait()
+    bool returned = false;
+    {
+      WritebackPacer pacer(path, 4ull << 20);
+      pacer.advance(8ull << 20);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      pacer.finish(8ull << 20);
+      waited = std::async(std::launch::async, [&pacer] { pacer.wait(); });
+      returned = waited.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+    }
+    waited.get();
+    CHECK_MESSAGE(returned, "round " << round << ": wait() did not return after finish()");
+    if (!returned) break;
+  }
 }
 
 TEST_CASE("writeback pacer: nothing to pace, or a backup abandoned midway, never waits") {
