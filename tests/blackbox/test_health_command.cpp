@@ -123,8 +123,8 @@ TEST_CASE("health: a healthy deployment is OK on every check, exit 0, in well un
   // Where the data folder is on a disk bscbotd measures, health takes its figure instead of
   // waiting 100 ms to measure the disk itself.
   if (test::eventually([&] { return d.get("/api/metrics").body.find("disk_io_window_seconds{") != std::string::npos; }, std::chrono::seconds(3))) {
-    const json doc = health_json(s, env);  // kept: the loop must not outlive the document it walks
-    for (const auto& c : doc["checks"]) {
+    const json report = health_json(s, env);  // kept: the loop must not outlive the document it walks
+    for (const auto& c : report["checks"]) {
       if (c["name"] == "disk_io") CHECK_MESSAGE(c["detail"].get<std::string>().find("measured by bscbotd") != std::string::npos, c.dump());
     }
   } else {
