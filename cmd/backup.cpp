@@ -113,7 +113,8 @@ int run_create(Context& ctx, const CreateFlags& flags) {
                 {"latest", r.latest.string()},
                 {"manifest", bk::to_json(m)},
                 {"copy", {{"pages", r.copy.pages}, {"page_size", r.copy.page_size}, {"steps", r.copy.steps},
-                          {"snapshot", r.copy.snapshot}, {"longest_step_ms", static_cast<double>(r.copy.longest_step.count()) / 1000.0}}},
+                          {"snapshot", r.copy.snapshot}, {"longest_step_ms", static_cast<double>(r.copy.longest_step.count()) / 1000.0},
+                          {"hashed_while_copying", r.hashed_while_copying}}},
                 {"timings_ms", {{"copy", r.copy.elapsed.count()}, {"check", r.check_time.count()}, {"store", r.store_time.count()},
                                 {"total", r.total_time.count()}}}});
   out.line(r.path.string());
@@ -124,7 +125,7 @@ int run_create(Context& ctx, const CreateFlags& flags) {
   out.note(fmt::format("  took {} (copy {} in {} steps, {} {}, {} {})", core::format_duration(r.total_time), core::format_duration(r.copy.elapsed),
                        r.copy.steps, m.check_level == "full" ? "integrity_check" : m.check_level == "quick" ? "quick_check" : "no check",
                        core::format_duration(r.check_time), m.compression == bk::Compression::none ? "hash" : "compress",
-                       core::format_duration(r.store_time)));
+                       r.hashed_while_copying ? "done while copying" : core::format_duration(r.store_time)));
   return 0;
 }
 

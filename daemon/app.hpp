@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "core/auth/token_cache.hpp"
 #include "core/config/config.hpp"
 #include "core/db/store.hpp"
 #include "daemon/metrics.hpp"
@@ -29,8 +30,10 @@ struct App {
   // The access lines' logger (daemon/logging.hpp), when it is not `log`.
   std::shared_ptr<spdlog::logger> access_log;
 
-  spdlog::logger& access() const { return access_log ? *access_log : *log; }
+  // Bearer tokens already verified (core/auth/token_cache.hpp): their times are judged per request.
+  std::shared_ptr<core::auth::TokenCache> tokens = std::make_shared<core::auth::TokenCache>();
 
+  spdlog::logger& access() const { return access_log ? *access_log : *log; }
 };
 
 // Times each query into the P95 histogram and logs the slow ones as "Query took"; given to the

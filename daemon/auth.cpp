@@ -70,7 +70,7 @@ std::optional<http::Response> authorize(const App& app, const http::Request& req
     }
     return refuse(401, "unauthorized", "a token is required: send 'Authorization: Bearer <token>' (mint one with `bscbot token issue`)");
   }
-  const auto verdict = core::auth::verify_token(app.cfg.text("JWT_SECRET"), *token);
+  const auto verdict = app.tokens->verify(app.cfg.text("JWT_SECRET"), *token);
   if (!verdict.ok()) return refuse(401, "unauthorized", verdict.message);
   const Role needed_role = role_for(needed);
   if (!core::auth::role_allows(verdict.claims->role, needed_role)) {

@@ -62,31 +62,32 @@ std::string mint_token(std::string_view secret, const std::string& subject, Role
   return token.signature();
 }
 
-Verdict verify_token(std::string_view secret, std::string_view token, const Clock& clock) {
-  if (secret.empty()) return refuse(Refusal::bad_signature, "the daemon has no JWT_SECRET, so no token can be valid");
-  if (token.empty() || token.size() > 8192) return refuse(Refusal::malformed, "token is empty or too long");
+SignedToken::Result check_signed_token(std::string_view secret, std::string_view token) {
+  const auto refused = [](Refusal why, std::string message) { return SignedToken::Result{std::nullopt, refuse(why, std::move(message))}; };
+  if (secret.empty()) return refused(Refusal::bad_signature, "the daemon has no JWT_SECRET, so no token can be valid");
+  if (token.empty() || token.size() > 8192) return refused(Refusal::malformed, "token is empty or too long");
   const auto first_dot = token.find('.');
   const auto last_dot = token.rfind('.');
   if (first_dot == std::string_view::npos || first_dot == last_dot || token.find('.', first_dot + 1) != last_dot ||
       last_dot + 1 == token.size()) {
-    return refuse(Refusal::malformed, "token is not a well-formed JWT (header.payload.signature)");
+    return refused(Refusal::malformed, "token is not a well-formed JWT (header.payload.signature)");
   }
-  if (!is_compact_jwt_text(token)) return refuse(Refusal::malformed, "token is not a well-formed JWT (characters outside base64url)");
+  if (!is_compact_jwt_text(token)) return refused(Refusal::malformed, "token is not a well-formed JWT (characters outside base64url)");
   jwt::jwt_object decoded;
   try {
     std::error_code ec;
     // Parsed only: cpp-jwt would judge exp and nbf by the system clock (with a leeway), and the
-    // time claims are ours to judge, below, by the injected clock.
+    // time claims are ours to judge, in judge_times, by the injected clock.
     decoded = jwt::decode(jwt::string_view(token.data(), token.size()), jwt::params::algorithms({"HS256"}), ec,
                           jwt::params::verify(false));
-    if (ec) return refuse(Refusal::malformed, fmt::format("token is not a well-formed JWT ({})", ec.message()));
-    if (decoded.header().algo() != jwt::algorithm::HS256) return refuse(Refusal::bad_signature, "token is not signed with HS256");
+    if (ec) return refused(Refusal::malformed, fmt::format("token is not a well-formed JWT ({})", ec.message()));
+    if (decoded.header().algo() != jwt::algorithm::HS256) return refused(Refusal::bad_signature, "token is not signed with HS256");
     jwt::jwt_signature signature{jwt::string_view(secret.data(), secret.size())};
     const auto [valid, sign_ec] = signature.verify(decoded.header(), jwt::string_view(token.data(), last_dot),
                                                    jwt::string_view(token.data() + last_dot + 1, token.size() - last_dot - 1));
-    if (sign_ec || !valid) return refuse(Refusal::bad_signature, "token signature is not valid for this daemon's JWT_SECRET");
+    if (sign_ec || !valid) return refused(Refusal::bad_signature, "token signature is not valid for this daemon's JWT_SECRET");
   } catch (const std::exception& e) {
-    return refuse(Refusal::malformed, fmt::format("token is not a well-formed JWT ({})", e.what()));
+    return refused(Refusal::malformed, fmt::format("token is not a well-formed JWT ({})", e.what()));
   }
   const auto& object = decoded.payload().create_json_obj();
   auto integer = [&](const char* name) -> std::optional<std::int64_t> {
@@ -97,35 +98,46 @@ Verdict verify_token(std::string_view secret, std::string_view token, const Cloc
     if (!object.contains(name) || !object[name].is_string()) return std::nullopt;
     return object[name].get<std::string>();
   };
+  SignedToken t;
   const auto exp = integer("exp");
-  const auto iat = integer("iat");
-  const auto nbf = integer("nbf");
+  t.iat = integer("iat");
+  t.nbf = integer("nbf");
   const auto sub = text("sub");
   const auto role_text = text("role");
-  if (object.contains("exp") && !exp) return refuse(Refusal::bad_claims, "token's exp is not a whole number of seconds");
-  if (!exp) return refuse(Refusal::bad_claims, "token has no expiry (exp)");
-  if (object.contains("nbf") && !nbf) return refuse(Refusal::bad_claims, "token's nbf is not a whole number of seconds");
-  if (object.contains("iat") && !iat) return refuse(Refusal::bad_claims, "token's iat is not a whole number of seconds");
-  if (!sub || sub->empty()) return refuse(Refusal::bad_claims, "token has no subject (sub)");
-  if (!role_text) return refuse(Refusal::bad_claims, "token has no role");
+  if (object.contains("exp") && !exp) return refused(Refusal::bad_claims, "token's exp is not a whole number of seconds");
+  if (!exp) return refused(Refusal::bad_claims, "token has no expiry (exp)");
+  if (object.contains("nbf") && !t.nbf) return refused(Refusal::bad_claims, "token's nbf is not a whole number of seconds");
+  if (object.contains("iat") && !t.iat) return refused(Refusal::bad_claims, "token's iat is not a whole number of seconds");
+  if (!sub || sub->empty()) return refused(Refusal::bad_claims, "token has no subject (sub)");
+  if (!role_text) return refused(Refusal::bad_claims, "token has no role");
   const auto role = parse_role(*role_text);
-  if (!role) return refuse(Refusal::bad_claims, fmt::format("token role '{}' is not viewer, trader or admin", *role_text));
+  if (!role) return refused(Refusal::bad_claims, fmt::format("token role '{}' is not viewer, trader or admin", *role_text));
+  t.exp = *exp;
+  t.claims.subject = *sub;
+  t.claims.role = *role;
+  t.claims.issued_at = SystemTime(std::chrono::seconds(t.iat.value_or(0)));
+  t.claims.expires_at = SystemTime(std::chrono::seconds(*exp));
+  return {std::move(t), {}};
+}
+
+Verdict judge_times(const SignedToken& t, const Clock& clock) {
   const std::int64_t now = unix_seconds(clock.now());
   const std::int64_t skew = k_clock_skew.count();
-  if (now >= *exp) return refuse(Refusal::expired, fmt::format("token for '{}' expired {} s ago", *sub, now - *exp));
-  if (nbf && *nbf > now + skew) {
-    return refuse(Refusal::not_yet_valid, fmt::format("token for '{}' is not valid for another {} s (nbf)", *sub, *nbf - now));
+  const std::string& sub = t.claims.subject;
+  if (now >= t.exp) return refuse(Refusal::expired, fmt::format("token for '{}' expired {} s ago", sub, now - t.exp));
+  if (t.nbf && *t.nbf > now + skew) {
+    return refuse(Refusal::not_yet_valid, fmt::format("token for '{}' is not valid for another {} s (nbf)", sub, *t.nbf - now));
   }
   // A token issued in the future (beyond the clock skew) was not minted by us.
-  if (iat && *iat > now + skew) return refuse(Refusal::bad_claims, "token is issued in the future");
-  Claims claims;
-  claims.subject = *sub;
-  claims.role = *role;
-  claims.issued_at = SystemTime(std::chrono::seconds(iat.value_or(0)));
-  claims.expires_at = SystemTime(std::chrono::seconds(*exp));
+  if (t.iat && *t.iat > now + skew) return refuse(Refusal::bad_claims, "token is issued in the future");
   Verdict v;
-  v.claims = std::move(claims);
+  v.claims = t.claims;
   return v;
+}
+
+Verdict verify_token(std::string_view secret, std::string_view token, const Clock& clock) {
+  const auto checked = check_signed_token(secret, token);
+  return checked.token ? judge_times(*checked.token, clock) : checked.refused;
 }
 
 std::optional<std::string> bearer_token(std::string_view header_value) {

@@ -53,6 +53,22 @@ struct Verdict {
 // against `clock` (nbf and iat with k_clock_skew), and the claims. Never throws for a bad token.
 Verdict verify_token(std::string_view secret, std::string_view token, const Clock& clock = system_clock());
 
+// verify_token's two halves, for the daemon's cache of verified tokens (core/auth/token_cache.hpp):
+// what does not depend on the time (well-formed, HS256, signed with `secret`, the claims), and
+// the judgement of its time claims, which is made again at every use.
+struct SignedToken {
+  Claims claims;
+  std::int64_t exp = 0;
+  std::optional<std::int64_t> nbf, iat;
+  struct Result;
+};
+struct SignedToken::Result {
+  std::optional<SignedToken> token;  // set when signature and claims are sound
+  Verdict refused;                   // otherwise why not
+};
+SignedToken::Result check_signed_token(std::string_view secret, std::string_view token);
+Verdict judge_times(const SignedToken& token, const Clock& clock);
+
 // The token of an "Authorization: Bearer <token>" header value; nullopt for another scheme.
 std::optional<std::string> bearer_token(std::string_view header_value);
 

@@ -11,6 +11,7 @@
 
 #include "core/backup/catalog.hpp"
 #include "core/backup/publish.hpp"
+#include "core/backup/copy_digest.hpp"
 #include "core/backup/sha256.hpp"
 #include "core/backup/staged_file.hpp"
 #include "core/backup/writeback.hpp"
@@ -91,7 +92,13 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
   // The uncompressed copy is the backup itself: pace its writeback (a compressed backup's plain
   // copy is deleted before it would ever reach the disk).
   std::optional<WritebackPacer> pacer;
-  if (options.compression == Compression::none) pacer.emplace(plain.temp_path());
+  // ... and hash it while it is written (core/backup/copy_digest.hpp): it is the file kept.
+  std::optional<CopyDigest> copy_digest;
+  if (options.compression == Compression::none) {
+    pacer.emplace(plain.temp_path());
+    copy_digest.emplace();
+    copy_options.digest = &*copy_digest;
+  }
   copy_options.progress = [&](const CopyProgress& p) {
     crash_point("backup.copying");
     if (pacer) pacer->advance(p.bytes_done());
@@ -120,7 +127,12 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
   std::optional<StagedFile> packed;
   std::exception_ptr store_error;
   try {
-    if (options.compression == Compression::none) {
+    const auto size = static_cast<std::uint64_t>(result.copy.pages * result.copy.page_size);
+    if (std::optional<std::string> hex = copy_digest ? copy_digest->finish(size) : std::nullopt) {
+      digest = {size, *hex, size, *hex};
+      result.hashed_while_copying = true;
+      report({"hash", size, size});
+    } else if (options.compression == Compression::none) {
       digest = expand(plain.temp_path(), Compression::none, nullptr, [&](std::uintmax_t done, std::uintmax_t total) {
         report({"hash", done, total});
       });

@@ -53,7 +53,8 @@ struct CreateResult {
   std::filesystem::path latest;                  // the pointer, now leading to `path`
   CopyResult copy;
   std::chrono::milliseconds check_time{0};
-  std::chrono::milliseconds store_time{0};       // hashing (and compressing)
+  std::chrono::milliseconds store_time{0};       // hashing (and compressing) after the copy
+  bool hashed_while_copying = false;             // the copy's SHA-256 came with it (copy_digest.hpp)
   std::chrono::milliseconds total_time{0};
 };
 

@@ -10,6 +10,8 @@
 
 namespace bscbot::core::backup {
 
+class CopyDigest;
+
 struct CopyProgress {
   std::int64_t pages_done = 0;
   std::int64_t pages_total = 0;
@@ -26,6 +28,7 @@ struct CopyOptions {
   int busy_timeout_ms = 5000;                 // how long a locked source may keep us waiting
   CopyProgressFn progress;                    // told after every step
   std::filesystem::path report_as;            // the name errors use for the copy (default: dest)
+  CopyDigest* digest = nullptr;               // hashes the copy as it is written, when given
 };
 
 struct CopyResult {

@@ -19,6 +19,7 @@ const Migration k_migrations[] = {
     {3, "metric_samples", schema::sqlite::k_metric_samples, schema::pg::k_metric_samples},
     {4, "covering_indexes", schema::sqlite::k_covering_indexes, schema::pg::k_covering_indexes},
     {5, "trade_pipeline", schema::sqlite::k_trade_pipeline, schema::pg::k_trade_pipeline},
+    {6, "history_order", schema::sqlite::k_history_order, schema::pg::k_history_order},
 };
 
 }  // namespace

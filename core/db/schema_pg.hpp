@@ -159,4 +159,13 @@ CREATE TABLE IF NOT EXISTS knex_migrations_lock (
 INSERT INTO knex_migrations_lock (is_locked) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM knex_migrations_lock);
 )SQL";
 
+// The same indexes as SQLite's migration 6: the created_at and wallet indexes end in id, so the history pages' `ORDER BY created_at DESC, id DESC` is a
+// backward index scan that stops after the page.
+inline constexpr std::string_view k_history_order = R"SQL(
+DROP INDEX idx_trades_created_at;
+CREATE INDEX idx_trades_created_at ON trades(created_at, id, status, gas_fee);
+DROP INDEX idx_trades_wallet_created;
+CREATE INDEX idx_trades_wallet_created ON trades(wallet_address, created_at, id);
+)SQL";
+
 }  // namespace bscbot::core::db::schema::pg

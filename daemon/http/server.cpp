@@ -130,7 +130,11 @@ ConnectionBudget plan_connection_budget(long http_setting, long websocket_settin
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
 public:
   HttpSession(tcp::socket socket, Server& server, std::shared_ptr<ConnectionSlots> slots, std::string address)
-      : m_stream(std::move(socket)), m_server(server), m_slots(std::move(slots)), m_address(std::move(address)) {}
+      : m_stream(std::move(socket)), m_server(server), m_slots(std::move(slots)), m_address(std::move(address)) {
+    beast::error_code ec;
+    const auto peer = net::ip::make_address(m_address, ec);
+    m_loopback = !ec && peer.is_loopback();
+  }
   ~HttpSession() { m_slots->release(m_address); }
 
   void start() {
@@ -200,14 +204,11 @@ private:
   }
 
   // The request as route handlers see it: decoded path and query, lower-case headers, peer.
+  // The peer is the session's (read once when it was admitted), not a getpeername per request.
   Request make_request(const bhttp::request<bhttp::string_body>& req) {
     Request request = to_request(req, m_malformed_url);
-    beast::error_code ec;
-    const auto endpoint = m_stream.socket().remote_endpoint(ec);
-    if (!ec) {
-      request.remote_address = address_of(endpoint);
-      request.loopback = net::ip::make_address(request.remote_address).is_loopback();
-    }
+    request.remote_address = m_address;
+    request.loopback = m_loopback;
     return request;
   }
 
@@ -286,6 +287,7 @@ private:
   Server& m_server;
   std::shared_ptr<ConnectionSlots> m_slots;
   std::string m_address;  // the peer, whose connection slot this session holds
+  bool m_loopback = false;
   bool m_reading = false;
   bool m_malformed_url = false;
   std::uint64_t m_requests = 0;

@@ -474,14 +474,14 @@ TEST_CASE("diagnose slow-queries: the slowest logged queries, their plans, and t
   const json stats = finding(q, "trades.stats: scans the table because index idx_trades_created_at is missing");
   REQUIRE_MESSAGE(!stats.is_null(), q.dump(2));
   CHECK(stats["status"] == "WARN");
-  CHECK(stats["fix"].get<std::string>().find("CREATE INDEX idx_trades_created_at ON trades(created_at, status, gas_fee);") != std::string::npos);
+  CHECK(stats["fix"].get<std::string>().find("CREATE INDEX idx_trades_created_at ON trades(created_at, id, status, gas_fee);") != std::string::npos);
   CHECK(any_evidence(stats, "SQL: SELECT COUNT(*), COUNT(CASE WHEN status='completed' THEN 1 END)"));
   CHECK(any_evidence(stats, "plan: SCAN trades"));
   // Put back as the fix says, the same queries use it.
   {
     SQLite::Database db((s / "data/trading-bot.sqlite").string(), SQLite::OPEN_READWRITE);
     db.setBusyTimeout(5000);
-    db.exec("CREATE INDEX idx_trades_created_at ON trades(created_at, status, gas_fee)");
+    db.exec("CREATE INDEX idx_trades_created_at ON trades(created_at, id, status, gas_fee)");
   }
   const auto after = diagnose(s, env, {"slow-queries"});
   CHECK(finding(problem(after, "slow-queries"), "is missing").is_null());
@@ -502,11 +502,11 @@ TEST_CASE("diagnose slow-queries on PostgreSQL: a dropped index named with its C
   const json missing = finding(q, "index idx_trades_created_at of the schema is missing on trades");
   REQUIRE_MESSAGE(!missing.is_null(), q.dump(2));
   CHECK(missing["status"] == "WARN");
-  CHECK(missing["fix"].get<std::string>().find("CREATE INDEX idx_trades_created_at ON trades(created_at, status, gas_fee);") != std::string::npos);
+  CHECK(missing["fix"].get<std::string>().find("CREATE INDEX idx_trades_created_at ON trades(created_at, id, status, gas_fee);") != std::string::npos);
   CHECK(any_evidence(missing, "trades: "));
   CHECK(!finding(q, "the slow statements' plans: read them with EXPLAIN on the server").is_null());
   // Put back as the fix says: nothing missing.
-  test::sql(s.path(), "CREATE INDEX idx_trades_created_at ON trades(created_at, status, gas_fee)");
+  test::sql(s.path(), "CREATE INDEX idx_trades_created_at ON trades(created_at, id, status, gas_fee)");
   const auto after = diagnose(s, env, {"slow-queries"});
   CHECK(finding(problem(after, "slow-queries"), "is missing").is_null());
   CHECK(!finding(problem(after, "slow-queries"), "indexes of the schema are present").is_null());

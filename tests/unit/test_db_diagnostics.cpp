@@ -66,8 +66,9 @@ TEST_CASE("db diagnostics: the PostgreSQL migrations define the same indexes, by
     CHECK_MESSAGE(i.sql.rfind("CREATE ", 0) == 0, i.sql);
   }
   CHECK(pg == sqlite);
-  CHECK(pg.count("idx_trades_created_at") == 1);  // migration 4's, after it dropped migration 1's
+  CHECK(pg.count("idx_trades_created_at") == 1);  // migration 6's, after it dropped 1's and 4's
   for (const auto& i : bscbot::core::db::expected_pg_indexes()) {
-    if (i.name == "idx_trades_created_at") CHECK(i.sql == "CREATE INDEX idx_trades_created_at ON trades(created_at, status, gas_fee)");
+    if (i.name == "idx_trades_created_at") CHECK(i.sql == "CREATE INDEX idx_trades_created_at ON trades(created_at, id, status, gas_fee)");
+    if (i.name == "idx_trades_wallet_created") CHECK(i.sql == "CREATE INDEX idx_trades_wallet_created ON trades(wallet_address, created_at, id)");
   }
 }
