@@ -1,6 +1,7 @@
 #include "core/db/database.hpp"
 
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include <fstream>
 
@@ -46,9 +47,19 @@ std::unique_ptr<SQLite::Database> open_database(const fs::path& path, Access acc
 std::string check_integrity(SQLite::Database& db, bool full) {
   SQLite::Statement q(db, full ? "PRAGMA integrity_check" : "PRAGMA quick_check");
   std::string result;
-  while (q.executeStep()) {
+  const auto add = [&](const std::string& line) {
     if (!result.empty()) result += "; ";
-    result += q.getColumn(0).getString();
+    result += line;
+  };
+  try {
+    while (q.executeStep()) add(q.getColumn(0).getString());
+  } catch (const SQLite::Exception& e) {
+    // A page the check cannot parse is reported as a row and then as SQLITE_CORRUPT from the
+    // next step: that error is part of the verdict (the database is damaged), not a check that
+    // could not run. Anything else (busy, I/O) still throws.
+    const int code = e.getErrorCode() & 0xff;
+    if (code != SQLITE_CORRUPT && code != SQLITE_NOTADB) throw;
+    add(e.what());
   }
   return result;
 }

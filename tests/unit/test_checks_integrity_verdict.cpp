@@ -1,7 +1,12 @@
 #include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <fstream>
 
 #include "core/checks/database_checks.hpp"
 #include "core/checks/integrity_verdict.hpp"
+#include "core/db/database.hpp"
 #include "tests/support/scratch.hpp"
 #include "tests/support/stores.hpp"
 
@@ -77,4 +82,33 @@ TEST_CASE("integrity verdict: health uses bscbotd's verdict on the same database
   const auto full = check_integrity(*store, Integrity::full, verdict("damaged", "2026-12-02 10:00:00", here), clock);
   CHECK(full.status == Status::ok);
   CHECK(full.detail.find("PRAGMA integrity_check") != std::string::npos);
+}
+
+TEST_CASE("integrity check: a page SQLite cannot parse is a damaged verdict, not a check that could not run") {
+  // quick_check reports such a page as a row and then fails its next step with SQLITE_CORRUPT;
+  // bscbotd once took that error for "could not run" and kept /api/health at 200.
+  test::Scratch s("integrity-unparsable-page");
+  const auto path = s / "damaged.sqlite";
+  std::int64_t page_size = 0, pages = 0;
+  {
+    SQLite::Database db(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("CREATE TABLE t (x TEXT)");
+    db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO t SELECT printf('%0100d', i) FROM n");
+    page_size = db.execAndGet("PRAGMA page_size").getInt64();
+    pages = db.execAndGet("PRAGMA page_count").getInt64();
+    CHECK(core::db::check_integrity(db, false) == "ok");
+  }
+  REQUIRE(pages > 2);
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp((pages - 1) * page_size);  // the table's last leaf
+    const std::string garbage(static_cast<std::size_t>(page_size), '\xff');
+    f.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  }
+  SQLite::Database db(path.string(), SQLite::OPEN_READONLY);
+  for (const bool full : {false, true}) {
+    const std::string result = core::db::check_integrity(db, full);
+    CHECK_MESSAGE(result.find(fmt::format("Page {}", pages)) != std::string::npos, result);
+    CHECK_MESSAGE(result.find("malformed") != std::string::npos, result);
+  }
 }
