@@ -43,6 +43,8 @@ Metrics::Metrics()
       m_rss(gauge(*m_registry, "process_resident_memory_bytes", "Resident memory of bscbotd")),
       m_cpu(prometheus::BuildCounter().Name("process_cpu_seconds_total").Help("CPU time used by bscbotd").Register(*m_registry).Add({})),
       m_start_time(gauge(*m_registry, "process_start_time_seconds", "Start time of bscbotd since the epoch")),
+      m_http_open(gauge(*m_registry, "http_connections_open", "HTTP connections holding a slot (WebSocket clients are counted in websocket_connections)")),
+      m_http_max(gauge(*m_registry, "http_connections_max", "HTTP connections allowed at once (HTTP_MAX_CONNECTIONS, lowered if RLIMIT_NOFILE is short); past it, 503")),
       m_ws(gauge(*m_registry, "websocket_connections", "WebSocket clients connected")),
       m_ws_opened(prometheus::BuildCounter().Name("websocket_connections_opened_total").Help("WebSocket connections accepted").Register(*m_registry).Add({})),
       m_response_cache(prometheus::BuildCounter()
@@ -106,6 +108,8 @@ std::string Metrics::render(const MetricsSnapshot& s) {
     if (s.cpu_seconds > m_cpu.Value()) m_cpu.Increment(s.cpu_seconds - m_cpu.Value());
   }
   m_start_time.Set(s.start_time_seconds);
+  m_http_open.Set(s.http_connections);
+  m_http_max.Set(s.http_max_connections);
   m_ws.Set(s.websocket_connections);
   m_queue.Set(s.trade_queue_length);
   m_cache_hit_rate.Set(s.cache_hit_rate);

@@ -39,6 +39,8 @@ struct MetricsSnapshot {
   double resident_memory_bytes = 0;
   double cpu_seconds = 0;
   double start_time_seconds = 0;
+  int http_connections = 0;
+  int http_max_connections = 0;
   int websocket_connections = 0;
   int trade_queue_length = 0;
   double cache_hit_rate = 0;  // 0..1
@@ -103,6 +105,8 @@ private:
   prometheus::Counter& m_cpu;
   std::mutex m_cpu_mutex;
   prometheus::Gauge& m_start_time;
+  prometheus::Gauge& m_http_open;
+  prometheus::Gauge& m_http_max;
   prometheus::Gauge& m_ws;
   prometheus::Counter& m_ws_opened;
   prometheus::Family<prometheus::Counter>& m_response_cache;

@@ -86,6 +86,8 @@ public:
   }
   std::atomic<std::uint64_t> log_write_failures{0};
 
+  std::atomic<int> http_connections{0};      // HTTP connections holding a slot
+  std::atomic<int> http_max_connections{0};  // HTTP_MAX_CONNECTIONS, after any clamp to RLIMIT_NOFILE
   std::atomic<int> websocket_connections{0};
   std::atomic<std::uint64_t> websocket_opened{0};
   std::atomic<std::uint64_t> websocket_pings{0};    // heartbeat pings sent

@@ -11,6 +11,8 @@ namespace {
 http::Response metrics(App& app) {
   MetricsSnapshot s;
   read_process_usage(s.resident_memory_bytes, s.cpu_seconds, s.start_time_seconds);
+  s.http_connections = app.state.http_connections.load();
+  s.http_max_connections = app.state.http_max_connections.load();
   s.websocket_connections = app.state.websocket_connections.load();
   s.trade_queue_length = app.state.trade_queue_length.load();
   const auto hits = app.state.cache_hits.load();

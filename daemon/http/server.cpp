@@ -300,7 +300,10 @@ Server::Server(net::io_context& ioc, App& app, Router& router, ConnectionBudget 
       m_budget(budget),
       m_max_per_ip(static_cast<int>(std::min<std::int64_t>(app.cfg.integer("HTTP_MAX_CONNECTIONS_PER_IP"), budget.http))),
       m_acceptor(net::make_strand(ioc)),
-      m_accept_pause(m_acceptor.get_executor()) {}
+      m_accept_pause(m_acceptor.get_executor()) {
+  m_slots->published = &app.state.http_connections;
+  app.state.http_max_connections = budget.http;
+}
 
 void Server::listen() {
   const std::string host = m_app.cfg.text("HOST");
@@ -374,6 +377,7 @@ void Server::admit(tcp::socket socket) {
     } else {
       ++slots.open;
       ++slots.per_address[address];
+      if (slots.published) slots.published->store(slots.open);
     }
   }
   if (verdict != Verdict::admitted) return refuse(std::move(socket), address, verdict == Verdict::per_ip);
@@ -411,6 +415,7 @@ void Server::refuse(tcp::socket socket, const std::string& address, bool per_ip)
 void ConnectionSlots::release(const std::string& address) {
   std::lock_guard lock(mutex);
   --open;
+  if (published) published->store(open);
   const auto it = per_address.find(address);
   if (it != per_address.end() && --it->second <= 0) per_address.erase(it);
 }

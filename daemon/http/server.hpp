@@ -49,6 +49,7 @@ struct ConnectionSlots {
   int open = 0;                                      // HTTP connections holding a slot
   std::unordered_map<std::string, int> per_address;  // slots by peer address
   std::atomic<int> refusing{0};                      // 503 answers being written
+  std::atomic<int>* published = nullptr;             // where `open` is shown (http_connections_open)
 
   // Gives back the slot of a closed (or upgraded) connection from `address`.
   void release(const std::string& address);

@@ -70,7 +70,7 @@ TEST_SUITE("alerting") {
 TEST_CASE("alerting: promtool accepts the rules and the scrape config, and the rule unit tests pass") {
   auto r = test::run("promtool", {"check", "rules", "alerts.yml"}, k_deploy / "prometheus");
   CHECK_MESSAGE(r.exit_code == 0, r.out << r.err);
-  CHECK(r.out.find("SUCCESS: 13 rules found") != std::string::npos);
+  CHECK(r.out.find("SUCCESS: 14 rules found") != std::string::npos);
   r = test::run("promtool", {"check", "config", "prometheus.yml"}, k_deploy / "prometheus");
   CHECK_MESSAGE(r.exit_code == 0, r.out << r.err);
   r = test::run("promtool", {"test", "rules", "alerts_test.yml"}, k_deploy / "prometheus");
