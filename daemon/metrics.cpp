@@ -76,8 +76,21 @@ Metrics::Metrics()
 
 void Metrics::observe_request(const std::string& method, const std::string& route, int status, double seconds) {
   const std::string& m = method_label(method);
-  m_requests.Add({{"method", m}, {"route", route}, {"status", std::to_string(status)}}).Increment();
-  m_request_duration.Add({{"method", m}, {"route", route}}, latency_buckets()).Observe(seconds);
+  thread_local std::string key;  // its capacity is kept: no allocation once warm
+  key.assign(m).append(1, ' ').append(route).append(1, ' ').append(std::to_string(status));
+  RequestSeries series;
+  {
+    std::lock_guard lock(m_series_mutex);
+    auto it = m_request_series.find(key);
+    if (it == m_request_series.end()) {
+      series = {&m_requests.Add({{"method", m}, {"route", route}, {"status", std::to_string(status)}}),
+                &m_request_duration.Add({{"method", m}, {"route", route}}, latency_buckets())};
+      it = m_request_series.emplace(key, series).first;
+    }
+    series = it->second;
+  }
+  series.requests->Increment();
+  series.duration->Observe(seconds);
 }
 
 void Metrics::count_connection_refused(std::string_view reason) { m_refused.Add({{"reason", std::string(reason)}}).Increment(); }
@@ -85,7 +98,16 @@ void Metrics::count_connection_refused(std::string_view reason) { m_refused.Add(
 void Metrics::count_accept_error() { m_accept_errors.Increment(); }
 
 void Metrics::observe_query(std::string_view name, double seconds) {
-  m_query_duration.Add({{"query", std::string(name)}}, latency_buckets()).Observe(seconds);
+  thread_local std::string key;
+  key.assign(name);
+  prometheus::Histogram* series = nullptr;
+  {
+    std::lock_guard lock(m_series_mutex);
+    auto it = m_query_series.find(key);
+    if (it == m_query_series.end()) it = m_query_series.emplace(key, &m_query_duration.Add({{"query", key}}, latency_buckets())).first;
+    series = it->second;
+  }
+  series->Observe(seconds);
 }
 
 void Metrics::count_response_cache(const std::string& route, bool hit) {

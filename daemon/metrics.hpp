@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace bscbot::daemon {
@@ -129,6 +130,16 @@ private:
   prometheus::Family<prometheus::Gauge>& m_in_flight;
   prometheus::Family<prometheus::Gauge>& m_stuck;
   prometheus::Family<prometheus::Gauge>& m_lease_held;
+  // Family::Add builds a label map and hashes it at every call; the request path finds its
+  // series here by one key instead (label sets are a closed set, so these stay small). Series
+  // live as long as their family: nothing is ever removed.
+  struct RequestSeries {
+    prometheus::Counter* requests = nullptr;
+    prometheus::Histogram* duration = nullptr;
+  };
+  std::mutex m_series_mutex;
+  std::unordered_map<std::string, RequestSeries> m_request_series;  // "method route status"
+  std::unordered_map<std::string, prometheus::Histogram*> m_query_series;
 };
 
 // Reads this process's resident memory and CPU seconds from /proc/self.

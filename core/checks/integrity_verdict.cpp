@@ -22,14 +22,22 @@ IntegrityVerdict run_integrity_check(db::Store& store, db::CheckDepth depth, con
   return v;
 }
 
+void write_json(JsonWriter& w, const IntegrityVerdict& v, SystemTime now, bool with_location) {
+  w.begin_object();  // keys in nlohmann's (sorted) order
+  w.key("age_seconds").value(static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::seconds>(now - v.checked_at).count()));
+  w.key("checked_at").value(to_iso8601(v.checked_at));
+  if (with_location) w.key("location").value(config::mask_url(v.location));
+  w.key("method").value(v.method);
+  w.key("result").value(v.result);
+  w.key("took_ms").value(static_cast<std::int64_t>(v.took.count()));
+  w.end_object();
+}
+
 nlohmann::json to_json(const IntegrityVerdict& v, SystemTime now, bool with_location) {
-  nlohmann::json j = {{"result", v.result},
-                      {"method", v.method},
-                      {"checked_at", to_iso8601(v.checked_at)},
-                      {"age_seconds", std::chrono::duration_cast<std::chrono::seconds>(now - v.checked_at).count()},
-                      {"took_ms", v.took.count()}};
-  if (with_location) j["location"] = config::mask_url(v.location);
-  return j;
+  std::string text;
+  JsonWriter w(text);
+  write_json(w, v, now, with_location);
+  return nlohmann::json::parse(text);
 }
 
 std::optional<IntegrityVerdict> verdict_in_health(const nlohmann::json& body) {

@@ -12,6 +12,7 @@
 
 #include "core/db/store.hpp"
 #include "core/util/clock.hpp"
+#include "core/util/json_writer.hpp"
 
 namespace bscbot::core::checks {
 
@@ -31,6 +32,9 @@ IntegrityVerdict run_integrity_check(db::Store& store, db::CheckDepth depth, con
 
 // /api/health's database.integrity: the verdict and its age at `now`; the location only with
 // `with_location` (it names the deployment: for callers who may read).
+// Written straight into the health body (core/util/json_writer.hpp); to_json is the same document
+// as a value.
+void write_json(JsonWriter& w, const IntegrityVerdict& v, SystemTime now, bool with_location);
 nlohmann::json to_json(const IntegrityVerdict& v, SystemTime now, bool with_location);
 
 // The verdict inside an /api/health body, when it carries a well-formed one.

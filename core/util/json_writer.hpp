@@ -42,7 +42,7 @@ public:
       const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
       m_out.append(buf, end);
     } else if constexpr (std::is_floating_point_v<T>) {
-      m_out += nlohmann::json(static_cast<double>(v)).dump();  // its shortest round-trip form, NaN as null
+      number(static_cast<double>(v));
     } else if constexpr (std::is_same_v<T, std::nullptr_t>) {
       m_out += "null";
     } else if constexpr (std::is_same_v<T, nlohmann::json>) {
@@ -79,6 +79,7 @@ private:
     }
   }
   void string(std::string_view s);
+  void number(double d);
 
   std::string& m_out;
   bool m_first = true;  // nothing written yet in the innermost object or array

@@ -107,7 +107,7 @@ http::Response health(App& app, bool detail) {
   w.key("error").value(db.error);
   w.key("free_bytes").value(db.free_bytes);
   w.key("integrity");
-  if (integrity) w.value(core::checks::to_json(*integrity, core::system_clock().now(), detail));
+  if (integrity) core::checks::write_json(w, *integrity, core::system_clock().now(), detail);
   else w.value(nullptr);
   w.key("locked").value(db.state == DbState::locked);
   if (detail) w.key("path").value(core::config::mask_url(app.store.location()));

@@ -8,50 +8,60 @@ namespace bscbot::daemon::http {
 
 namespace {
 
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> parts;
+// "/a/b/c" as {"a", "b", "c"}; views into `path`.
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> parts;
   std::size_t start = 1;
   while (start <= path.size()) {
     auto slash = path.find('/', start);
-    if (slash == std::string::npos) slash = path.size();
+    if (slash == std::string_view::npos) slash = path.size();
     parts.push_back(path.substr(start, slash - start));
     start = slash + 1;
   }
   return parts;
 }
 
-bool match(const std::string& pattern, const std::string& path, std::map<std::string, std::string>& params) {
-  const auto want = split_path(pattern);
-  const auto got = split_path(path);
+bool is_placeholder(std::string_view segment) { return segment.size() > 2 && segment.front() == '{' && segment.back() == '}'; }
+
+bool match(const std::vector<std::string>& want, const std::vector<std::string_view>& got, std::map<std::string, std::string>& params) {
   if (want.size() != got.size()) return false;
-  std::map<std::string, std::string> found;
   for (std::size_t i = 0; i < want.size(); ++i) {
-    if (want[i].size() > 2 && want[i].front() == '{' && want[i].back() == '}') {
+    if (is_placeholder(want[i])) {
       if (got[i].empty()) return false;
-      found[want[i].substr(1, want[i].size() - 2)] = got[i];
     } else if (want[i] != got[i]) {
       return false;
     }
   }
-  params = std::move(found);
+  params.clear();
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    if (is_placeholder(want[i])) params[want[i].substr(1, want[i].size() - 2)] = std::string(got[i]);
+  }
   return true;
 }
 
 }  // namespace
 
-void Router::add(Route route) { m_routes.push_back(std::move(route)); }
+// Patterns are split once here, not at every request for every route.
+void Router::add(Route route) {
+  std::vector<std::string> segments;
+  for (const std::string_view part : split_path(route.pattern)) segments.emplace_back(part);
+  m_segments.push_back(std::move(segments));
+  m_routes.push_back(std::move(route));
+}
 
 void Router::add(std::vector<Route> routes) {
-  for (auto& r : routes) m_routes.push_back(std::move(r));
+  for (auto& r : routes) add(std::move(r));
 }
 
 Router::Result Router::dispatch(Request& request) const {
-  std::string path = request.path;
-  if (path.size() > 1 && path.back() == '/') path.pop_back();
+  std::string_view path = request.path;
+  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  const std::vector<std::string_view> parts = split_path(path);
   bool path_known = false;
-  for (const Route& route : m_routes) {
+  for (std::size_t i = 0; i < m_routes.size(); ++i) {
+    const Route& route = m_routes[i];
     std::map<std::string, std::string> params;
-    if (!match(route.pattern, path, params)) continue;
+    if (!match(m_segments[i], parts, params)) continue;
     path_known = true;
     if (route.method != request.method && !(route.method == "GET" && request.method == "HEAD")) continue;
     request.params = std::move(params);

@@ -47,6 +47,7 @@ public:
 
 private:
   std::vector<Route> m_routes;
+  std::vector<std::vector<std::string>> m_segments;  // m_routes[i].pattern split at '/'
   Authorizer m_authorizer;
 };
 

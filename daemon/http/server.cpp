@@ -154,11 +154,10 @@ public:
 
 private:
   void read() {
-    const auto& cfg = m_server.app().cfg;
+    const SessionLimits& limits = m_server.limits();
     m_parser.emplace();
-    limit_parser(*m_parser, static_cast<std::uint64_t>(cfg.integer("MAX_REQUEST_BYTES")));
-    m_stream.expires_after(std::chrono::milliseconds(
-        cfg.integer(m_requests == 0 ? "REQUEST_TIMEOUT_MS" : "KEEPALIVE_TIMEOUT_MS")));
+    limit_parser(*m_parser, limits.max_request_bytes);
+    m_stream.expires_after(m_requests == 0 ? limits.request_timeout : limits.keepalive_timeout);
     m_reading = true;
     bhttp::async_read(m_stream, m_buffer, *m_parser, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
   }
@@ -260,14 +259,15 @@ private:
 
   void write(Response response, unsigned version, bool keep_alive, bool head) {
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(response.status), version);
-    res->set(bhttp::field::server, std::string("bscbotd/") + k_version);
+    static const std::string server = std::string("bscbotd/") + k_version;
+    res->set(bhttp::field::server, server);
     res->set(bhttp::field::content_type, response.content_type);
     for (const auto& [name, value] : response.headers) res->set(name, value);
     res->keep_alive(keep_alive && !m_server.stopping());
     res->body() = std::move(response.body);
     res->prepare_payload();
     if (head) res->body().clear();
-    m_stream.expires_after(std::chrono::milliseconds(m_server.app().cfg.integer("REQUEST_TIMEOUT_MS")));
+    m_stream.expires_after(m_server.limits().request_timeout);
     bhttp::async_write(m_stream, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
       if (ec || !res->keep_alive() || self->m_server.stopping()) return self->close();
       self->read();
@@ -299,6 +299,8 @@ Server::Server(net::io_context& ioc, App& app, Router& router, ConnectionBudget 
       m_router(router),
       m_budget(budget),
       m_max_per_ip(static_cast<int>(std::min<std::int64_t>(app.cfg.integer("HTTP_MAX_CONNECTIONS_PER_IP"), budget.http))),
+      m_limits{static_cast<std::uint64_t>(app.cfg.integer("MAX_REQUEST_BYTES")), std::chrono::milliseconds(app.cfg.integer("REQUEST_TIMEOUT_MS")),
+               std::chrono::milliseconds(app.cfg.integer("KEEPALIVE_TIMEOUT_MS"))},
       m_acceptor(net::make_strand(ioc)),
       m_accept_pause(m_acceptor.get_executor()) {
   m_slots->published = &app.state.http_connections;

@@ -55,6 +55,14 @@ struct ConnectionSlots {
   void release(const std::string& address);
 };
 
+// The settings every request reads, looked up once (the configuration does not change while
+// bscbotd runs).
+struct SessionLimits {
+  std::uint64_t max_request_bytes = 0;       // MAX_REQUEST_BYTES
+  std::chrono::milliseconds request_timeout{};    // REQUEST_TIMEOUT_MS
+  std::chrono::milliseconds keepalive_timeout{};  // KEEPALIVE_TIMEOUT_MS
+};
+
 class Server {
 public:
   Server(boost::asio::io_context& ioc, App& app, Router& router, ConnectionBudget budget);
@@ -70,6 +78,7 @@ public:
   // Used by sessions.
   App& app() { return m_app; }
   const Router& router() const { return m_router; }
+  const SessionLimits& limits() const { return m_limits; }
   bool stopping() const { return m_stopping.load(); }
   void track(const std::shared_ptr<HttpSession>& session);
   void untrack(const HttpSession* session);
@@ -85,6 +94,7 @@ private:
   Router& m_router;
   ConnectionBudget m_budget;
   int m_max_per_ip;
+  SessionLimits m_limits;
   boost::asio::ip::tcp::acceptor m_acceptor;
   boost::asio::steady_timer m_accept_pause;  // on the acceptor's strand
   int m_port = 0;

@@ -30,6 +30,25 @@ TEST_CASE("json writer: strings escape as nlohmann does, invalid UTF-8 replaced 
   }
 }
 
+TEST_CASE("json writer: a byte that needs escaping is found at every position of a long string") {
+  // The writer skips eight plain bytes at a time: each special byte, at each offset within and
+  // across those words, must still be escaped (or, above 0x7f, handed to nlohmann) as nlohmann does.
+  const std::string base = "0x5aeb6053f3e94c9b9a09f33669435e7ef1beaed" "0123456789abcdef";
+  for (const char special : {'"', '\\', '\n', '\x01', '\x1f', '\x7f', ' ', '\xff'}) {
+    for (std::size_t at = 0; at < base.size(); ++at) {
+      std::string s = base;
+      s[at] = special;
+      CHECK_MESSAGE(written_string(s) == nlohmann_bytes(json(s)), "byte ", static_cast<int>(static_cast<unsigned char>(special)), " at ", at);
+    }
+  }
+  // Bytes just either side of what needs care stay as they are.
+  const std::string edges = std::string("\x20\x21\x23\x5b\x5d\x7e\x20\x21\x23\x5b\x5d\x7e");
+  CHECK(written_string(edges) == nlohmann_bytes(json(edges)));
+  // Valid UTF-8 after plain words goes through nlohmann whole, without what was written before.
+  const std::string tail = base + "滑点";
+  CHECK(written_string(tail) == nlohmann_bytes(json(tail)));
+}
+
 TEST_CASE("json writer: numbers, booleans, null and optionals") {
   std::string out;
   JsonWriter w(out);
