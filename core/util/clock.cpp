@@ -82,7 +82,7 @@ std::string to_iso8601(SystemTime t) {
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms < 0 ? ms + 1000 : ms);
 }
 
-SystemTime parse_sql_datetime(const std::string& text) {
+SystemTime parse_sql_datetime(std::string_view text) {
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   char sep = ' ';
   int n = 0;
@@ -94,7 +94,7 @@ SystemTime parse_sql_datetime(const std::string& text) {
     sep = text[10];
     n = 7;
   } else {
-    n = std::sscanf(text.c_str(), "%4d-%2d-%2d%c%2d:%2d:%2d", &year, &month, &day, &sep, &hour, &minute, &second);
+    n = std::sscanf(std::string(text).c_str(), "%4d-%2d-%2d%c%2d:%2d:%2d", &year, &month, &day, &sep, &hour, &minute, &second);
   }
   if (n != 7 || (sep != ' ' && sep != 'T') || month < 1 || month > 12 || day < 1 || day > 31 ||
       hour > 23 || minute > 59 || second > 60 || hour < 0 || minute < 0 || second < 0) {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <ctime>
 #include <string>
+#include <string_view>
 
 namespace bscbot::core {
 
@@ -46,7 +47,7 @@ std::string to_iso8601(SystemTime t);
 
 // Parses to_sql_datetime()'s format (and the ISO form with 'T' and optional 'Z');
 // throws core::Error(data) naming the text otherwise.
-SystemTime parse_sql_datetime(const std::string& text);
+SystemTime parse_sql_datetime(std::string_view text);
 
 // Parses an age such as "90d", "12h", "30m", "45s" or "2w"; throws core::Error(usage).
 std::chrono::seconds parse_duration(const std::string& text);

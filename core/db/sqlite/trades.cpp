@@ -12,51 +12,62 @@ namespace {
 
 std::string select(std::string_view rest) { return fmt::format("SELECT {} FROM trades {}", k_trade_columns, rest); }
 
-std::optional<std::string> opt_text(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return c.getString();
-}
+// A row's columns, text as views into SQLite's own buffer: the amounts and times are parsed
+// from it without a std::string for each (the history route reads 26 columns of each row).
+class Row {
+public:
+  explicit Row(SQLite::Statement& q) : m_q(q) {}
+  bool null(int i) const { return m_q.isColumnNull(i); }
+  std::int64_t integer(int i) const { return m_q.getColumn(i).getInt64(); }
+  std::string_view text(int i) const {
+    const SQLite::Column c = m_q.getColumn(i);
+    const char* p = c.getText();  // before getBytes(), as SQLite asks
+    return std::string_view(p, static_cast<std::size_t>(c.getBytes()));
+  }
+  std::optional<std::string> opt_text(int i) const { return null(i) ? std::nullopt : std::optional<std::string>(text(i)); }
+  std::optional<std::int64_t> opt_int(int i) const { return null(i) ? std::nullopt : std::optional<std::int64_t>(integer(i)); }
+  std::optional<Wei> opt_wei(int i, std::string_view what) const {
+    return null(i) ? std::nullopt : std::optional<Wei>(Wei::require(text(i), what));
+  }
+  std::optional<SystemTime> opt_time(int i) const {
+    return null(i) ? std::nullopt : std::optional<SystemTime>(parse_sql_datetime(text(i)));
+  }
 
-std::optional<std::int64_t> opt_int(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return c.getInt64();
-}
-
-std::optional<Wei> opt_wei(const SQLite::Column& c, std::string_view what) {
-  if (c.isNull()) return std::nullopt;
-  return Wei::require(c.getText(), what);
-}
+private:
+  SQLite::Statement& m_q;
+};
 
 }  // namespace
 
 Trade read_trade(SQLite::Statement& q) {
+  const Row r(q);
   Trade t;
-  t.id = q.getColumn(0).getInt64();
-  t.tx_hash = opt_text(q.getColumn(1));
-  t.wallet_address = q.getColumn(2).getString();
-  t.token_in = q.getColumn(3).getString();
-  t.token_out = q.getColumn(4).getString();
-  t.amount_in = Wei::require(q.getColumn(5).getText(), "amount_in");
-  t.amount_out = opt_wei(q.getColumn(6), "amount_out");
-  t.amount_out_min = opt_wei(q.getColumn(7), "amount_out_min");
-  t.quoted_amount_out = opt_wei(q.getColumn(8), "quoted_amount_out");
-  t.path = q.getColumn(9).getString();
-  t.slippage_bps = opt_int(q.getColumn(10));
-  t.deadline = opt_int(q.getColumn(11));
-  t.gas_limit = opt_int(q.getColumn(12));
-  t.gas_price = opt_wei(q.getColumn(13), "gas_price");
-  t.gas_used = opt_int(q.getColumn(14));
-  t.gas_fee = opt_wei(q.getColumn(15), "gas_fee");
-  t.nonce = opt_int(q.getColumn(16));
-  t.chain_id = opt_int(q.getColumn(17));
-  t.block_number = opt_int(q.getColumn(18));
-  t.status = parse_trade_status(q.getColumn(19).getText()).value_or(TradeStatus::pending);
-  t.error = opt_text(q.getColumn(20));
-  t.created_at = read_time(q.getColumn(21));
-  t.updated_at = read_time(q.getColumn(22));
-  t.finalized_at = read_optional_time(q.getColumn(23));
-  t.deadline_seconds = opt_int(q.getColumn(24));
-  t.operator_request = opt_text(q.getColumn(25));
+  t.id = r.integer(0);
+  t.tx_hash = r.opt_text(1);
+  t.wallet_address = r.text(2);
+  t.token_in = r.text(3);
+  t.token_out = r.text(4);
+  t.amount_in = Wei::require(r.text(5), "amount_in");
+  t.amount_out = r.opt_wei(6, "amount_out");
+  t.amount_out_min = r.opt_wei(7, "amount_out_min");
+  t.quoted_amount_out = r.opt_wei(8, "quoted_amount_out");
+  t.path = r.text(9);
+  t.slippage_bps = r.opt_int(10);
+  t.deadline = r.opt_int(11);
+  t.gas_limit = r.opt_int(12);
+  t.gas_price = r.opt_wei(13, "gas_price");
+  t.gas_used = r.opt_int(14);
+  t.gas_fee = r.opt_wei(15, "gas_fee");
+  t.nonce = r.opt_int(16);
+  t.chain_id = r.opt_int(17);
+  t.block_number = r.opt_int(18);
+  t.status = parse_trade_status(r.text(19)).value_or(TradeStatus::pending);
+  t.error = r.opt_text(20);
+  t.created_at = parse_sql_datetime(r.text(21));
+  t.updated_at = parse_sql_datetime(r.text(22));
+  t.finalized_at = r.opt_time(23);
+  t.deadline_seconds = r.opt_int(24);
+  t.operator_request = r.opt_text(25);
   return t;
 }
 
