@@ -9,7 +9,7 @@ namespace {
 
 // A member whose value is one of a trade's own types: amounts and times as text.
 void text(JsonWriter& w, std::string_view key, const Wei& v) { w.key(key).value(v.decimal()); }
-void text(JsonWriter& w, std::string_view key, SystemTime t) { w.key(key).value(to_sql_datetime(t)); }  // as sqlite3 shows them, on either backend
+void text(JsonWriter& w, std::string_view key, SystemTime t) { w.key(key).value(sql_datetime(t).view()); }  // as sqlite3 shows them, on either backend
 template <typename T>
 void text(JsonWriter& w, std::string_view key, const std::optional<T>& v) {
   if (v) text(w, key, *v);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 #include <optional>
@@ -27,15 +28,14 @@ namespace {
 
 // "YYYY-MM-DD HH:MM:SS" for a year of four digits, by hand: the history route writes three of
 // these per trade, and gmtime_r + fmt cost more than the rest of the row.
-std::optional<std::string> fast_sql_datetime(SystemTime t) {
+bool fast_sql_datetime(SystemTime t, char* out) {
   using namespace std::chrono;
   const auto secs = floor<seconds>(t);
   const auto day = floor<days>(secs);
   const year_month_day ymd{day};
   const int year = static_cast<int>(ymd.year());
-  if (year < 0 || year > 9999) return std::nullopt;
+  if (year < 0 || year > 9999) return false;
   const auto in_day = static_cast<unsigned>((secs - day).count());
-  std::string out(19, '0');
   const auto two = [&](std::size_t at, unsigned v) {
     out[at] = static_cast<char>('0' + v / 10);
     out[at + 1] = static_cast<char>('0' + v % 10);
@@ -52,7 +52,7 @@ std::optional<std::string> fast_sql_datetime(SystemTime t) {
   two(14, in_day / 60 % 60);
   out[16] = ':';
   two(17, in_day % 60);
-  return out;
+  return true;
 }
 
 // Digits at text[at], text[at + 1], ... (`n` of them), or -1.
@@ -67,12 +67,20 @@ int digits(std::string_view text, std::size_t at, std::size_t n) {
 
 }  // namespace
 
-std::string to_sql_datetime(SystemTime t) {
-  if (auto fast = fast_sql_datetime(t)) return std::move(*fast);
+SqlDatetime sql_datetime(SystemTime t) {
+  SqlDatetime d;
+  if (fast_sql_datetime(t, d.text)) {
+    d.size = 19;
+    return d;
+  }
   const std::tm tm = to_utc_tm(t);
-  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  const auto r = fmt::format_to_n(d.text, sizeof d.text, "{:04}-{:02}-{:02} {:02}:{:02}:{:02}", tm.tm_year + 1900, tm.tm_mon + 1,
+                                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  d.size = std::min(r.size, sizeof d.text);
+  return d;
 }
+
+std::string to_sql_datetime(SystemTime t) { return std::string(sql_datetime(t).view()); }
 
 std::string to_iso8601(SystemTime t) {
   const std::tm tm = to_utc_tm(t);

@@ -38,6 +38,14 @@ const Clock& system_clock();
 // "YYYY-MM-DD HH:MM:SS" in UTC: SQLite's own datetime() format, so the manual's
 // `created_at > datetime('now', '-1 day')` filters compare correctly as text.
 std::string to_sql_datetime(SystemTime t);
+// The same text in a buffer of its own, for writers that would only copy the string (the history
+// route writes three per trade).
+struct SqlDatetime {
+  char text[32];
+  std::size_t size = 0;
+  std::string_view view() const { return {text, size}; }
+};
+SqlDatetime sql_datetime(SystemTime t);
 
 // The broken-down UTC time of `t` (gmtime_r).
 std::tm to_utc_tm(SystemTime t);

@@ -3,6 +3,8 @@
 // Node.js bot's.
 #include <SQLiteCpp/Transaction.h>
 
+#include <array>
+
 #include "core/db/sqlite/store_impl.hpp"
 #include "core/util/crash_point.hpp"
 
@@ -73,8 +75,9 @@ Trade read_trade(SQLite::Statement& q) {
 
 namespace {
 
-std::vector<Trade> read_all(SQLite::Statement& q) {
+std::vector<Trade> read_all(SQLite::Statement& q, std::size_t expected = 0) {
   std::vector<Trade> out;
+  out.reserve(expected);
   while (q.executeStep()) out.push_back(read_trade(q));
   return out;
 }
@@ -163,19 +166,27 @@ std::optional<Trade> Trades::find_by_tx_hash(const std::string& tx_hash) {
 
 std::vector<Trade> Trades::history(const HistoryQuery& query) {
   trade_rules::check_history_limit(query.limit);
-  // One statement per combination of filters, each prepared once per connection.
-  std::string where = "WHERE 1=1";
-  if (query.wallet) where += " AND wallet_address = :wallet";
-  if (query.status) where += " AND status = :status";
-  if (query.since) where += " AND created_at > :since";
-  const std::string sql = select(where + " ORDER BY created_at DESC, id DESC LIMIT :limit");
+  // One statement per combination of filters, each prepared once per connection (and its text
+  // built once per process).
+  static const std::array<std::string, 8> statements = [] {
+    std::array<std::string, 8> out;
+    for (unsigned filters = 0; filters < out.size(); ++filters) {
+      std::string where = "WHERE 1=1";
+      if (filters & 1) where += " AND wallet_address = :wallet";
+      if (filters & 2) where += " AND status = :status";
+      if (filters & 4) where += " AND created_at > :since";
+      out[filters] = select(where + " ORDER BY created_at DESC, id DESC LIMIT :limit");
+    }
+    return out;
+  }();
+  const std::string& sql = statements[(query.wallet ? 1u : 0u) | (query.status ? 2u : 0u) | (query.since ? 4u : 0u)];
   return m_run("trades.history", [&](Connection& c) {
     auto q = c.prepared(sql);
     if (query.wallet) q->bind(":wallet", trade_rules::lower(*query.wallet));
     if (query.status) q->bind(":status", std::string(to_string(*query.status)));
     if (query.since) q->bind(":since", to_sql_datetime(*query.since));
     q->bind(":limit", query.limit);
-    return read_all(*q);
+    return read_all(*q, static_cast<std::size_t>(query.limit));
   });
 }
 
