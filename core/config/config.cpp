@@ -186,7 +186,10 @@ std::string display_value(const Setting& setting, const std::string& value) {
   }
   if (setting.type == Type::url_list) {
     std::string shown;
-    for (const std::string& item : split_list(value)) shown += (shown.empty() ? "" : ",") + mask_url(item);
+    for (const std::string& item : split_list(value)) {
+      if (!shown.empty()) shown += ',';
+      shown += mask_url(item);
+    }
     return shown;
   }
   if (setting.secret) return fmt::format("**** ({} chars)", value.size());

@@ -41,8 +41,9 @@ std::string y_axis(const Axis& axis, const std::string& unit) {
     const double y = k_top + k_plot_h - k_plot_h * i / axis.steps;
     out += fmt::format("<line x1=\"{0}\" x2=\"{1}\" y1=\"{2}\" y2=\"{2}\" stroke=\"#9ca3af\" stroke-opacity=\"{3}\"/>\n", k_left, k_left + k_plot_w,
                        coord(y), i == 0 ? "0.9" : "0.3");
-    out += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\" fill=\"currentColor\">{}{}</text>\n", k_left - 6,
-                       coord(y + 4), num(v), i == axis.steps && !unit.empty() ? " " + html::escape(unit) : "");
+    out += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\" fill=\"currentColor\">{}{}{}</text>\n", k_left - 6,
+                       coord(y + 4), num(v), i == axis.steps && !unit.empty() ? " " : "",
+                       i == axis.steps ? html::escape(unit) : "");
   }
   return out;
 }
@@ -154,7 +155,10 @@ std::string render(const TimeChart& chart) {
         continue;
       }
       std::string path;
-      for (const auto& p : run) path += (path.empty() ? "" : " ") + coord(x_of(p)) + "," + coord(y_of(p.y, top));
+      for (const auto& p : run) {
+        if (!path.empty()) path += ' ';
+        path += fmt::format("{},{}", coord(x_of(p)), coord(y_of(p.y, top)));
+      }
       out += fmt::format("<polyline class=\"line\" data-series=\"{}\" points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.6\"/>\n",
                          html::escape(s.name), path, colour);
     }

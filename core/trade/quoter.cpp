@@ -16,7 +16,10 @@ using nlohmann::json;
 
 std::string join_path(const std::vector<Address>& path) {
   std::string out;
-  for (const Address& a : path) out += (out.empty() ? "" : ",") + a.to_hex();
+  for (const Address& a : path) {
+    if (!out.empty()) out += ',';
+    out += a.to_hex();
+  }
   return out;
 }
 

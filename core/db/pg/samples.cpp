@@ -20,8 +20,12 @@ void Samples::record(SystemTime sampled_at, const std::vector<metrics::NamedValu
       quoted += ch;
     }
     quoted += '"';
-    name_array += (i ? "," : "") + quoted;
-    value_array += (i ? "," : "") + fmt::format("{}", values[i].value);
+    if (i) {
+      name_array += ',';
+      value_array += ',';
+    }
+    name_array += quoted;
+    value_array += fmt::format("{}", values[i].value);
   }
   name_array += "}";
   value_array += "}";
