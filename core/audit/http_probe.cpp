@@ -5,7 +5,8 @@
 #include <cstring>
 #include <ctime>
 #include <memory>
-#include <mutex>
+
+#include "core/net/curl_handle.hpp"
 
 namespace bscbot::core::audit {
 
@@ -39,10 +40,8 @@ std::optional<SystemTime> parse_cert_date(std::string_view text) {
 }
 
 ProbeAnswer probe_http(const ProbeRequest& request) {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   ProbeAnswer answer;
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  net::CurlHandle curl = net::new_curl_handle(net::k_web_protocols);
   if (!curl) {
     answer.error = "curl_easy_init failed";
     return answer;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/config/mask.hpp"
+#include "core/net/curl_handle.hpp"
 
 namespace bscbot::core::chain {
 
@@ -20,11 +21,6 @@ constexpr std::size_t k_max_response_bytes = 64 * 1024 * 1024;
 constexpr std::size_t k_max_idle_handles = 8;
 // A short excerpt of an error page is enough to tell a rate limit from a gateway error.
 constexpr std::size_t k_max_body_in_error = 200;
-
-void init_curl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 struct ResponseSink {
   std::string body;
@@ -48,12 +44,11 @@ std::string one_line(std::string text) {
   return text;
 }
 
-using HandlePtr = std::unique_ptr<CURL, decltype(&curl_easy_cleanup)>;
+using HandlePtr = net::CurlHandle;
 
 class CurlTransport final : public RpcTransport {
 public:
   explicit CurlTransport(TransportOptions options) : m_options(options) {
-    init_curl_once();
     m_headers = curl_slist_append(m_headers, "Content-Type: application/json");
     m_headers = curl_slist_append(m_headers, "Accept: application/json");
     // Without this curl waits up to a second for "100 Continue" before sending larger bodies.
@@ -125,7 +120,7 @@ private:
         return handle;
       }
     }
-    HandlePtr handle(curl_easy_init(), curl_easy_cleanup);
+    HandlePtr handle = net::new_curl_handle(net::k_web_protocols);
     if (!handle) throw Error(ErrorKind::internal, "curl_easy_init failed");
     CURL* h = handle.get();
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
@@ -136,7 +131,6 @@ private:
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // any encoding curl can decode (gzip)
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     return handle;
   }

@@ -37,6 +37,7 @@ const std::vector<Setting> k_settings = {
     {"DB_POOL_MIN", Type::integer, "2", "Database connections opened at start", 1, 64, {}, false, "database"},
     {"DB_POOL_MAX", Type::integer, "5", "Most database connections in use at once", 1, 64, {}, false, "database"},
     {"DB_BUSY_TIMEOUT_MS", Type::integer, "5000", "How long a statement waits for a lock before failing", 0, 600000, {}, false, "database"},
+    {"DB_CACHE_KB", Type::integer, "512", "SQLite: the page cache of each of bscbotd's pooled connections, in KiB (SQLite's own default is 2000)", 64, 1048576, {}, false, "database"},
     {"DB_INTEGRITY_INTERVAL_S", Type::integer, "300", "bscbotd runs the database's quick check this often and publishes the verdict, which `bscbot health` uses while younger than twice this", 10, 86400, {}, false, "database"},
     {"DB_CONNECT_TIMEOUT_MS", Type::integer, "5000", "PostgreSQL: how long opening a connection may take", 1000, 600000, {}, false, "database"},
     {"DB_STATEMENT_TIMEOUT_MS", Type::integer, "30000", "PostgreSQL: longest a statement may run (statement_timeout; 0 for none)", 0, 86400000, {}, false, "database"},

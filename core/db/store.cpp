@@ -50,6 +50,7 @@ StoreOptions daemon_store_options(const config::Config& cfg, QueryObserver obser
   StoreOptions o;
   o.pool_min = static_cast<int>(cfg.integer("DB_POOL_MIN"));
   o.pool_max = static_cast<int>(cfg.integer("DB_POOL_MAX"));
+  o.sqlite_cache_kib = static_cast<int>(cfg.integer("DB_CACHE_KB"));
   o.observer = std::move(observer);
   return o;
 }

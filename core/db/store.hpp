@@ -43,8 +43,19 @@ enum class CheckDepth { quick, full };
 struct StoreOptions {
   int pool_min = 1;
   int pool_max = 2;
+  // SQLite: each pooled connection's page cache, in KiB (0: SQLite's default, 2000). The pages
+  // are in the OS page cache too; this copy saves a read per page on the hot paths.
+  int sqlite_cache_kib = 0;
   QueryObserver observer;  // told every query's name and duration
 };
+
+// Options of a pool of `min`..`max` connections and nothing else set.
+inline StoreOptions pool_of(int min, int max) {
+  StoreOptions o;
+  o.pool_min = min;
+  o.pool_max = max;
+  return o;
+}
 
 // The pool's use, for /api/metrics (db_pool_used) and `health`.
 struct PoolStatus {

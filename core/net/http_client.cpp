@@ -5,18 +5,13 @@
 
 #include <algorithm>
 #include <memory>
-#include <mutex>
 
 #include "core/error.hpp"
+#include "core/net/curl_handle.hpp"
 
 namespace bscbot::core::net {
 
 namespace {
-
-void init_curl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
   static_cast<std::string*>(user)->append(data, size * count);
@@ -41,8 +36,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
 }  // namespace
 
 HttpResponse perform(const HttpRequest& request) {
-  init_curl_once();
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  CurlHandle curl = new_curl_handle(k_web_protocols);
   if (!curl) throw Error(ErrorKind::internal, "curl_easy_init failed");
   HttpResponse response;
   curl_slist* headers = nullptr;

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "core/error.hpp"
+#include "core/net/curl_handle.hpp"
 #include "core/net/http_client.hpp"
 #include "core/notify/render.hpp"
 
@@ -206,7 +207,7 @@ Attempt CurlSender::send_mail(const Destination& to, const Message& message) con
   const std::string id = fmt::format("{}.{}.{}@{}", std::chrono::duration_cast<std::chrono::microseconds>(message.at.time_since_epoch()).count(),
                                      ::getpid(), sequence++, host_name());
   const std::string mail = email_message(message, from, {to.address}, id);
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  net::CurlHandle curl = net::new_curl_handle(net::k_mail_protocols);
   if (!curl) {
     a.error = "curl_easy_init failed";
     return a;

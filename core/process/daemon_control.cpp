@@ -128,6 +128,11 @@ pid_t DaemonControl::start(std::chrono::milliseconds timeout) const {
     child = bp::child(found, bp::args(args),
                       bp::std_in < bp::null, (bp::std_out & bp::std_err) > bp::null,
                       bp::extend::on_exec_setup([out, &overrides, &working_dir](auto& exec) {
+                        // GnuTLS comes in with Debian's libcurl (through librtmp and libldap)
+                        // and sets itself up at load, about 1 MB resident for good; bscbotd never
+                        // uses it (its libcurl handles allow http(s) and smtp(s) only, over
+                        // OpenSSL: core/net/curl_handle.hpp). Not overwritten if the operator set it.
+                        ::setenv("GNUTLS_NO_IMPLICIT_INIT", "1", 0);
                         for (const auto& [k, v] : overrides) ::setenv(k.c_str(), v.c_str(), 1);
                         exec.env = ::environ;  // setenv may have moved the array the executor holds
                         // Own session: the daemon outlives this command and ignores its terminal.

@@ -46,7 +46,7 @@ core::config::Config fixture_config(const std::filesystem::path& dir) {
 // A migrated database with trades of each status, so history, trade and since filters have
 // rows to find.
 std::unique_ptr<core::db::Store> seeded_store(const core::config::Config& cfg) {
-  auto store = core::db::open_store(cfg, core::db::Access::create, core::db::StoreOptions{1, 2, {}});
+  auto store = core::db::open_store(cfg, core::db::Access::create, core::db::pool_of(1, 2));
   store->migrate();
   auto& trades = store->trades();
   const std::string wallet = "0x1111111111111111111111111111111111111111";

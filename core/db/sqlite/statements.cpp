@@ -90,7 +90,7 @@ std::map<std::string, std::vector<std::string>, std::less<>> capture_all() {
   const fs::path file = dir / "schema.sqlite";
   Capture capture;
   try {
-    sqlite::open_sqlite_store(file, Access::create, 0, StoreOptions{1, 1, {}})->migrate();
+    sqlite::open_sqlite_store(file, Access::create, 0, pool_of(1, 1))->migrate();
     auto first = std::make_shared<std::unique_ptr<sqlite::Connection>>(std::make_unique<sqlite::Connection>(file, Access::read_write, 0));
     sqlite3_trace_v2((*first)->db().getHandle(), SQLITE_TRACE_STMT, on_statement, &capture);
     sqlite::SqlitePool pool(

@@ -71,9 +71,11 @@ public:
         m_location(m_path.string()),
         m_access(access),
         m_pool(
-            [this, busy_timeout_ms] {
+            [this, busy_timeout_ms, cache_kib = options.sqlite_cache_kib] {
               // Later connections find the file the first one created.
-              return std::make_unique<Connection>(m_path, m_access == Access::create ? Access::read_write : m_access, busy_timeout_ms);
+              auto c = std::make_unique<Connection>(m_path, m_access == Access::create ? Access::read_write : m_access, busy_timeout_ms);
+              if (cache_kib > 0) c->db().exec(fmt::format("PRAGMA cache_size = -{}", cache_kib));
+              return c;
             },
             0, options.pool_max, m_location),
         m_run(m_pool, options.observer),
