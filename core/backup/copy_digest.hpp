@@ -9,7 +9,7 @@
 // before the copy (core/backup/online_backup.cpp knows what SQLite changes in it), and goes on
 // with pages 2..N read back as SQLite writes them, which a VFS shim on the copy reports. That is
 // a speculation: finish() gives a digest only when page 1 came out as predicted and every other
-// page was written once, in order, up to the file's end; otherwise none, and the caller hashes
+// page was written once, in order, up to the file's end (but SQLite's lock page, never written); otherwise none, and the caller hashes
 // the finished file as before. A wrong guess costs the old time, never a wrong manifest.
 #include <condition_variable>
 #include <cstdint>
