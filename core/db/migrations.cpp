@@ -20,6 +20,7 @@ const Migration k_migrations[] = {
     {4, "covering_indexes", schema::sqlite::k_covering_indexes, schema::pg::k_covering_indexes},
     {5, "trade_pipeline", schema::sqlite::k_trade_pipeline, schema::pg::k_trade_pipeline},
     {6, "history_order", schema::sqlite::k_history_order, schema::pg::k_history_order},
+    {7, "status_breakdown", schema::sqlite::k_status_breakdown, schema::pg::k_status_breakdown},
 };
 
 }  // namespace

@@ -168,4 +168,13 @@ DROP INDEX idx_trades_wallet_created;
 CREATE INDEX idx_trades_wallet_created ON trades(wallet_address, created_at, id);
 )SQL";
 
+// PostgreSQL's planner groups the status breakdown's rows by hashing them (HashAggregate), so
+// there is no sort to skip and no statistics to seed (autovacuum analyzes). The same index name
+// keeps the two schemas alike, and with id last it serves the history filtered by status
+// (`WHERE status = $1 ORDER BY created_at DESC, id DESC`) in index order, as SQLite's does
+// with its rowid.
+inline constexpr std::string_view k_status_breakdown = R"SQL(
+CREATE INDEX idx_trades_status_created ON trades(status, created_at, id);
+)SQL";
+
 }  // namespace bscbot::core::db::schema::pg

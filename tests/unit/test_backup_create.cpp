@@ -148,7 +148,7 @@ TEST_CASE("backup: with page 1 still in the WAL the guess is wrong, and the file
   writer.exec("PRAGMA wal_autocheckpoint = 0");
   writer.exec("CREATE TABLE filler(x)");
   writer.exec("INSERT INTO filler SELECT randomblob(3000) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) SELECT i FROM n)");
-  writer.exec("PRAGMA user_version = 7");
+  writer.exec("PRAGMA user_version = 4242");
   FixedClock clock(fx::utc("2024-09-03 02:00:00"));
   const CreateResult r = create_backup(d.o, clock);
   CHECK_FALSE(r.hashed_while_copying);

@@ -14,6 +14,7 @@
 
 #include "core/db/database.hpp"
 #include "core/db/schema_sqlite.hpp"
+#include "core/db/sqlite/planner_stats.hpp"
 #include "core/db/sqlite/sqlite_store.hpp"
 #include "core/db/sqlite/store_impl.hpp"
 #include "core/util/crash_point.hpp"
@@ -185,6 +186,7 @@ public:
   void analyze() override {
     m_run("db.analyze", [&](Connection& c) {
       c.db().exec("ANALYZE");
+      keep_status_breakdown_searching(c.db());
       return 0;
     });
   }
