@@ -471,12 +471,15 @@ TEST_CASE("diagnose slow-queries: the slowest logged queries, their plans, and t
   REQUIRE_MESSAGE(!slow.is_null(), q.dump(2));
   CHECK(any_evidence(slow, "trades.stats: "));
   CHECK(any_evidence(slow, "trades.history: "));
-  const json stats = finding(q, "trades.stats: scans the table because index idx_trades_created_at is missing");
-  REQUIRE_MESSAGE(!stats.is_null(), q.dump(2));
-  CHECK(stats["status"] == "WARN");
-  CHECK(stats["fix"].get<std::string>().find("CREATE INDEX idx_trades_created_at ON trades(created_at, id, status, gas_fee);") != std::string::npos);
-  CHECK(any_evidence(stats, "SQL: SELECT COUNT(*), COUNT(CASE WHEN status='completed' THEN 1 END)"));
-  CHECK(any_evidence(stats, "plan: SCAN trades"));
+  // The newest page has no other index in created_at order; the 24 h stats still search, through
+  // the (status, created_at) index, and are not blamed.
+  const json history = finding(q, "trades.history: scans the table because index idx_trades_created_at is missing");
+  REQUIRE_MESSAGE(!history.is_null(), q.dump(2));
+  CHECK(history["status"] == "WARN");
+  CHECK(history["fix"].get<std::string>().find("CREATE INDEX idx_trades_created_at ON trades(created_at, id, status, gas_fee);") != std::string::npos);
+  CHECK(any_evidence(history, "SQL: SELECT id, tx_hash, wallet_address"));
+  CHECK(any_evidence(history, "plan: SCAN trades"));
+  CHECK(!finding(q, "trades.stats: uses the schema's indexes").is_null());
   // Put back as the fix says, the same queries use it.
   {
     SQLite::Database db((s / "data/trading-bot.sqlite").string(), SQLite::OPEN_READWRITE);
@@ -485,7 +488,7 @@ TEST_CASE("diagnose slow-queries: the slowest logged queries, their plans, and t
   }
   const auto after = diagnose(s, env, {"slow-queries"});
   CHECK(finding(problem(after, "slow-queries"), "is missing").is_null());
-  CHECK(!finding(problem(after, "slow-queries"), "trades.stats: uses the schema's indexes").is_null());
+  CHECK(!finding(problem(after, "slow-queries"), "trades.history: uses the schema's indexes").is_null());
   CHECK(!finding(problem(after, "slow-queries"), "indexes of the schema are present").is_null());
 }
 
