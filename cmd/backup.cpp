@@ -19,6 +19,7 @@
 #include "core/db/store.hpp"
 #include "core/error.hpp"
 #include "core/util/clock.hpp"
+#include "core/util/cpu_priority.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -88,8 +89,18 @@ int run_create_pg(Context& ctx, const CreateFlags& flags) {
   return 0;
 }
 
+// A backup or its verify is batch work: the daemon's commits come first (core/util/cpu_priority.hpp).
+void yield_cpu_to_daemon(Context& ctx) {
+  const int niceness = static_cast<int>(ctx.config().integer("BACKUP_NICE"));
+  const std::string why = core::util::lower_cpu_priority(niceness);
+  if (!why.empty()) {
+    ctx.out().note(fmt::format("warning: cannot lower this backup's CPU priority to BACKUP_NICE={} ({}); it competes with the daemon", niceness, why));
+  }
+}
+
 int run_create(Context& ctx, const CreateFlags& flags) {
   const auto& cfg = ctx.config();
+  yield_cpu_to_daemon(ctx);
   if (on_pg(cfg)) return run_create_pg(ctx, flags);
   bk::CreateOptions o;
   o.database = cfg.db_path();
@@ -236,6 +247,7 @@ int run_verify(Context& ctx, const VerifyFlags& flags, Watched& watched) {
     file = candidates.front();
   }
   watched.evidence.push_back("backup " + file.string());
+  yield_cpu_to_daemon(ctx);
   auto& out = ctx.out();
   ProgressBar bar(out);
   bk::VerifyOptions o;

@@ -110,6 +110,7 @@ const std::vector<Setting> k_settings = {
     {"BACKUP_CHECK", Type::choice, "quick", "Check run on each new backup before it is kept (quick_check or the full integrity_check)", 0, 0, {"quick", "full", "none"}, false, "backup"},
     {"BACKUP_STEP_PAGES", Type::integer, "1024", "Database pages copied per step of an online backup", 1, 1048576, {}, false, "backup"},
     {"BACKUP_STEP_SLEEP_MS", Type::integer, "0", "Pause between the steps of an online backup, to leave disk bandwidth to the daemon", 0, 10000, {}, false, "backup"},
+    {"BACKUP_NICE", Type::integer, "10", "CPU niceness backup and backup verify run at, so the daemon's commits come first (a caller already nicer keeps its own)", 0, 19, {}, false, "backup"},
     {"REPORTS_DIR", Type::path, "reports", "Folder of incident, audit and weekly reports", 0, 0, {}, false, "backup"},
     {"PLAYBOOK_DIR", Type::path, "", "Folder of playbooks (default: ./playbooks, then the installed share/bscbot/playbooks)", 0, 0, {}, false, "backup"},
     {"RECOVERY_TARGET_MINUTES", Type::integer, "30", "Recovery time target of the disaster-recovery drill", 1, 1440, {}, false, "backup"},

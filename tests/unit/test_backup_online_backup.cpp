@@ -75,6 +75,40 @@ TEST_CASE("backup: the copy is one snapshot while a writer keeps committing") {
   for (const char* side : {"-wal", "-shm", "-journal"}) CHECK_FALSE(fs::exists(out.temp_path().string() + side));
 }
 
+TEST_CASE("backup: what the daemon committed during the copy is checkpointed by the backup, not by its next commit") {
+  Scratch s("backup-online-catchup");
+  const fs::path db = s / "live.sqlite";
+  fx::make_database(db, 500);
+  // The daemon: a connection kept open (so the WAL outlives the backup's connection) whose own
+  // autocheckpoint is off, so whatever reaches the database file was put there by the backup.
+  SQLite::Database daemon(db.string(), SQLite::OPEN_READWRITE);
+  daemon.exec("PRAGMA wal_autocheckpoint = 0");
+  daemon.exec("PRAGMA busy_timeout = 5000");
+  const auto max_id = [](SQLite::Database& d) { return d.execAndGet("SELECT MAX(id) FROM trades").getInt64(); };
+  const std::int64_t before = max_id(daemon);
+
+  StagedFile out(s / "copy.sqlite", fs::perms(0600));
+  CopyOptions o;
+  o.step_pages = 4;
+  bool wrote = false;
+  o.progress = [&](const CopyProgress&) {
+    if (wrote) return;
+    wrote = true;
+    daemon.exec("INSERT INTO trades (wallet_address, token_in, token_out, amount_in) VALUES ('0x33', 'a', 'b', '1')");
+  };
+  const CopyResult r = copy_database(db, out.temp_path(), o);
+  REQUIRE(wrote);
+  CHECK(r.snapshot);
+
+  // The copy is the snapshot from before that commit; the database file alone (its WAL left
+  // aside) already holds it.
+  CHECK(*inspect_database(*open_snapshot(out.temp_path()), CheckLevel::none).max_trade_id == before);
+  const fs::path file_alone = s / "file-alone.sqlite";
+  fs::copy_file(db, file_alone);
+  SQLite::Database alone(file_alone.string(), SQLite::OPEN_READWRITE);
+  CHECK(max_id(alone) == before + 1);
+}
+
 TEST_CASE("backup: copying names what is wrong with the source") {
   Scratch s("backup-online-errors");
   {
