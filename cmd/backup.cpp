@@ -125,7 +125,8 @@ int run_create(Context& ctx, const CreateFlags& flags) {
                 {"manifest", bk::to_json(m)},
                 {"copy", {{"pages", r.copy.pages}, {"page_size", r.copy.page_size}, {"steps", r.copy.steps},
                           {"snapshot", r.copy.snapshot}, {"longest_step_ms", static_cast<double>(r.copy.longest_step.count()) / 1000.0},
-                          {"hashed_while_copying", r.hashed_while_copying}}},
+                          {"hashed_while_copying", r.hashed_while_copying},
+                          {"counted_while_copying", r.counted_while_copying}}},
                 {"timings_ms", {{"copy", r.copy.elapsed.count()}, {"check", r.check_time.count()}, {"store", r.store_time.count()},
                                 {"total", r.total_time.count()}}}});
   out.line(r.path.string());

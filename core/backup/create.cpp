@@ -10,8 +10,9 @@
 #include <future>
 
 #include "core/backup/catalog.hpp"
-#include "core/backup/publish.hpp"
 #include "core/backup/copy_digest.hpp"
+#include "core/backup/inspect.hpp"
+#include "core/backup/publish.hpp"
 #include "core/backup/sha256.hpp"
 #include "core/backup/staged_file.hpp"
 #include "core/backup/writeback.hpp"
@@ -104,6 +105,22 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
     if (pacer) pacer->advance(p.bytes_done());
     report({"copy", p.bytes_done(), p.bytes_total(), p.pages_done, p.pages_total});
   };
+  // ... and count its rows meanwhile: the manifest's COUNT(*)s scan whole indexes (0.4 s of a
+  // 1.7 GB backup's 3), on a reader the copy pins to its own snapshot (same_snapshot).
+  std::future<RowFacts> counted;
+  copy_options.same_snapshot = [&] {
+    std::unique_ptr<SQLite::Database> reader;
+    try {
+      reader = open_reader(options.database, options.busy_timeout_ms);
+    } catch (const SQLite::Exception&) {
+      return;  // no reader: the rows are counted from the copy, as without one
+    }
+    counted = std::async(std::launch::async, [owned = std::move(reader)]() mutable {
+      // Closed as soon as it is done, so the checkpoint after the copy can pass its snapshot.
+      const std::unique_ptr<SQLite::Database> db = std::move(owned);
+      return read_row_facts(*db);
+    });
+  };
   CreateResult result;
   result.copy = copy_database(options.database, plain.temp_path(), copy_options);
   crash_point("backup.copied");
@@ -114,9 +131,10 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
   if (pacer) pacer->finish(static_cast<std::uint64_t>(result.copy.pages * result.copy.page_size));
   report({"check", 0, 0});
   const auto check_start = std::chrono::steady_clock::now();
+  const bool count_on_copy = !counted.valid();
   std::future<DatabaseFacts> checked = std::async(std::launch::async, [&] {
     auto db = open_snapshot(plain.temp_path());
-    DatabaseFacts f = inspect_database(*db, options.check);
+    DatabaseFacts f = inspect_database(*db, options.check, count_on_copy);
     result.check_time = since(check_start);
     return f;
   });
@@ -146,7 +164,22 @@ CreateResult create_backup(const CreateOptions& options, const Clock& clock) {
     store_error = std::current_exception();
   }
   result.store_time = since(store_start);
-  const DatabaseFacts facts = checked.get();  // the check's own failure comes first
+  DatabaseFacts facts = checked.get();  // the check's own failure comes first
+  if (!count_on_copy) {
+    // The reader's counts stand only if it saw what the copy holds: the same newest trade.
+    std::optional<RowFacts> rows;
+    try {
+      rows = counted.get();
+    } catch (const SQLite::Exception&) {
+      // the live database would not be read (a lock, a schema change): counted below instead
+    }
+    if (rows && rows->newest_trade == facts.newest_trade && rows->max_trade_id == facts.max_trade_id) {
+      facts.tables = std::move(rows->tables);
+      result.counted_while_copying = true;
+    } else {
+      facts.tables = inspect_database(*open_snapshot(plain.temp_path()), CheckLevel::none).tables;
+    }
+  }
   if (pacer) pacer->wait();  // the last window reaches the disk before the fsync that keeps the file
   if (store_error) std::rethrow_exception(store_error);
   if (!facts.check_ok()) {

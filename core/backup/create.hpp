@@ -55,6 +55,7 @@ struct CreateResult {
   std::chrono::milliseconds check_time{0};
   std::chrono::milliseconds store_time{0};       // hashing (and compressing) after the copy
   bool hashed_while_copying = false;             // the copy's SHA-256 came with it (copy_digest.hpp)
+  bool counted_while_copying = false;            // the manifest's row counts too (CopyOptions::same_snapshot)
   std::chrono::milliseconds total_time{0};
 };
 

@@ -76,7 +76,28 @@ std::unique_ptr<SQLite::Database> open_snapshot(const fs::path& path) {
   }
 }
 
-DatabaseFacts inspect_database(SQLite::Database& db, CheckLevel level) {
+std::unique_ptr<SQLite::Database> open_reader(const fs::path& path, int busy_timeout_ms) {
+  // Read-write where allowed (SQLite opens a write-protected file read-only), so that, closing
+  // last, it tidies the -wal and -shm away as the daemon's own connections do.
+  auto db = std::make_unique<SQLite::Database>(path.string(), SQLite::OPEN_READWRITE, busy_timeout_ms);
+  db->exec("BEGIN");
+  db->execAndGet("SELECT COUNT(*) FROM sqlite_master");  // a read, which is what pins the snapshot
+  return db;
+}
+
+RowFacts read_row_facts(SQLite::Database& db, bool count) {
+  RowFacts r;
+  if (count) r.tables = db::count_rows(db);
+  if (db.tableExists("trades")) {
+    SQLite::Statement q(db, db::k_trade_ends_sql);
+    q.executeStep();
+    if (!q.getColumn(1).isNull()) r.newest_trade = q.getColumn(1).getString();
+    if (!q.getColumn(2).isNull()) r.max_trade_id = q.getColumn(2).getInt64();
+  }
+  return r;
+}
+
+DatabaseFacts inspect_database(SQLite::Database& db, CheckLevel level, bool count_rows) {
   DatabaseFacts f;
   try {
     f.page_size = db.execAndGet("PRAGMA page_size").getInt64();
@@ -98,13 +119,10 @@ DatabaseFacts inspect_database(SQLite::Database& db, CheckLevel level) {
     for (const std::string& table : db::required_tables()) {
       if (!db.tableExists(table)) f.missing_tables.push_back(table);
     }
-    f.tables = db::count_rows(db);
-    if (db.tableExists("trades")) {
-      SQLite::Statement q(db, "SELECT MAX(created_at), MAX(id) FROM trades");
-      q.executeStep();
-      if (!q.getColumn(0).isNull()) f.newest_trade = q.getColumn(0).getString();
-      if (!q.getColumn(1).isNull()) f.max_trade_id = q.getColumn(1).getInt64();
-    }
+    RowFacts rows = read_row_facts(db, count_rows);
+    f.tables = std::move(rows.tables);
+    f.newest_trade = std::move(rows.newest_trade);
+    f.max_trade_id = rows.max_trade_id;
   } catch (const SQLite::Exception& e) {
     // A damaged file may pass the header and fail here; with a check run, that is its verdict.
     if (level != CheckLevel::none && f.check == "ok") f.check = e.what();

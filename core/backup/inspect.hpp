@@ -57,8 +57,24 @@ struct DatabaseFacts {
 // WAL-mode header (a `cp` of a live database) is read as the file alone.
 std::unique_ptr<SQLite::Database> open_snapshot(const std::filesystem::path& path);
 
-// Reads the facts of `db`, running the integrity check `level` asks for. A check that SQLite
-// aborts (a malformed file) is recorded in `check`; other read failures throw core::Error(database).
-DatabaseFacts inspect_database(SQLite::Database& db, CheckLevel level);
+// Opens the live database at `path` and begins a read transaction on it, so it reads one
+// snapshot until it is closed; throws SQLite::Exception when it cannot. Writes nothing.
+std::unique_ptr<SQLite::Database> open_reader(const std::filesystem::path& path, int busy_timeout_ms);
+
+// What a manifest records of a database's rows: each counted table's COUNT(*) (a scan of its
+// smallest index, the one costly fact) and the newest trade.
+struct RowFacts {
+  std::vector<db::TableCount> tables;
+  std::optional<std::string> newest_trade;    // MAX(created_at)
+  std::optional<std::int64_t> max_trade_id;
+};
+
+// Reads the row facts of `db`, leaving `tables` empty when `count` is false; throws SQLite::Exception.
+RowFacts read_row_facts(SQLite::Database& db, bool count = true);
+
+// Reads the facts of `db`, running the integrity check `level` asks for; `count_rows` false
+// leaves `tables` empty for a caller that counted them elsewhere. A check that SQLite aborts (a
+// malformed file) is recorded in `check`; other read failures throw core::Error(database).
+DatabaseFacts inspect_database(SQLite::Database& db, CheckLevel level, bool count_rows = true);
 
 }  // namespace bscbot::core::backup

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <optional>
 #include <string>
@@ -148,8 +149,24 @@ CopyResult copy_database(const fs::path& source, const fs::path& dest, const Cop
       // file's page 1 up to date. A read-only connection cannot, and busy readers may stop it
       // short: either only makes the guess wrong, which the digest detects.
       if (options.digest) sqlite3_wal_checkpoint_v2(src.get(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      // While `gate` holds the write lock no commit can land, so a reader that begins now sees the
+      // snapshot the copy's read below pins. The lock is held for two reads, microseconds.
+      std::optional<Connection> gate;
+      if (options.same_snapshot) {
+        try {
+          gate.emplace(source, SQLITE_OPEN_READWRITE, std::min(options.busy_timeout_ms, 1000));
+          gate->query("BEGIN IMMEDIATE", source);
+        } catch (const Error&) {
+          gate.reset();  // read-only or busy: no second reader, which only costs the caller time
+        }
+      }
       src.query("BEGIN", source);
       src.query("SELECT COUNT(*) FROM sqlite_master", source);
+      if (gate) {
+        options.same_snapshot();
+        result.shared_snapshot = true;
+        gate->query("ROLLBACK", source);
+      }
     }
     result.page_size = std::stoll(src.query("PRAGMA page_size", source));
     if (options.digest) {

@@ -29,6 +29,11 @@ struct CopyOptions {
   CopyProgressFn progress;                    // told after every step
   std::filesystem::path report_as;            // the name errors use for the copy (default: dest)
   CopyDigest* digest = nullptr;               // hashes the copy as it is written, when given
+  // Called once on a WAL source, after the copy has pinned its snapshot and while a write lock
+  // held for the call keeps any commit from landing: a read transaction begun in it on another
+  // connection sees exactly what the copy holds. Not called when the lock cannot be had (a
+  // read-only source, a writer holding it past a second) or the source is in rollback mode.
+  std::function<void()> same_snapshot;
 };
 
 struct CopyResult {
@@ -36,6 +41,7 @@ struct CopyResult {
   std::int64_t page_size = 0;
   int steps = 0;
   bool snapshot = false;                      // one read transaction spanned every step
+  bool shared_snapshot = false;               // same_snapshot was called
   std::chrono::milliseconds elapsed{0};
   std::chrono::microseconds longest_step{0};
 };

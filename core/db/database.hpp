@@ -29,6 +29,12 @@ SchemaStatus schema_status(SQLite::Database& db);
 // Row counts of counted_tables(); missing tables are omitted.
 std::vector<TableCount> count_rows(SQLite::Database& db);
 
+// The oldest and newest trade's created_at and the highest id, as one row (NULLs when there is
+// no trade). One aggregate per subquery on purpose: SQLite answers a lone MIN or MAX with one
+// index seek, but a SELECT of several aggregates with a scan of every trade (0.4 s at 2 M).
+inline constexpr const char* k_trade_ends_sql =
+    "SELECT (SELECT MIN(created_at) FROM trades), (SELECT MAX(created_at) FROM trades), (SELECT MAX(id) FROM trades)";
+
 // The SQLite header magic: the first 16 bytes of every database file.
 bool looks_like_sqlite(const std::filesystem::path& path);
 

@@ -3,6 +3,9 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
+#include <atomic>
+#include <thread>
+
 #include "core/backup/catalog.hpp"
 #include "core/backup/create.hpp"
 #include "core/backup/verify.hpp"
@@ -131,8 +134,37 @@ TEST_CASE("backup: an idle database is hashed while it is copied, and the manife
   FixedClock clock(fx::utc("2024-09-03 02:00:00"));
   const CreateResult r = create_backup(d.o, clock);
   CHECK(r.hashed_while_copying);
+  CHECK(r.counted_while_copying);
+  CHECK(r.manifest.tables.at("trades") == 3000);
+  // Whichever of the backup's connections closed last tidied the WAL away.
+  CHECK_FALSE(fs::exists(d.o.database.string() + "-wal"));
   CHECK(r.manifest.sha256 == fx::sha(r.path));
   CHECK(r.manifest.size_bytes == fs::file_size(r.path));
+  CHECK(verify_backup(r.path, {}).ok());
+}
+
+TEST_CASE("backup: the manifest's row counts are taken while the copy runs, and are the copy's under a writer") {
+  Deployment d("backup-create-count-while-copying", 2000);
+  d.o.step_pages = 8;  // many steps, so the writer's commits land during the copy
+  d.o.step_sleep = std::chrono::milliseconds(1);
+  std::atomic<bool> stop{false};
+  std::atomic<int> written{0};
+  std::thread writer([&] {
+    while (!stop) {
+      fx::add_trades(d.o.database, 1);
+      ++written;
+    }
+  });
+  while (written < 5) std::this_thread::yield();
+  FixedClock clock(fx::utc("2024-09-03 02:00:00"));
+  const int before = written;
+  const CreateResult r = create_backup(d.o, clock);
+  const int after = written;
+  stop = true;
+  writer.join();
+  CHECK(after > before);
+  CHECK(r.counted_while_copying);
+  CHECK(r.manifest.tables.at("trades") == fx::count_trades(r.path));
   CHECK(verify_backup(r.path, {}).ok());
 }
 

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <optional>
 #include <thread>
 
 #include "core/backup/inspect.hpp"
@@ -107,6 +108,46 @@ TEST_CASE("backup: what the daemon committed during the copy is checkpointed by 
   fs::copy_file(db, file_alone);
   SQLite::Database alone(file_alone.string(), SQLite::OPEN_READWRITE);
   CHECK(max_id(alone) == before + 1);
+}
+
+TEST_CASE("backup: a reader begun in same_snapshot sees what the copy holds, and no commit lands meanwhile") {
+  Scratch s("backup-online-same-snapshot");
+  const fs::path db = s / "live.sqlite";
+  fx::make_database(db, 300);
+  SQLite::Database daemon(db.string(), SQLite::OPEN_READWRITE);  // busy_timeout 0: a lock fails at once
+  const char* insert = "INSERT INTO trades (wallet_address, token_in, token_out, amount_in) VALUES ('0x33', 'a', 'b', '1')";
+
+  StagedFile out(s / "copy.sqlite", fs::perms(0600));
+  CopyOptions o;
+  o.step_pages = 4;
+  std::optional<SQLite::Database> reader;
+  int calls = 0;
+  bool commit_refused = false;
+  o.same_snapshot = [&] {
+    ++calls;
+    try {
+      daemon.exec(insert);
+    } catch (const SQLite::Exception&) {
+      commit_refused = true;  // the write lock is held for the call
+    }
+    reader.emplace(db.string(), SQLite::OPEN_READONLY);
+    reader->exec("BEGIN");
+    reader->execAndGet("SELECT COUNT(*) FROM trades");
+  };
+  bool wrote = false;
+  o.progress = [&](const CopyProgress&) {
+    if (wrote) return;
+    wrote = true;
+    daemon.exec(insert);  // during the copy commits land again, in neither snapshot
+  };
+  const CopyResult r = copy_database(db, out.temp_path(), o);
+  REQUIRE(wrote);
+  CHECK(calls == 1);
+  CHECK(r.shared_snapshot);
+  CHECK(commit_refused);
+  const std::int64_t copied = *inspect_database(*open_snapshot(out.temp_path()), CheckLevel::none).max_trade_id;
+  CHECK(reader->execAndGet("SELECT MAX(id) FROM trades").getInt64() == copied);
+  CHECK(daemon.execAndGet("SELECT MAX(id) FROM trades").getInt64() == copied + 1);
 }
 
 TEST_CASE("backup: copying names what is wrong with the source") {

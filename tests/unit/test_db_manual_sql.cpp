@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "core/config/config.hpp"
+#include "core/db/database.hpp"
 #include "core/db/sqlite/planner_stats.hpp"
 #include "core/db/store.hpp"
 #include "core/util/clock.hpp"
@@ -188,6 +189,16 @@ TEST_CASE("manual sql: the status breakdown seeks each status's last day, with n
   SQLite::Database reopened(s.path.string(), SQLite::OPEN_READWRITE);
   CHECK(db::sqlite::keep_status_breakdown_searching(reopened));
   CHECK(sqlite_shell(s.path, "SELECT stat FROM sqlite_stat1 WHERE idx = 'idx_trades_status_created';").out == "4 20 1");
+}
+
+TEST_CASE("manual sql: the oldest and newest trade and the highest id are index seeks, never every trade") {
+  Seeded s;
+  const auto plan = [&](const std::string& sql) { return sqlite_shell(s.path, "EXPLAIN QUERY PLAN " + sql + ";").out; };
+  CHECK(plan(db::k_trade_ends_sql).find("SCAN trades") == std::string::npos);
+  // What it replaces: several aggregates in one SELECT lose SQLite's min/max optimisation.
+  CHECK(plan("SELECT MAX(created_at), MAX(id) FROM trades").find("SCAN trades") != std::string::npos);
+  const auto ends = sqlite_shell(s.path, std::string(db::k_trade_ends_sql) + ";").out;
+  CHECK(ends == sqlite_shell(s.path, "SELECT MIN(created_at), MAX(created_at), MAX(id) FROM trades;").out);
 }
 
 TEST_CASE("manual sql: nightly maintenance deletes old trades and vacuums") {

@@ -159,7 +159,7 @@ public:
       s.schema_version = db.execAndGet("PRAGMA user_version").getInt();
       s.tables = count_rows(db);
       if (db.tableExists("trades")) {
-        SQLite::Statement q(db, "SELECT MIN(created_at), MAX(created_at) FROM trades");
+        SQLite::Statement q(db, k_trade_ends_sql);
         q.executeStep();
         s.oldest_trade = read_optional_time(q.getColumn(0));
         s.newest_trade = read_optional_time(q.getColumn(1));

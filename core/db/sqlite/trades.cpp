@@ -5,6 +5,7 @@
 
 #include <array>
 
+#include "core/db/database.hpp"
 #include "core/db/sqlite/store_impl.hpp"
 #include "core/util/crash_point.hpp"
 
@@ -272,7 +273,7 @@ std::vector<Trade> Trades::pending() {
 
 std::optional<TradeSpan> Trades::span() {
   return m_run("trades.span", [&](Connection& c) -> std::optional<TradeSpan> {
-    auto q = c.prepared("SELECT MIN(created_at), MAX(created_at), MAX(id) FROM trades");
+    auto q = c.prepared(k_trade_ends_sql);
     q->executeStep();
     if (q->getColumn(0).isNull()) return std::nullopt;
     return TradeSpan{read_time(q->getColumn(0)), read_time(q->getColumn(1)), q->getColumn(2).getInt64()};
